@@ -1,0 +1,36 @@
+# Two commands do all the set-up: `make run` starts the app, `make test` runs the tests.
+# Each creates .venv in the repository root and installs into it when needed.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export COACH_MODEL_DIR ?= $(abspath ../shared/models)
+
+.PHONY: run test bench install system-deps
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[hub,test]'
+	# tf-keras requires the full `tensorflow` wheel; tensorflow-cpu already provides it.
+	$(BIN)/pip install --quiet --no-deps 'tensorflow-hub==0.16.1' 'tf-keras>=2.21,<2.22'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/coach app
+
+# What the tests need from Debian: a real browser, a PostgreSQL server, ffmpeg for the fake camera.
+SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/chromedriver /usr/bin/ffmpeg /usr/lib/postgresql
+system-deps:
+	@for path in $(SYSTEM_TOOLS); do test -e $$path || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver ffmpeg postgresql >/dev/null; \
+	fi
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/pose_speed.py

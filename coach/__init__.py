@@ -1,0 +1,1 @@
+"""coach: a camera-based fitness coach that counts repetitions with MoveNet."""

@@ -1,0 +1,123 @@
+"""Records passed between the stages: frames -> pose -> signals -> counter -> session -> store.
+
+Coordinates are pixels of the original image with the origin at the top left, x to the right and
+y down. Times are seconds from the start of the stream, taken from the source's timestamps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One video frame: `image` uint8 RGB (H, W, 3), `t` seconds since the stream began."""
+
+    image: np.ndarray
+    t: float
+    index: int = 0
+
+    def __post_init__(self):
+        if self.image.ndim != 3 or self.image.shape[2] != 3 or self.image.dtype != np.uint8:
+            raise ValueError(f"Frame.image must be uint8 (H, W, 3), got {self.image.dtype} {self.image.shape}")
+
+
+@dataclass(frozen=True, slots=True)
+class Pose:
+    """MoveNet's 17 keypoints for one image, in that image's pixels.
+
+    keypoints: float32 (17, 3) of (x, y, score), x and y in pixels, score 0..1, in the order
+        of `coach.pose.skeleton.KEYPOINTS`.
+    size: (width, height) of the image the pixels refer to.
+    crop: the region the model looked at, (x0, y0, x1, y1) in pixels; None for the whole image.
+    """
+
+    keypoints: np.ndarray
+    size: tuple[int, int]
+    crop: tuple[float, float, float, float] | None = None
+
+    def __post_init__(self):
+        if self.keypoints.shape != (17, 3):
+            raise ValueError(f"Pose.keypoints must be (17, 3), got {self.keypoints.shape}")
+
+    @classmethod
+    def from_movenet(cls, yxs: np.ndarray, size: tuple[int, int], crop=None) -> Pose:
+        """From MoveNet's (17, 3) of (y, x, score) normalised 0..1 over an image of `size`."""
+        width, height = size
+        yxs = np.asarray(yxs, dtype=np.float32).reshape(17, 3)
+        xys = np.stack([yxs[:, 1] * width, yxs[:, 0] * height, yxs[:, 2]], axis=1)
+        return cls(xys.astype(np.float32), (int(width), int(height)), crop)
+
+    def to_movenet(self) -> np.ndarray:
+        """Back to MoveNet's layout: float32 (17, 3) of (y, x, score) normalised 0..1."""
+        width, height = self.size
+        k = self.keypoints
+        return np.stack([k[:, 1] / height, k[:, 0] / width, k[:, 2]], axis=1).astype(np.float32)
+
+    @property
+    def score(self) -> float:
+        """Mean keypoint score: MoveNet's own confidence that a person is there."""
+        return float(self.keypoints[:, 2].mean())
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A form cue to say now. `severity` is 'info' (praise), 'warning' or 'error'."""
+
+    rule: str
+    text: str
+    severity: str
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class RepEvent:
+    """One counted repetition, emitted by the counter the moment it completes.
+
+    Times in seconds from the stream start; `rom_min`/`rom_max` and `peak_speed` are in the
+    driving signal's units (degrees, or torso lengths) and units per second.
+    `asymmetry` is the mean |left - right| of the driving signal over the rep, None where only
+    one side was seen. `confidence` is the mean keypoint score over the rep.
+    """
+
+    index: int
+    set_index: int
+    start_t: float
+    end_t: float
+    rom_min: float
+    rom_max: float
+    time_down: float
+    time_bottom: float
+    time_up: float
+    peak_speed: float
+    asymmetry: float | None
+    confidence: float
+    flags: tuple[str, ...] = ()
+
+    @property
+    def duration(self) -> float:
+        return self.end_t - self.start_t
+
+
+@dataclass(frozen=True, slots=True)
+class FrameResult:
+    """What the session knows after one frame: the live view draws this, the store logs it.
+
+    signals: the smoothed signals of the exercise at this frame (NaN where not seen).
+    phase: the counter's phase name, as in the exercise definition.
+    rep: the repetition completed at this frame, if one was.
+    cue: the cue to show from this frame on, if a new one fired.
+    """
+
+    t: float
+    pose: Pose | None
+    signals: dict[str, float]
+    phase: str
+    reps: int
+    sets: int
+    visible: bool
+    rep: RepEvent | None = None
+    cue: Cue | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)

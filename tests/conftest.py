@@ -1,0 +1,49 @@
+"""Shared fixtures: the real models, clips and series in ../shared.
+
+A test that needs ../shared fails in CI (CI=true) when it is missing, and skips with the reason
+elsewhere.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("COACH_SHARED_DIR", ROOT.parent / "shared")).resolve()
+
+
+def require(path: Path) -> Path:
+    if not path.exists():
+        reason = f"{path} is missing: the tests read ../shared in place"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    return require(SHARED)
+
+
+@pytest.fixture(scope="session")
+def models_dir(shared) -> Path:
+    return require(shared / "models")
+
+
+@pytest.fixture(scope="session")
+def clips_dir(shared) -> Path:
+    return require(shared / "data" / "clips")
+
+
+@pytest.fixture(scope="session")
+def repcount_dir(shared) -> Path:
+    return require(shared / "data" / "repcount")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def model_dir_env(models_dir):
+    """Point every model lookup at ../shared/models, as the README's commands do."""
+    os.environ["COACH_MODEL_DIR"] = str(models_dir)
+    yield
