@@ -1,0 +1,119 @@
+"""Where frames come from: images and video files -> Frame(image RGB, t seconds).
+
+Video is decoded on a reader thread into a short queue, so decoding overlaps inference and the
+model never waits for the decoder. Times are the container's timestamps, not index / fps.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from coach.errors import InputError
+from coach.types import Frame
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+def check_exists(path) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a file")
+    return path
+
+
+def is_image(path) -> bool:
+    return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def read_image(path) -> np.ndarray:
+    """An image file as RGB uint8 (H, W, 3)."""
+    path = check_exists(path)
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise InputError(f"{path}: not an image that can be read")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+class VideoSource:
+    """A video file, iterated as Frames with their real timestamps.
+
+    Opening reads the first frame, so a file that is not a video, or is corrupt from the start,
+    fails here with an InputError rather than yielding nothing.
+    """
+
+    def __init__(self, path, queue_size: int = 8):
+        self.path = check_exists(path)
+        self.queue_size = queue_size
+        capture = self.open()
+        self.fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
+        self.frame_count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        ok, _ = capture.read()
+        capture.release()
+        if not ok:
+            raise InputError(f"{self.path}: not a video, or no frame in it could be decoded")
+
+    def open(self) -> cv2.VideoCapture:
+        capture = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        if not capture.isOpened():
+            raise InputError(f"{self.path}: not a video that can be read")
+        return capture
+
+    @property
+    def duration(self) -> float:
+        return self.frame_count / self.fps if self.fps else 0.0
+
+    def __len__(self) -> int:
+        return self.frame_count
+
+    def __iter__(self):
+        frames: queue.Queue = queue.Queue(maxsize=self.queue_size)
+        stop = threading.Event()
+        reader = threading.Thread(target=self.read_into, args=(frames, stop), daemon=True, name="video-reader")
+        reader.start()
+        try:
+            while (item := frames.get()) is not None:
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            # Unblock a reader waiting on a full queue so the thread ends with us.
+            while reader.is_alive():
+                try:
+                    frames.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+
+    def read_into(self, frames: queue.Queue, stop: threading.Event):
+        capture = self.open()
+        index = 0
+        previous_t = -1.0
+        try:
+            while not stop.is_set():
+                ok, image = capture.read()
+                if not ok:
+                    break
+                t = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                # Some containers report no time for a frame; never let time stand still or run back.
+                if t <= previous_t:
+                    t = previous_t + (1.0 / self.fps if self.fps else 1 / 30)
+                previous_t = t
+                frames.put(Frame(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), t, index))
+                index += 1
+        except Exception as error:  # noqa: BLE001 - handed to the consumer, which raises it
+            frames.put(InputError(f"{self.path}: decoding failed at frame {index}: {error}"))
+        finally:
+            capture.release()
+            frames.put(None)
+
+
+def read_video(path) -> VideoSource:
+    return VideoSource(path)
