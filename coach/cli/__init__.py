@@ -5,9 +5,9 @@ import logging
 import sys
 
 from coach.errors import CoachError
-from coach.cli import pose
+from coach.cli import app, pose
 
-COMMANDS = [pose]
+COMMANDS = [pose, app]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,224 @@
+"""The live workout's frame worker: camera frames in, FrameResults out, without ever blocking.
+
+streamlit-webrtc calls `callback(av_frame)` on its own thread for every frame the browser sends
+and streams back what it returns. The callback only converts the frame, leaves it in a one-slot
+mailbox and draws the latest result on it; a separate analysis thread takes whatever frame is in
+the mailbox when it is free. So when the model falls behind, frames that waited are replaced by
+newer ones (counted as dropped) instead of queueing up: the view never lags further behind the
+camera than one analysis. The pipeline is timestamp-driven (Frame.t comes from the frame's
+pts * time_base), so a dropped frame does not change a count.
+
+Results leave through `updates` (a bounded queue that the page drains) and `latest`, never
+through `st.*`: this module does not import Streamlit, and the tests drive it without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import numpy as np
+
+from coach.errors import CoachError
+from coach.types import Frame, FrameResult
+
+log = logging.getLogger(__name__)
+
+# How far back the frame rate and latency are measured, in seconds of wall-clock time.
+STATS_WINDOW_S = 2.0
+
+
+class Pipeline(Protocol):
+    """One frame in, one result out, in stream order (pose, counting, recording)."""
+
+    def update(self, frame: Frame) -> FrameResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStats:
+    """How the worker keeps up. Rates and latency are over the last STATS_WINDOW_S seconds.
+
+    received: frames that reached the callback; analysed: frames the pipeline saw; dropped:
+    frames replaced by a newer one before the pipeline was free. input_fps and fps are frames
+    per second arriving and analysed; latency_ms is the median time from a frame's arrival to
+    its result. stream_t is the latest analysed frame's time in the stream, seconds.
+    """
+
+    received: int = 0
+    analysed: int = 0
+    dropped: int = 0
+    input_fps: float = 0.0
+    fps: float = 0.0
+    latency_ms: float = 0.0
+    stream_t: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class LiveUpdate:
+    """One analysed frame's result with the worker's figures at that moment."""
+
+    result: FrameResult
+    stats: LiveStats
+
+
+Annotate = Callable[[np.ndarray, "LiveUpdate | None"], np.ndarray]
+
+
+class LiveWorker:
+    """Runs `pipeline.update` on the newest frame on a thread of its own.
+
+    `submit(frame)` and `callback(av_frame)` return at once. `updates` holds the latest results
+    for the page (the oldest is dropped when the page does not drain it; reps are recorded by the
+    pipeline, not by the page, so nothing counted is lost that way). `error` is the one-line
+    message of a CoachError that stopped the analysis, if one did.
+    """
+
+    def __init__(self, pipeline: Pipeline, annotate: Annotate | None = None, updates_size: int = 64,
+                 clock: Callable[[], float] = time.monotonic):
+        self.pipeline = pipeline
+        self.annotate = annotate
+        self.clock = clock
+        self.updates: queue.Queue[LiveUpdate] = queue.Queue(maxsize=updates_size)
+        self.latest: LiveUpdate | None = None
+        self.error: str | None = None
+        self.wake = threading.Condition()
+        self.pending: tuple[Frame, float] | None = None
+        self.stopping = False
+        self.received = 0
+        self.analysed = 0
+        self.dropped = 0
+        self.first_pts: float | None = None
+        self.arrivals: deque[float] = deque()
+        self.done: deque[tuple[float, float]] = deque()  # (finished at, latency) per analysed frame
+        self.thread = threading.Thread(target=self.run, name="live-analysis", daemon=True)
+        self.thread.start()
+
+    # --- the camera side: never waits for the model -------------------------------------------
+
+    def submit(self, frame: Frame) -> None:
+        """Leave `frame` for the analysis thread, replacing one that it has not taken yet."""
+        now = self.clock()
+        with self.wake:
+            if self.stopping:
+                return
+            if self.pending is not None:
+                self.dropped += 1
+            self.pending = (frame, now)
+            self.received += 1
+            self.arrivals.append(now)
+            self.wake.notify()
+
+    def callback(self, av_frame):
+        """streamlit-webrtc's video_frame_callback: av.VideoFrame in, annotated av.VideoFrame out."""
+        import av
+
+        image = av_frame.to_ndarray(format="rgb24")
+        self.submit(Frame(image, self.stream_time(av_frame), self.received))
+        if self.annotate is None:
+            return av_frame
+        return av.VideoFrame.from_ndarray(self.annotate(image, self.latest), format="rgb24")
+
+    def stream_time(self, av_frame) -> float:
+        """Seconds since the stream's first frame, from the frame's own pts and time_base."""
+        if av_frame.pts is None or av_frame.time_base is None:
+            # No timestamp (not seen from aiortc): arrival time is the best there is.
+            pts = self.clock()
+        else:
+            pts = float(av_frame.pts * av_frame.time_base)
+        if self.first_pts is None:
+            self.first_pts = pts
+        return pts - self.first_pts
+
+    # --- the analysis side ---------------------------------------------------------------------
+
+    def run(self):
+        while True:
+            with self.wake:
+                while self.pending is None and not self.stopping:
+                    self.wake.wait()
+                if self.pending is None:
+                    return
+                (frame, arrived), self.pending = self.pending, None
+            try:
+                result = self.pipeline.update(frame)
+            except CoachError as error:
+                log.error("live analysis stopped: %s", error)
+                self.error = str(error)
+                return
+            except Exception:
+                log.exception("live analysis stopped by an unexpected error")
+                self.error = "the live analysis stopped on an unexpected error (see the server log)"
+                return
+            self.publish(result, arrived)
+
+    def publish(self, result: FrameResult, arrived: float):
+        now = self.clock()
+        with self.wake:
+            self.analysed += 1
+            self.done.append((now, now - arrived))
+            stats = self.measure(now, result.t)
+        update = LiveUpdate(result, stats)
+        self.latest = update
+        while True:
+            try:
+                self.updates.put_nowait(update)
+                return
+            except queue.Full:
+                try:
+                    self.updates.get_nowait()
+                except queue.Empty:
+                    pass
+
+    def measure(self, now: float, stream_t: float) -> LiveStats:
+        """Figures over the last STATS_WINDOW_S seconds (called with the lock held)."""
+        while self.arrivals and self.arrivals[0] < now - STATS_WINDOW_S:
+            self.arrivals.popleft()
+        while self.done and self.done[0][0] < now - STATS_WINDOW_S:
+            self.done.popleft()
+        return LiveStats(
+            received=self.received,
+            analysed=self.analysed,
+            dropped=self.dropped,
+            input_fps=rate([t for t in self.arrivals]),
+            fps=rate([t for t, _ in self.done]),
+            latency_ms=1000 * float(np.median([lat for _, lat in self.done])) if self.done else 0.0,
+            stream_t=stream_t,
+        )
+
+    @property
+    def stats(self) -> LiveStats:
+        with self.wake:
+            return self.measure(self.clock(), self.latest.result.t if self.latest else 0.0)
+
+    def drain(self) -> list[LiveUpdate]:
+        """Every update waiting in `updates`, oldest first."""
+        out = []
+        while True:
+            try:
+                out.append(self.updates.get_nowait())
+            except queue.Empty:
+                return out
+
+    def stop(self, timeout: float | None = 5.0) -> bool:
+        """Analyse the frame still waiting, then end the thread. True when it ended in time."""
+        with self.wake:
+            self.stopping = True
+            self.wake.notify()
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive()
+
+
+def rate(times: list[float]) -> float:
+    """Events per second over a list of event times."""
+    if len(times) < 2 or times[-1] <= times[0]:
+        return 0.0
+    return (len(times) - 1) / (times[-1] - times[0])

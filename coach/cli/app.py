@@ -1,0 +1,68 @@
+"""`coach app`: start the Streamlit app on this machine (127.0.0.1 unless told otherwise)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from coach.errors import InputError
+
+ENTRY = Path(__file__).resolve().parents[1] / "app" / "main.py"
+
+
+def add_parser(sub):
+    parser = sub.add_parser("app", help="start the web app: live workout, video analysis, history, exercises")
+    parser.add_argument("--port", type=int, default=8501, help="port to serve on (default: 8501)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1; another machine's browser "
+                             "only gives the camera to an HTTPS page, so serve it behind a TLS proxy)")
+    parser.add_argument("--db", help="history database: a SQLite file or a SQLAlchemy URL (sets COACH_DB)")
+    parser.add_argument("--ice-servers",
+                        help='WebRTC ICE servers as JSON, e.g. \'[{"urls": "stun:stun.example.org:3478"}]\', '
+                             "for a camera on another network (sets COACH_ICE_SERVERS; none are needed on localhost)")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    if not 0 < args.port < 65536:
+        raise InputError(f"--port must be between 1 and 65535, got {args.port}")
+    check_free(args.host, args.port)
+    env = dict(os.environ)
+    if args.db:
+        env["COACH_DB"] = args.db
+    if args.ice_servers:
+        env["COACH_ICE_SERVERS"] = args.ice_servers
+    command = streamlit_command(args.host, args.port)
+    print(f"coach app: http://{args.host}:{args.port}  (Ctrl-C stops it)", file=sys.stderr)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def streamlit_command(host: str, port: int) -> list[str]:
+    """`streamlit run` on the app, headless, with no telemetry and no file watching."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(ENTRY),
+        f"--server.address={host}",
+        f"--server.port={port}",
+        "--server.headless=true",
+        "--server.fileWatcherType=none",
+        "--server.runOnSave=false",
+        "--browser.gatherUsageStats=false",
+        f"--browser.serverAddress={host}",
+        "--client.toolbarMode=minimal",
+        "--theme.base=light",
+    ]
+
+
+def check_free(host: str, port: int):
+    """A clear error now rather than Streamlit's own after it has started."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise InputError(f"cannot serve on {host}:{port}: {error.strerror or error} (try --port)") from None
