@@ -114,6 +114,7 @@ reps = sa.Table(
     *(sa.Column(name, sa.Float, nullable=name == "asymmetry") if name != "set_index"
       else sa.Column(name, sa.Integer, nullable=False) for name in REP_FIELDS),
     sa.Column("flags", sa.Text, nullable=False, default=""),  # comma-separated form rule ids
+    sa.Column("metrics", sa.Text, nullable=False, default="{}"),  # JSON: the definition's extra metrics
     sa.Column("committed_at", UTC, nullable=False),
     sa.UniqueConstraint("session_id", "rep_index"),
 )
@@ -276,6 +277,8 @@ def _rep_row(rep: RepEvent) -> dict:
     row["set_index"] = int(rep.set_index)
     row["asymmetry"] = None if rep.asymmetry is None or not np.isfinite(rep.asymmetry) else float(rep.asymmetry)
     row["flags"] = ",".join(rep.flags)
+    metrics = getattr(rep, "metrics", None) or {}
+    row["metrics"] = json.dumps({k: float(v) if np.isfinite(v) else None for k, v in metrics.items()})
     return row
 
 
@@ -444,16 +447,24 @@ class Store:
             raise _explain(error, self.where, self.timeout_s) from error
 
     def migrate(self, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
-        """Bring the schema up to the newest migration, each step in the transaction that records it."""
+        """Bring the schema up to the newest migration, each step in the transaction that records it.
+        A database already up to date is only read, so a read-only one opens too."""
+        newest = max(m.version for m in migrations)
+
+        def check(current):
+            if current > newest:
+                raise StoreError(f"the history database {self.where} has schema version {current}, newer than "
+                                 f"this coach knows ({newest}); upgrade coach")
+            return current
+
+        if check(self._run(_current_version, write=False)) == newest:
+            return newest
+
         def work(conn):
             if self.backend == "postgresql":  # one migrator at a time across processes
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(4711004)"))
             schema_version.create(conn, checkfirst=True)
-            current = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
-            newest = max(m.version for m in migrations)
-            if current > newest:
-                raise StoreError(f"the history database {self.where} has schema version {current}, newer than "
-                                 f"this coach knows ({newest}); upgrade coach")
+            current = check(_current_version(conn))  # another process may have migrated meanwhile
             for migration in sorted(migrations, key=lambda m: m.version):
                 if migration.version > current:
                     log.info("migrating %s to schema version %d: %s", self.where, migration.version,
@@ -461,13 +472,12 @@ class Store:
                     migration.apply(conn)
                     conn.execute(schema_version.insert().values(
                         version=migration.version, description=migration.description, applied_at=_now()))
-            return max(current, newest)
+            return newest
 
         return self._run(work, write=True)
 
     def version(self) -> int:
-        return self._run(lambda conn: conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0,
-                         write=False)
+        return self._run(_current_version, write=False)
 
     # -- people ------------------------------------------------------------------------------
 
@@ -516,8 +526,8 @@ class Store:
             query = query.where(sessions.c.exercise == exercise)
         if since is not None:
             query = query.where(sessions.c.started_at >= _utc(since))
-        if session_ids is not None:
-            query = query.where(sessions.c.id.in_(list(session_ids)))
+        if session_ids is not None:  # ints: numpy's would bind as blobs on SQLite
+            query = query.where(sessions.c.id.in_([int(i) for i in session_ids]))
         frame = self._read(query)
         dead = frame.index[(frame["status"] == "running") & ~frame.apply(self._alive, axis=1).astype(bool)] \
             if len(frame) else frame.index
@@ -556,7 +566,7 @@ class Store:
                  .join(people, people.c.id == sessions.c.person_id)
                  .order_by(sessions.c.started_at, reps.c.session_id, reps.c.rep_index))
         if session_ids is not None:
-            query = query.where(reps.c.session_id.in_(list(session_ids)))
+            query = query.where(reps.c.session_id.in_([int(i) for i in session_ids]))
         if person:
             query = query.where(people.c.name == person)
         if exercise:
@@ -566,12 +576,12 @@ class Store:
     def sets(self, session_ids: Iterable[int] | None = None) -> pd.DataFrame:
         query = sa.select(sets).order_by(sets.c.session_id, sets.c.set_index)
         if session_ids is not None:
-            query = query.where(sets.c.session_id.in_(list(session_ids)))
+            query = query.where(sets.c.session_id.in_([int(i) for i in session_ids]))
         return self._read(query)
 
     def keypoints(self, session_id: int) -> KeypointSeries:
         """The session's keypoint series, as recorded frame by frame."""
-        query = (sa.select(keypoints.c.data).where(keypoints.c.session_id == session_id)
+        query = (sa.select(keypoints.c.data).where(keypoints.c.session_id == int(session_id))
                  .order_by(keypoints.c.chunk_index))
         blobs = self._run(lambda conn: conn.execute(query).scalars().all(), write=False)
         return _unpack(blobs)
@@ -592,6 +602,8 @@ class Store:
 
     def delete_session(self, session_id: int) -> bool:
         """Delete a session with its sets, reps and keypoints; False when there was none."""
+        session_id = int(session_id)
+
         def work(conn):
             for table in (keypoints, reps, sets):
                 conn.execute(table.delete().where(table.c.session_id == session_id))
@@ -657,6 +669,7 @@ class Store:
                 frame["data"] = [base64.b64decode(text) for text in frame["data"]]
             frames[table.name] = _typed(frame, table)
         frames["reps"]["flags"] = frames["reps"]["flags"].fillna("")
+        frames["reps"]["metrics"] = frames["reps"]["metrics"].fillna("{}")
         names = dict(zip(frames["people"]["id"], frames["people"]["name"]))
 
         def work(conn):
@@ -737,6 +750,12 @@ class Store:
             path.rename(path.with_suffix(".jsonl.imported"))
             done.append((path, session_id))
         return done
+
+
+def _current_version(conn: sa.Connection) -> int:
+    if not sa.inspect(conn).has_table(schema_version.name):
+        return 0
+    return conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
 
 
 def _refresh(conn: sa.Connection, session_id: int, **values) -> None:
