@@ -1,0 +1,211 @@
+"""The rep counter: a small state machine over the four phases of a definition's driving signal.
+
+`Counter.update(sample) -> Count` once per frame, in time order. It only reads numbers and emits
+a RepEvent the moment a rep completes; it never draws and keeps no global state.
+
+The rep runs from the `start` end of the signal to the far end and back. Internally the signal
+is turned so that the start is always high (`v = value` for start: high, `-value` for low):
+
+    START      at the start position; `top` follows the highest value since the last turn.
+    GOING      left the top by more than `hysteresis`; not yet deep enough for a rep.
+    FAR        deep enough: `top - v` reached max(min_range, depth x the recent reps' range)
+               and, where given, passed `far_limit`. `bottom` follows the lowest value.
+    RETURNING  turned back by more than `hysteresis`. The rep counts when v climbs back
+               `return_fraction` of (top - bottom) and, where given, past `near_limit`.
+
+The thresholds are relative to each swing's own top and bottom and to the recent reps, so the
+count follows the person's own range of motion and a drifting camera rather than fixed angles.
+A GOING that turns back before it is deep enough is a partial rep: not counted, and the turning
+point becomes the new top. Too short or too long a rep is dropped, and frames where the person is
+not seen (the visibility gate) are skipped; unseen for `lost_s` abandons the rep in progress.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.exercises import Exercise
+from coach.types import RepEvent
+
+# Share of the rep's range around its far end that counts as "at the far end" for time_bottom.
+BOTTOM_BAND = 0.15
+
+
+class Phase(enum.IntEnum):
+    START = 0
+    GOING = 1
+    FAR = 2
+    RETURNING = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One frame's input to the counter: the smoothed driving signal (NaN where not measured),
+    its two sides (NaN where not seen; equal to `value` for a one-sided signal), whether the
+    visibility gate passed, and the mean score of the gate's keypoints."""
+
+    t: float
+    value: float
+    left: float = math.nan
+    right: float = math.nan
+    visible: bool = True
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """The counter after one frame: phase name, totals, and the rep completed now, if any."""
+
+    phase: str
+    reps: int
+    sets: int
+    rep: RepEvent | None = None
+    resting: bool = False
+
+
+class Counter:
+    """Counts the reps of one person doing one exercise."""
+
+    def __init__(self, exercise: Exercise):
+        self.spec = spec = exercise.count
+        self.lost_s = exercise.visibility.lost_s
+        self.settle_s = exercise.visibility.settle_s
+        self.names = list(spec.phases)
+        self.sign = 1.0 if spec.start == "high" else -1.0
+        self.far_limit = None if spec.far_limit is None else self.sign * spec.far_limit
+        self.near_limit = None if spec.near_limit is None else self.sign * spec.near_limit
+        self.ranges: deque[float] = deque(maxlen=spec.recent_reps)
+        self.reps = 0
+        self.sets = 0
+        self.last_rep_end: float | None = None
+        self.seen_since: float | None = None
+        self.last_seen: float | None = None
+        self.restart()
+
+    def restart(self):
+        """Forget the rep in progress (the person left, or the rep was not a rep)."""
+        self.phase = Phase.START
+        self.top = -math.inf
+        self.start_t = None
+        self.start_since = None
+        self.bottom = math.inf
+        self.far_since = None
+        self.frames: list[Sample] = []
+
+    def needed_depth(self) -> float:
+        """How far from the top a swing must go to be a rep: the floor, or a share of recent reps."""
+        recent = float(np.median(self.ranges)) if self.ranges else 0.0
+        return max(self.spec.min_range, self.spec.depth * recent)
+
+    def update(self, sample: Sample) -> Count:
+        spec, t = self.spec, sample.t
+        v = self.sign * sample.value
+        if not sample.visible or math.isnan(v):
+            if self.last_seen is not None and t - self.last_seen > self.lost_s:
+                self.restart()
+                self.seen_since = None
+            return self.result()
+        if self.seen_since is None or (self.last_seen is not None and t - self.last_seen > self.lost_s):
+            self.restart()
+            self.seen_since = t
+        self.last_seen = t
+        if t - self.seen_since < self.settle_s:
+            return self.result()
+
+        rep = None
+        if self.phase == Phase.START:
+            self.top = max(self.top, v)
+            if v >= self.top - spec.hysteresis:
+                # Still at the top: the rep, when it comes, starts from here.
+                self.start_t, self.frames = t, []
+            if self.start_since is None:
+                self.start_since = t
+            if v < self.top - spec.hysteresis and t - self.start_since >= spec.hold_near_s:
+                self.phase, self.bottom = Phase.GOING, v
+        elif self.phase == Phase.GOING:
+            self.bottom = min(self.bottom, v)
+            if self.top - v >= self.needed_depth() and (self.far_limit is None or v <= self.far_limit):
+                self.phase, self.far_since = Phase.FAR, t
+            elif v > self.bottom + spec.hysteresis and v >= self.top - spec.hysteresis:
+                # Back at the top without going deep enough: a partial rep, not counted.
+                self.back_to_start(v, t)
+        elif self.phase == Phase.FAR:
+            self.bottom = min(self.bottom, v)
+            if v > self.bottom + spec.hysteresis:
+                self.phase = Phase.RETURNING
+        elif self.phase == Phase.RETURNING:
+            if v < self.bottom:
+                self.bottom, self.phase = v, Phase.FAR
+            elif v >= self.bottom + spec.return_fraction * (self.top - self.bottom) and (
+                self.near_limit is None or v >= self.near_limit
+            ):
+                rep = self.complete(sample, v)
+        self.frames.append(sample)
+        if self.phase != Phase.START and self.start_t is not None and t - self.start_t > spec.max_rep_s:
+            self.back_to_start(v, t)
+        return self.result(rep)
+
+    def back_to_start(self, v: float, t: float):
+        self.restart()
+        self.top, self.start_t, self.start_since = v, t, t
+
+    def complete(self, sample: Sample, v: float) -> RepEvent | None:
+        """The swing came back: a rep if it lasted long enough and held where it must."""
+        spec, t = self.spec, sample.t
+        frames = [*self.frames, sample]
+        held = (self.far_since is not None) and self.far_hold(frames) >= spec.hold_far_s
+        duration = t - self.start_t
+        rep = None
+        if held and duration >= spec.min_rep_s:
+            self.ranges.append(self.top - self.bottom)
+            if self.last_rep_end is None or self.start_t - self.last_rep_end > spec.rest_s:
+                self.sets += 1
+            self.reps += 1
+            rep = self.rep_event(frames)
+            self.last_rep_end = t
+        self.back_to_start(v, t)
+        return rep
+
+    def far_hold(self, frames: list[Sample]) -> float:
+        """Seconds spent in the band at the far end of this swing."""
+        times = np.array([f.t for f in frames])
+        v = self.sign * np.array([f.value for f in frames])
+        band = v <= self.bottom + BOTTOM_BAND * (self.top - self.bottom)
+        return float(times[band][-1] - times[band][0]) if band.any() else 0.0
+
+    def rep_event(self, frames: list[Sample]) -> RepEvent:
+        times = np.array([f.t for f in frames])
+        values = np.array([f.value for f in frames])
+        v = self.sign * values
+        band = np.flatnonzero(v <= self.bottom + BOTTOM_BAND * (self.top - self.bottom))
+        first, last = (band[0], band[-1]) if len(band) else (int(np.argmin(v)),) * 2
+        speed = np.abs(np.diff(values) / np.maximum(np.diff(times), 1e-6)) if len(times) > 1 else np.zeros(1)
+        left = np.array([f.left for f in frames])
+        right = np.array([f.right for f in frames])
+        both = ~np.isnan(left) & ~np.isnan(right)
+        asymmetry = float(np.mean(np.abs(left[both] - right[both]))) if both.any() and not np.array_equal(left, right) else None
+        return RepEvent(
+            index=self.reps,
+            set_index=self.sets,
+            start_t=float(times[0]),
+            end_t=float(times[-1]),
+            rom_min=float(np.nanmin(values)),
+            rom_max=float(np.nanmax(values)),
+            time_down=float(times[first] - times[0]),
+            time_bottom=float(times[last] - times[first]),
+            time_up=float(times[-1] - times[last]),
+            peak_speed=float(np.nanmax(speed)) if len(speed) else 0.0,
+            asymmetry=asymmetry,
+            confidence=float(np.mean([f.confidence for f in frames])),
+        )
+
+    def result(self, rep: RepEvent | None = None) -> Count:
+        resting = self.last_rep_end is not None and self.phase == Phase.START and (
+            (self.last_seen or 0.0) - self.last_rep_end > self.spec.rest_s
+        )
+        return Count(self.names[self.phase], self.reps, self.sets, rep, resting)

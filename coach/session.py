@@ -1,0 +1,171 @@
+"""One person doing one exercise: `Session.step(pose, t) -> FrameResult`.
+
+The live camera and a file go through this same causal step, frame by frame: signals from the
+pose (kinematics), the person and visibility gates, smoothing with carried state, the counter,
+and form feedback. `run` feeds a whole file through it and keeps what the tables need.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from coach.counting import Counter, Sample
+from coach.exercises import Exercise
+from coach.feedback import Feedback
+from coach.kinematics import measure_signals
+from coach.pose.skeleton import Keypoint
+from coach.smoothing import make_filter
+from coach.types import FrameResult, Pose, RepEvent
+
+log = logging.getLogger(__name__)
+
+TORSO = [Keypoint.left_shoulder, Keypoint.right_shoulder, Keypoint.left_hip, Keypoint.right_hip]
+
+
+class PersonGate:
+    """Keeps to the person being followed: a pose whose torso is far from where that person's
+    torso was (others walking through, the model jumping to someone else) is not theirs.
+
+    The reference follows the accepted poses; after `forget_s` without a match, the next person
+    seen becomes the reference.
+    """
+
+    def __init__(self, min_score: float, max_jump: float = 1.5, forget_s: float = 2.0):
+        self.min_score = min_score
+        self.max_jump = max_jump
+        self.forget_s = forget_s
+        self.centre: np.ndarray | None = None
+        self.size = 0.0
+        self.last_t = -math.inf
+
+    def update(self, pose: Pose, t: float) -> bool:
+        torso = pose.keypoints[TORSO]
+        seen = torso[:, 2] >= self.min_score
+        if seen.sum() < 2:
+            return True  # nothing to judge by; the visibility gate decides
+        centre = torso[seen, :2].mean(axis=0)
+        size = float(np.ptp(torso[seen, :2], axis=0).max()) or 1.0
+        if self.centre is not None and t - self.last_t <= self.forget_s:
+            jump = float(np.linalg.norm(centre - self.centre)) / max(self.size, 1e-6)
+            scale = size / max(self.size, 1e-6)
+            if jump > self.max_jump or not 0.5 < scale < 2.0:
+                return False
+        self.centre, self.size, self.last_t = centre, max(size, 1e-6), t
+        return True
+
+
+@dataclass
+class Analysis:
+    """A whole session: every FrameResult, the reps, and the keypoints that went in.
+
+    keypoints: float32 (T, 17, 3) of (x_px, y_px, score), NaN rows where no pose was given;
+    times: float64 (T,) seconds.
+    """
+
+    exercise: Exercise
+    results: list[FrameResult] = field(default_factory=list)
+    keypoints: list[np.ndarray] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+
+    @property
+    def reps(self) -> list[RepEvent]:
+        return [r.rep for r in self.results if r.rep is not None]
+
+    @property
+    def count(self) -> int:
+        return self.results[-1].reps if self.results else 0
+
+    @property
+    def sets(self) -> int:
+        return self.results[-1].sets if self.results else 0
+
+
+class Session:
+    """Counts and coaches one exercise from a stream of poses with their times."""
+
+    def __init__(self, exercise: Exercise):
+        self.exercise = exercise
+        self.min_score = exercise.visibility.min_score
+        self.groups = [list(group) for group in exercise.visibility.groups()]
+        self.filters = {name: make_filter(exercise.smoothing) for name in exercise.signals}
+        self.side_filters = {side: make_filter(exercise.smoothing) for side in ("left", "right")}
+        self.person = PersonGate(self.min_score)
+        self.counter = Counter(exercise)
+        self.feedback = Feedback(exercise)
+        self.last_t = -math.inf
+        # The recent smoothed signals, for the per-rep metrics: no longer than a rep can last.
+        self.history: deque[tuple[float, dict[str, float]]] = deque()
+
+    def step(self, pose: Pose | None, t: float) -> FrameResult:
+        """One frame: `pose` is None when no person was found. Times must increase."""
+        if t <= self.last_t:
+            raise ValueError(f"frame times must increase: got {t} after {self.last_t}")
+        self.last_t = t
+        warnings: list[str] = []
+        visible, confidence = False, 0.0
+        raw = {name: (math.nan,) * 3 for name in self.exercise.signals}
+        if pose is not None:
+            scores = pose.keypoints[:, 2]
+            group_scores = [scores[group] for group in self.groups]
+            best = max(group_scores, key=lambda s: s.min())
+            confidence = float(best.mean())
+            visible = bool(best.min() >= self.min_score)
+            if visible and not self.person.update(pose, t):
+                visible = False
+                warnings.append("someone else is in view")
+            if visible:
+                raw = {name: tuple(float(x) for x in values)
+                       for name, values in measure_signals(self.exercise.signals, pose.keypoints, self.min_score).items()}
+        if not visible and not warnings:
+            warnings.append("the body is not fully in view")
+        signals = {name: self.filters[name].update(raw[name][0], t) for name in raw}
+        drive = self.exercise.count.signal
+        left = self.side_filters["left"].update(raw[drive][1], t)
+        right = self.side_filters["right"].update(raw[drive][2], t)
+        count = self.counter.update(Sample(t, signals[drive], left, right, visible, confidence))
+        advice = self.feedback.update(t, count.phase, signals, count.rep)
+        rep = count.rep
+        if rep is not None:
+            rep = dataclasses.replace(rep, flags=advice.flags, metrics=self.rep_metrics(rep))
+            log.info("rep %d at %.2f s: %.0f..%.0f", rep.index, rep.end_t, rep.rom_min, rep.rom_max)
+        self.history.append((t, signals))
+        while self.history[0][0] < t - self.exercise.count.max_rep_s - 1:
+            self.history.popleft()
+        return FrameResult(t, pose, signals, count.phase, count.reps, count.sets, visible, rep, advice.cue, tuple(warnings))
+
+    def rep_metrics(self, rep: RepEvent) -> dict[str, float]:
+        """The definition's extra per-rep metrics, from the smoothed signals over the rep."""
+        out = {}
+        for metric in self.exercise.metrics:
+            values = np.array([s[metric.signal] for t, s in self.history if rep.start_t <= t <= rep.end_t])
+            values = values[~np.isnan(values)]
+            out[f"{metric.signal}_{metric.stat}"] = float(getattr(np, metric.stat)(values)) if len(values) else math.nan
+        return out
+
+
+def run(exercise: Exercise, stream: Iterable[tuple[Pose | None, float]]) -> Analysis:
+    """Feed a file's poses through a Session, frame by frame, exactly as live."""
+    session = Session(exercise)
+    analysis = Analysis(exercise)
+    for pose, t in stream:
+        analysis.results.append(session.step(pose, t))
+        analysis.keypoints.append(pose.keypoints if pose is not None else np.full((17, 3), np.nan, np.float32))
+        analysis.times.append(t)
+    return analysis
+
+
+def series_poses(series: np.ndarray, times: np.ndarray, size: tuple[int, int] = (1, 1)) -> Iterable[tuple[Pose | None, float]]:
+    """A keypoint file's frames as poses: float32 (T, 17, 3) of MoveNet's (y, x, score) 0..1.
+
+    `size` is the (width, height) of the images the series came from, so that angles are measured
+    in pixels; (1, 1) treats the series as a square image.
+    """
+    for yxs, t in zip(series, times):
+        yield Pose.from_movenet(yxs, size), float(t)
