@@ -95,6 +95,8 @@ class RepEvent:
     asymmetry: float | None
     confidence: float
     flags: tuple[str, ...] = ()
+    # The definition's extra per-rep metrics by name (`{signal}_{stat}`), e.g. {"hip_min": 84.0}.
+    metrics: dict[str, float] = field(default_factory=dict)
 
     @property
     def duration(self) -> float:
