@@ -1,0 +1,183 @@
+"""Figures of the workout history: Altair charts that Streamlit renders and `coach history --plot`
+saves as PNG.
+
+Every function takes the sessions table of `Store.sessions()` (one row per session: started_at in
+UTC, person, exercise, reps, sets, duration_s, mean_rom, mean_tempo_s, status) and returns a chart
+whose `.data` holds the numbers drawn, so that a test can check them. Days are the person's local
+calendar days (`tz`, default this machine's zone); dates travel to Vega-Lite as "YYYY-MM-DD"
+strings drawn with UTC time units, so no renderer's time zone can move a bar to another day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+from coach.errors import InputError
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+DAY = alt.X("utcyearmonthdate(day):T", title="day", axis=alt.Axis(format="%b %d"))
+# Ordinal axes of "YYYY-MM-DD" strings, labelled "Sep 07" (parsed and printed in UTC, like DAY).
+DATE_LABEL = "utcFormat(toDate(datum.value), '%b %d')"
+EXERCISE = alt.Color("exercise:N", title="exercise")
+
+
+def local_days(sessions: pd.DataFrame, tz=None) -> pd.DataFrame:
+    """The sessions with `day` (local date, "YYYY-MM-DD") and `week` (its Monday) added, oldest first."""
+    tz = tz or datetime.now().astimezone().tzinfo
+    frame = sessions.sort_values("started_at").copy()
+    local = pd.to_datetime(frame["started_at"], utc=True).dt.tz_convert(tz)
+    frame["day"] = local.dt.strftime("%Y-%m-%d")
+    frame["week"] = (local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
+    frame["started"] = local.dt.strftime("%Y-%m-%d %H:%M")
+    return frame
+
+
+def per_day(sessions: pd.DataFrame, tz=None) -> pd.DataFrame:
+    """Reps, sets and sessions per local day and exercise."""
+    frame = local_days(sessions, tz)
+    return (frame.groupby(["day", "exercise"], as_index=False)
+            .agg(reps=("reps", "sum"), sets=("sets", "sum"), sessions=("id", "count")))
+
+
+def per_week(sessions: pd.DataFrame, tz=None) -> pd.DataFrame:
+    """Reps, sets and sessions per week (starting Monday) and exercise."""
+    frame = local_days(sessions, tz)
+    return (frame.groupby(["week", "exercise"], as_index=False)
+            .agg(reps=("reps", "sum"), sets=("sets", "sum"), sessions=("id", "count")))
+
+
+def reps_per_day(sessions: pd.DataFrame, tz=None) -> alt.Chart:
+    data = per_day(sessions, tz)
+    return alt.Chart(data, title="Reps per day").mark_bar().encode(
+        DAY, alt.Y("reps:Q", title="reps", stack="zero"), EXERCISE,
+        tooltip=["day:N", "exercise:N", "reps:Q", "sets:Q", "sessions:Q"])
+
+
+def reps_per_week(sessions: pd.DataFrame, tz=None) -> alt.Chart:
+    data = per_week(sessions, tz)
+    return alt.Chart(data, title="Reps per week").mark_bar().encode(
+        alt.X("week:O", title="week of", axis=alt.Axis(labelAngle=-45, labelExpr=DATE_LABEL)),
+        alt.Y("reps:Q", title="reps", stack="zero"),
+        EXERCISE, tooltip=["week:N", "exercise:N", "reps:Q", "sets:Q", "sessions:Q"])
+
+
+def rolling(sessions: pd.DataFrame, column: str, window: int = 5, tz=None) -> pd.DataFrame:
+    """`column` per session with its rolling mean over the last `window` sessions of that exercise."""
+    frame = local_days(sessions, tz)
+    frame = frame[frame[column].notna()].copy()
+    frame["rolling"] = (frame.groupby("exercise")[column]
+                        .transform(lambda values: values.rolling(window, min_periods=1).mean()))
+    return frame[["id", "started_at", "started", "day", "exercise", "person", column, "rolling"]]
+
+
+def trend(sessions: pd.DataFrame, column: str, title: str, axis: str, window: int = 5, tz=None) -> alt.FacetChart:
+    """Points per session and a line of their rolling mean, one panel per exercise (units differ:
+    degrees for an angle, torso lengths for a height)."""
+    data = rolling(sessions, column, window, tz)
+    x = alt.X("started:T", title="session")
+    base = alt.Chart().encode(x, color=EXERCISE)
+    points = base.mark_point(filled=True, opacity=0.6).encode(
+        alt.Y(f"{column}:Q", title=axis, scale=alt.Scale(zero=False)),
+        tooltip=["started:N", "exercise:N", alt.Tooltip(f"{column}:Q", format=".2f"), "id:Q"])
+    line = base.mark_line(strokeWidth=2).encode(alt.Y("rolling:Q", title=axis))
+    return alt.layer(points, line, data=data).properties(width=420, height=140).facet(
+        row=alt.Row("exercise:N", title=None), title=f"{title} (rolling mean of {window} sessions)",
+    ).resolve_scale(y="independent")
+
+
+def rom_trend(sessions: pd.DataFrame, window: int = 5, tz=None) -> alt.FacetChart:
+    return trend(sessions, "mean_rom", "Range of motion", "mean range of motion", window, tz)
+
+
+def tempo_trend(sessions: pd.DataFrame, window: int = 5, tz=None) -> alt.FacetChart:
+    return trend(sessions, "mean_tempo_s", "Tempo", "seconds per rep", window, tz)
+
+
+def sets_per_session(sessions: pd.DataFrame, tz=None) -> alt.Chart:
+    data = local_days(sessions, tz)[["id", "started", "exercise", "sets", "reps"]]
+    return alt.Chart(data, title="Sets per session").mark_bar().encode(
+        alt.X("id:O", title="session", sort=None), alt.Y("sets:Q", title="sets", axis=alt.Axis(tickMinStep=1)),
+        EXERCISE, tooltip=["id:Q", "started:N", "exercise:N", "sets:Q", "reps:Q"])
+
+
+def streaks(days: list[str] | pd.Series, today: date | None = None) -> tuple[int, int]:
+    """(current, longest) runs of consecutive training days. The current run ends today, or
+    yesterday when today has no session yet."""
+    trained = sorted({date.fromisoformat(str(d)) for d in days})
+    longest = run = 0
+    previous = None
+    for day in trained:
+        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        longest = max(longest, run)
+        previous = day
+    today = today or date.today()
+    current = 0
+    if trained and today - trained[-1] <= timedelta(days=1):
+        current = run
+    return current, longest
+
+
+def calendar(sessions: pd.DataFrame, weeks: int | None = None, today: date | None = None, tz=None) -> pd.DataFrame:
+    """One row per day of the last `weeks` weeks (to the end of this week): reps and whether trained.
+    By default the weeks since the first session, at least 8 and at most 53."""
+    today = today or date.today()
+    if weeks is None:
+        first = date.fromisoformat(local_days(sessions, tz)["day"].min()) if len(sessions) else today
+        weeks = min(max((today - first).days // 7 + 1, 8), 53)
+    end = today + timedelta(days=6 - today.weekday())
+    days = pd.date_range(end=end, periods=7 * weeks, freq="D")
+    done = per_day(sessions[sessions["reps"] > 0], tz).groupby("day")["reps"].sum() if len(sessions) else pd.Series()
+    frame = pd.DataFrame({"day": days.strftime("%Y-%m-%d")})
+    frame["reps"] = frame["day"].map(done).fillna(0).astype(int)
+    frame["trained"] = frame["reps"] > 0
+    frame["weekday"] = [WEEKDAYS[d] for d in days.day_of_week]
+    frame["week"] = (days - pd.to_timedelta(days.day_of_week, unit="D")).strftime("%Y-%m-%d")
+    frame["future"] = days.date > today
+    return frame
+
+
+def streak_calendar(sessions: pd.DataFrame, weeks: int | None = None, today: date | None = None, tz=None) -> alt.Chart:
+    """A calendar of training days, darker for more reps; the title gives the streaks."""
+    data = calendar(sessions, weeks, today, tz)
+    trained_days = local_days(sessions[sessions["reps"] > 0], tz)["day"] if len(sessions) else []
+    current, longest = streaks(trained_days, today)
+    data = data[~data["future"]]
+    return alt.Chart(data, title=f"Training days: current streak {current} days, longest {longest}").mark_rect(
+        cornerRadius=2, stroke="white", strokeWidth=1.5).encode(
+        alt.X("week:O", title=None, axis=alt.Axis(labelAngle=-45, labelExpr=DATE_LABEL, labelOverlap=True)),
+        alt.Y("weekday:O", title=None, sort=WEEKDAYS),
+        color=alt.condition("datum.reps > 0", alt.Color("reps:Q", title="reps", scale=alt.Scale(scheme="greens")),
+                            alt.value("#e8e8e8")),
+        tooltip=["day:N", "reps:Q"],
+    ).properties(width=alt.Step(14), height=alt.Step(14))
+
+
+def dashboard(sessions: pd.DataFrame, title: str = "Workout history", today: date | None = None, tz=None):
+    """All the figures in one column: what `coach history --plot` writes."""
+    if sessions.empty:
+        raise InputError("no sessions to plot (store some with `coach analyze ... --save`)")
+    return alt.vconcat(
+        alt.hconcat(reps_per_day(sessions, tz).properties(width=360, height=180),
+                    reps_per_week(sessions, tz).properties(width=240, height=180)),
+        alt.hconcat(rom_trend(sessions, tz=tz), tempo_trend(sessions, tz=tz)),
+        alt.hconcat(sets_per_session(sessions, tz).properties(width=300, height=150),
+                    streak_calendar(sessions, today=today, tz=tz)),
+        title=title,
+    ).resolve_scale(color="independent")
+
+
+def save_png(chart, path: str | Path, scale: float = 2.0) -> Path:
+    """Render a chart to PNG (vl-convert, no browser needed)."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise InputError(f"--plot writes a PNG: give a file name ending in .png, not {path.name!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        chart.save(str(path), format="png", scale_factor=scale)
+    except (OSError, ValueError) as error:
+        raise InputError(f"cannot write {path}: {error}") from None
+    return path
