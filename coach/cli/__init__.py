@@ -5,9 +5,9 @@ import logging
 import sys
 
 from coach.errors import CoachError
-from coach.cli import app, pose
+from coach.cli import app, history, pose
 
-COMMANDS = [pose, app]
+COMMANDS = [pose, app, history]
 
 
 def build_parser() -> argparse.ArgumentParser:
