@@ -27,7 +27,7 @@ import logging
 import os
 import socket
 import uuid as uuidlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from coach.errors import StoreError
-from coach.types import FrameResult, RepEvent
+from coach.types import FrameResult, Pose, RepEvent
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +271,8 @@ def _unpack(blobs: Iterable[bytes]) -> KeypointSeries:
     return KeypointSeries(*(np.concatenate([p[name] for p in parts]) for name in ("t", "xys", "size", "present")))
 
 
-def _rep_row(rep: RepEvent) -> dict:
+def rep_row(rep: RepEvent) -> dict:
+    """A RepEvent as a row of the reps table (without session_id and committed_at)."""
     row = {"rep_index": int(rep.index)}
     row.update({name: getattr(rep, name) for name in REP_FIELDS})
     row["set_index"] = int(rep.set_index)
@@ -586,6 +587,13 @@ class Store:
         blobs = self._run(lambda conn: conn.execute(query).scalars().all(), write=False)
         return _unpack(blobs)
 
+    def poses(self, session_id: int) -> Iterator[tuple[Pose | None, float]]:
+        """The session's frames as the engine takes them, `(pose or None, t)`, to count it again:
+        `coach.session.run(exercise, store.poses(session_id))`."""
+        series = self.keypoints(session_id)
+        for t, xys, size, present in zip(series.t, series.xys, series.size, series.present):
+            yield (Pose(xys, (int(size[0]), int(size[1]))) if present else None), float(t)
+
     # -- writing -----------------------------------------------------------------------------
 
     def recorder(self, exercise: str, person: str | None = None, **kwargs) -> SessionRecorder:
@@ -859,7 +867,7 @@ class SessionRecorder:
         else:
             self._buffer.append((result.t, np.asarray(pose.keypoints, np.float32), tuple(pose.size), True))
         if result.rep is not None:
-            row = _rep_row(result.rep)
+            row = rep_row(result.rep)
             row["committed_at"] = _now()
             self._rep_rows.append(row)
             self._flush(row)

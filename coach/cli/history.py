@@ -1,0 +1,270 @@
+"""`coach history`: the stored sessions, their charts, export and import, counting again, deleting.
+
+    coach history [--person NAME] [--exercise ID] [--since DATE] [--json] [--plot FILE.png]
+    coach history export --format csv|parquet DIR
+    coach history import DIR
+    coach history recount SESSION_ID [--exercise FILE_OR_ID] [--json]
+    coach history delete SESSION_ID [--yes]
+    coach history recover
+
+Every form takes `--db PATH_OR_URL` (else COACH_DB, else data/coach.db; see coach.store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from coach.errors import InputError
+from coach.store import Store, rep_row, summarise
+
+DB_HELP = "the history database: a file path or a SQLAlchemy URL (default: $COACH_DB, else data/coach.db)"
+
+
+def add_parser(sub):
+    parser = sub.add_parser("history", help="list, chart, export and re-count stored workout sessions",
+                            description="Without an ACTION: one row per stored session, newest first.")
+    parser.add_argument("--db", help=DB_HELP)
+    parser.add_argument("--person", help="only this person's sessions")
+    parser.add_argument("--exercise", help="only this exercise (its id)")
+    parser.add_argument("--since", type=parse_since,
+                        help="only sessions from this day on: YYYY-MM-DD, an ISO time, today, yesterday, 7d, 4w")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per session, one per line")
+    parser.add_argument("--plot", metavar="FILE.png", help="write the history charts to this PNG")
+    parser.set_defaults(run=run_list)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+
+    def action(name, help, run):
+        p = actions.add_parser(name, help=help, description=help)
+        p.add_argument("--db", help=DB_HELP, default=argparse.SUPPRESS)  # before or after ACTION
+        p.set_defaults(run=run)
+        return p
+
+    p = action("export", "write every table to a folder as CSV or parquet files", run_export)
+    p.add_argument("dir", help="the folder to write (made if missing)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv", help="file format (default: csv)")
+    p = action("import", "load an export (sessions already stored are skipped)", run_import)
+    p.add_argument("dir", help="a folder written by `coach history export`")
+    p = action("recount", "count a stored session again from its keypoints, beside the stored count", run_recount)
+    p.add_argument("session_id", type=int, help="the session's id, as `coach history` lists it")
+    p.add_argument("--exercise", dest="definition", metavar="FILE_OR_ID",
+                   help="an exercise id or an edited definition file (default: the session's exercise, as defined now)")
+    p.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
+    p = action("delete", "delete a session with its reps and keypoints", run_delete)
+    p.add_argument("session_id", type=int, help="the session's id, as `coach history` lists it")
+    p.add_argument("--yes", action="store_true", help="do not ask to confirm")
+    action("recover", "import the sessions that were kept in recovery files when the database "
+                      "could not be written", run_recover)
+
+
+def parse_since(text: str) -> datetime:
+    """A local day or time: YYYY-MM-DD (from its midnight), an ISO time, today, yesterday, Nd, Nw."""
+    today = datetime.combine(date.today(), datetime.min.time()).astimezone()
+    value = text.strip().lower()
+    relative = re.fullmatch(r"(\d+)\s*([dw])", value)
+    if value in ("today", "yesterday"):
+        return today - timedelta(days=value == "yesterday")
+    if relative:
+        amount = int(relative[1]) * (7 if relative[2] == "w" else 1)
+        return today - timedelta(days=amount)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: use YYYY-MM-DD, an ISO time, today, yesterday, 7d or 4w") from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def open_store(args) -> Store:
+    return Store.open(getattr(args, "db", None))
+
+
+# -- the list ---------------------------------------------------------------------------------
+
+def rows(sessions: pd.DataFrame) -> list[dict]:
+    """The listed fields of each session, as JSON-ready values."""
+    local = sessions["started_at"].dt.tz_convert(datetime.now().astimezone().tzinfo)
+    out = []
+    for (_, s), when in zip(sessions.iterrows(), local):
+        out.append({"id": int(s["id"]), "date": when.strftime("%Y-%m-%d %H:%M"), "person": s["person"],
+                    "exercise": s["exercise"], "reps": int(s["reps"]), "sets": int(s["sets"]),
+                    "duration_s": round(float(s["duration_s"]), 2), "mean_rom": number(s["mean_rom"]),
+                    "mean_tempo_s": number(s["mean_tempo_s"]), "status": s["status"],
+                    "source": s["source"] if isinstance(s["source"], str) else None,
+                    "started_at": s["started_at"].isoformat(), "uuid": s["uuid"]})
+    return out
+
+
+def number(value, digits=2):
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), digits)
+
+
+def minutes(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def table(records: list[dict]) -> str:
+    frame = pd.DataFrame([{
+        "id": r["id"], "date": r["date"], "person": r["person"], "exercise": r["exercise"], "reps": r["reps"],
+        "sets": r["sets"], "duration": minutes(r["duration_s"]),
+        "ROM": "-" if r["mean_rom"] is None else f"{r['mean_rom']:.1f}",
+        "tempo s/rep": "-" if r["mean_tempo_s"] is None else f"{r['mean_tempo_s']:.2f}",
+        "status": r["status"]} for r in records])
+    return frame.to_string(index=False)
+
+
+def run_list(args) -> int:
+    from coach import charts  # altair only when needed
+
+    with open_store(args) as store:
+        sessions = store.sessions(person=args.person, exercise=args.exercise, since=args.since)
+        where = store.where
+    records = rows(sessions)
+    if args.json:
+        for record in records:
+            print(json.dumps(record))
+    elif records:
+        print(table(records))
+    else:
+        wanted = " matching those filters" if (args.person or args.exercise or args.since) else ""
+        print(f"no sessions{wanted} in {where} (store one with `coach analyze VIDEO --exercise ID --save`)")
+    if args.plot:
+        who = f" of {args.person}" if args.person else ""
+        path = charts.save_png(charts.dashboard(sessions, title=f"Workout history{who}"), args.plot)
+        if not args.json:
+            print(f"wrote {path}")
+    return 0
+
+
+# -- export, import, recover, delete ----------------------------------------------------------
+
+def run_export(args) -> int:
+    with open_store(args) as store:
+        counts = store.export(args.dir, args.format)
+    print(f"exported {counts['sessions']} sessions ({counts['reps']} reps, {counts['people']} people) "
+          f"to {args.dir} as {args.format}")
+    return 0
+
+
+def run_import(args) -> int:
+    with open_store(args) as store:
+        done = store.import_(args.dir)
+    print(f"imported {done['sessions']} sessions ({done['reps']} reps) from {args.dir}"
+          + (f"; {done['skipped']} were already here" if done["skipped"] else ""))
+    return 0
+
+
+def run_recover(args) -> int:
+    with open_store(args) as store:
+        folder = store.recovery_dir()
+        done = store.recover()
+    for path, session_id in done:
+        print(f"recovered session {session_id} from {path}")
+    if not done:
+        print(f"nothing to recover in {folder}")
+    return 0
+
+
+def run_delete(args) -> int:
+    with open_store(args) as store:
+        [record] = rows(store.sessions(session_ids=[store.session(args.session_id)["id"]]))
+        what = (f"session {record['id']}: {record['exercise']}, {record['reps']} reps, {record['date']}, "
+                f"{record['person']}")
+        if not args.yes:
+            try:
+                answer = input(f"delete {what}? [y/N] ")
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("not deleted")
+                return 0
+        store.delete_session(args.session_id)
+    print(f"deleted {what}")
+    return 0
+
+
+# -- recount ----------------------------------------------------------------------------------
+
+def run_recount(args) -> int:
+    from coach.exercises import Library
+    from coach.session import run as count
+
+    with open_store(args) as store:
+        session = store.session(args.session_id)
+        stored = store.reps([args.session_id])
+        library = Library()
+        exercise = library.get(args.definition or session["exercise"])
+        frames = store.keypoints(args.session_id)
+        if len(frames) == 0:
+            raise InputError(f"session {args.session_id} has no keypoints stored, so it cannot be counted again")
+        analysis = count(exercise, store.poses(args.session_id))
+    source = library.sources.get(exercise.id) if not args.definition or args.definition == exercise.id else args.definition
+    new_rows = [rep_row(rep) for rep in analysis.reps]
+    old, new = summarise(stored.to_dict("records")), summarise(new_rows)
+    pairs = match(stored.to_dict("records"), new_rows)
+    report = {
+        "session": int(session["id"]), "frames": len(frames),
+        "stored": {"exercise": session["exercise"], **rounded(old)},
+        "recount": {"exercise": exercise.id, "definition": str(source) if source else None, **rounded(new)},
+        "reps": [{"stored": brief(a), "recount": brief(b)} for a, b in pairs],
+    }
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"session {report['session']} ({report['frames']} frames), counted again with "
+          f"{exercise.id}" + (f" from {source}" if source else ""))
+    summary = pd.DataFrame({
+        "": ["exercise", "reps", "sets", "mean ROM", "mean tempo s/rep"],
+        "stored": [session["exercise"], old["reps"], old["sets"], fmt(old["mean_rom"], 1), fmt(old["mean_tempo_s"])],
+        "recount": [exercise.id, new["reps"], new["sets"], fmt(new["mean_rom"], 1), fmt(new["mean_tempo_s"])],
+    })
+    print(summary.to_string(index=False))
+    if pairs:
+        print()
+        print(pd.DataFrame([{"stored rep": span(a), "recount rep": span(b)} for a, b in pairs]).to_string(index=False))
+    return 0
+
+
+def match(old: list[dict], new: list[dict]) -> list[tuple[dict | None, dict | None]]:
+    """Pair stored and recounted reps whose times overlap, in time order; the rest stand alone."""
+    pairs, i, j = [], 0, 0
+    while i < len(old) or j < len(new):
+        a = old[i] if i < len(old) else None
+        b = new[j] if j < len(new) else None
+        if a is not None and b is not None and a["start_t"] < b["end_t"] and b["start_t"] < a["end_t"]:
+            pairs.append((a, b))
+            i, j = i + 1, j + 1
+        elif b is None or (a is not None and a["end_t"] <= b["end_t"]):
+            pairs.append((a, None))
+            i += 1
+        else:
+            pairs.append((None, b))
+            j += 1
+    return pairs
+
+
+def brief(rep: dict | None) -> dict | None:
+    if rep is None:
+        return None
+    return {"index": int(rep["rep_index"]), "start_t": round(float(rep["start_t"]), 3),
+            "end_t": round(float(rep["end_t"]), 3), "rom": round(float(rep["rom_max"] - rep["rom_min"]), 2)}
+
+
+def span(rep: dict | None) -> str:
+    if rep is None:
+        return "-"
+    return f"#{int(rep['rep_index'])} {rep['start_t']:.2f}-{rep['end_t']:.2f} s"
+
+
+def rounded(summary: dict) -> dict:
+    return {key: number(value, 3) if isinstance(value, float) else value for key, value in summary.items()}
+
+
+def fmt(value, digits=2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"

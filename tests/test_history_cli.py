@@ -1,0 +1,208 @@
+"""`coach history` as a user runs it, on sessions the real engine counted from RepCount series."""
+
+import json
+import struct
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from coach.cli import main
+from coach.store import Store
+from test_store import synthetic_session
+
+FPS = 30.0
+
+
+def record_series(store, repcount_dir, name, exercise="squat", person="alice"):
+    """Count a RepCount series with the engine, live-style, into the store; returns (id, analysis)."""
+    from coach.exercises import Library
+    from coach.session import Session, series_poses
+
+    library = Library()
+    definition = library.get(exercise)
+    yxs = np.load(repcount_dir / f"{name}.npy")
+    session = Session(definition)
+    results = [session.step(pose, t) for pose, t in series_poses(yxs, np.arange(len(yxs)) / FPS)]
+    session_id = store.record(results, exercise, person, source=f"{name}.npy", fps=FPS,
+                              definition=library.sources[exercise].read_text())
+    return session_id, results
+
+
+@pytest.fixture(scope="module")
+def history(repcount_dir, tmp_path_factory):
+    """A database with two squat sessions of alice's and a push-up session of bob's."""
+    path = tmp_path_factory.mktemp("history") / "coach.db"
+    with Store.open(path) as store:
+        squats = [record_series(store, repcount_dir, name) for name in ("stu9_64", "stu4_63")]
+        store.record(synthetic_session()[0], "push_up", "bob")
+    return path, squats
+
+
+def coach(capsys, *args, stdin=None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr("builtins.input", lambda prompt="": (print(prompt, end=""), stdin)[1])
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_shows_one_row_per_session(history, capsys):
+    path, squats = history
+    code, out, _ = coach(capsys, "history", "--db", path)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["id", "date", "person", "exercise", "reps", "sets", "duration", "ROM",
+                                "tempo", "s/rep", "status"]
+    assert [line.split()[0] for line in lines[1:]] == ["3", "2", "1"]  # newest first
+    first = lines[-1].split()
+    assert first[3:6] == ["alice", "squat", str(squats[0][1][-1].reps)]
+    assert first[-1] == "complete"
+
+
+def test_json_and_filters(history, capsys, monkeypatch):
+    path, squats = history
+    code, out, _ = coach(capsys, "history", "--db", path, "--json")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in records] == [3, 2, 1]
+    by_id = {r["id"]: r for r in records}
+    for session_id, results in squats:
+        reps = [r.rep for r in results if r.rep is not None]
+        record = by_id[session_id]
+        assert record["reps"] == len(reps) == results[-1].reps
+        assert record["sets"] == len({rep.set_index for rep in reps})
+        assert record["duration_s"] == pytest.approx(results[-1].t - results[0].t, abs=0.01)
+        assert record["mean_tempo_s"] == pytest.approx(np.mean([rep.duration for rep in reps]), abs=0.01)
+        assert record["mean_rom"] == pytest.approx(np.mean([rep.rom_max - rep.rom_min for rep in reps]), abs=0.01)
+        assert record["exercise"] == "squat" and record["person"] == "alice" and record["status"] == "complete"
+    assert by_id[3]["person"] == "bob" and by_id[3]["reps"] == 5
+
+    def ids(*filters):
+        return [json.loads(line)["id"] for line in coach(capsys, "history", "--db", path, "--json", *filters)[1].splitlines()]
+
+    assert ids("--person", "alice") == [2, 1]
+    assert ids("--exercise", "push_up") == [3]
+    assert ids("--person", "bob", "--exercise", "squat") == []
+    assert ids("--since", "today") == [3, 2, 1]
+    assert ids("--since", "7d") == [3, 2, 1]
+    assert ids("--since", (date.today() + timedelta(days=1)).isoformat()) == []
+    monkeypatch.setenv("COACH_DB", str(path))  # no --db: the environment variable
+    assert ids() == [3, 2, 1]
+    code, out, _ = coach(capsys, "history", "--person", "nobody")
+    assert code == 0 and "no sessions matching those filters" in out
+
+
+def test_since_that_is_not_a_date_is_a_one_line_error(history, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["history", "--db", str(history[0]), "--since", "last tuesday"])
+    assert exit.value.code == 2
+    assert "'last tuesday' is not a date: use YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_plot_writes_a_png(history, capsys, tmp_path):
+    out_png = tmp_path / "charts" / "history.png"
+    code, out, _ = coach(capsys, "history", "--db", history[0], "--person", "alice", "--plot", out_png)
+    assert code == 0 and f"wrote {out_png}" in out
+    header = out_png.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", header[16:24])[0] > 800
+    code, _, err = coach(capsys, "history", "--db", history[0], "--person", "nobody", "--plot", out_png)
+    assert code == 1 and err.strip() == "coach: error: no sessions to plot (store some with `coach analyze ... --save`)"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_and_import(history, capsys, tmp_path, fmt):
+    code, out, _ = coach(capsys, "history", "export", "--db", history[0], "--format", fmt, tmp_path / "out")
+    assert code == 0 and out.startswith("exported 3 sessions")
+    assert (tmp_path / "out" / f"sessions.{fmt}").is_file()
+    other = tmp_path / "other.db"
+    code, out, _ = coach(capsys, "history", "--db", other, "import", tmp_path / "out")  # --db before the action too
+    assert code == 0 and out.startswith("imported 3 sessions")
+    code, out, _ = coach(capsys, "history", "import", "--db", other, tmp_path / "out")
+    assert "imported 0 sessions" in out and "3 were already here" in out
+    mine = [json.loads(line) for line in coach(capsys, "history", "--db", history[0], "--json")[1].splitlines()]
+    theirs = [json.loads(line) for line in coach(capsys, "history", "--db", other, "--json")[1].splitlines()]
+    keys = ["uuid", "person", "exercise", "reps", "sets", "duration_s", "mean_rom", "mean_tempo_s", "status"]
+    assert sorted([r[k] for k in keys] for r in theirs) == sorted([r[k] for k in keys] for r in mine)
+    code, _, err = coach(capsys, "history", "import", "--db", other, tmp_path)
+    assert code == 1 and "is not a coach history export" in err
+
+
+def test_recount_with_the_current_definition_agrees(history, capsys):
+    path, squats = history
+    session_id, results = squats[0]
+    code, out, _ = coach(capsys, "history", "recount", session_id, "--db", path, "--json")
+    report = json.loads(out)
+    assert report["stored"]["reps"] == report["recount"]["reps"] == results[-1].reps
+    assert report["frames"] == len(results)
+    assert all(pair["stored"] == pair["recount"] for pair in report["reps"])
+    code, out, _ = coach(capsys, "history", "recount", session_id, "--db", path)
+    assert code == 0
+    reps_line = next(line for line in out.splitlines() if line.split()[:1] == ["reps"])
+    assert reps_line.split() == ["reps", str(results[-1].reps), str(results[-1].reps)]
+
+
+def test_recount_with_an_edited_definition_shows_both_counts(history, capsys, tmp_path):
+    from coach.exercises import Library, load
+    from coach.session import run
+
+    path, squats = history
+    session_id, results = squats[0]
+    stored = [r.rep for r in results if r.rep is not None]
+    # Demand depth that only the deeper half of these squats reached.
+    far = float(np.median([rep.rom_min for rep in stored]))
+    text = (Library().sources["squat"]).read_text().replace("  min_rep_s:", f"  far_limit: {far}\n  min_rep_s:")
+    edited = tmp_path / "deep_squat.yaml"
+    edited.write_text(text)
+    with Store.open(path) as store:
+        expected = run(load(edited), store.poses(session_id)).count
+    assert 0 < expected < len(stored)
+    code, out, _ = coach(capsys, "history", "recount", session_id, "--db", path, "--exercise", edited)
+    assert code == 0 and f"from {edited}" in out
+    reps_line = next(line for line in out.splitlines() if line.split()[:1] == ["reps"])
+    assert reps_line.split() == ["reps", str(len(stored)), str(expected)]
+    # The per-rep table pairs the reps that both counts found and marks the dropped ones "-".
+    rows = [line for line in out.splitlines() if line.strip().startswith("#")]
+    assert len(rows) == len(stored)
+    assert sum(line.rstrip().endswith("-") for line in rows) == len(stored) - expected
+    code, _, err = coach(capsys, "history", "recount", 999, "--db", path)
+    assert code == 1 and "no session 999" in err
+
+
+def test_delete_asks_unless_yes(history, capsys, monkeypatch, tmp_path):
+    path = tmp_path / "own.db"
+    with Store.open(path) as store:
+        ids = [store.record(synthetic_session(seed=i)[0], "squat", "carol") for i in range(3)]
+    code, out, _ = coach(capsys, "history", "delete", ids[0], "--db", path, stdin="n", monkeypatch=monkeypatch)
+    assert code == 0 and f"delete session {ids[0]}: squat, 5 reps" in out and "not deleted" in out
+    code, out, _ = coach(capsys, "history", "delete", ids[0], "--db", path, stdin="y", monkeypatch=monkeypatch)
+    assert f"deleted session {ids[0]}" in out
+    code, out, _ = coach(capsys, "history", "delete", ids[1], "--db", path, "--yes")
+    assert code == 0 and f"deleted session {ids[1]}" in out
+    with Store.open(path) as store:
+        assert store.sessions()["id"].tolist() == [ids[2]]
+    code, _, err = coach(capsys, "history", "delete", ids[0], "--db", path, "--yes")
+    assert code == 1 and err.strip() == f"coach: error: no session {ids[0]} in {path} (`coach history` lists them)"
+
+
+def test_a_read_only_database_is_a_one_line_error_and_recover_brings_sessions_back(capsys, tmp_path):
+    path = tmp_path / "coach.db"
+    with Store.open(path) as store:
+        kept = store.record(synthetic_session()[0], "squat", "dave")
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    code, out, _ = coach(capsys, "history", "--db", read_only)
+    assert code == 0 and "dave" in out  # reading works
+    code, _, err = coach(capsys, "history", "delete", kept, "--db", read_only, "--yes")
+    assert code == 1 and err.startswith(f"coach: error: the history database {path} is read-only")
+    assert len(err.strip().splitlines()) == 1
+    with Store.open(read_only) as store:
+        recorder = store.recorder("squat", "dave")
+        for result in synthetic_session(reps_per_set=(4,))[0]:
+            recorder.update(result)
+        with pytest.raises(Exception, match="coach history recover"):
+            recorder.finish()
+    code, out, _ = coach(capsys, "history", "recover", "--db", path)
+    assert code == 0 and out.startswith("recovered session 2 from ")
+    code, out, _ = coach(capsys, "history", "--db", path, "--json")
+    assert [json.loads(line)["reps"] for line in out.splitlines()] == [4, 5]
+    code, out, _ = coach(capsys, "history", "recover", "--db", path)
+    assert out.startswith("nothing to recover in ")
