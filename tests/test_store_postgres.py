@@ -172,3 +172,25 @@ def test_a_read_only_postgres_database_sends_the_session_to_a_recovery_file(post
         assert (row["status"], row["reps"], row["sets"], row["frames"]) == ("complete", 5, 2, len(results))
         assert store.reps([session_id])["end_t"].tolist() == pytest.approx([e.end_t for e in events])
         assert np.array_equal(store.keypoints(session_id).t, [r.t for r in results])
+
+
+def test_sigkill_mid_session_on_postgres_keeps_the_counted_reps(postgres, repcount_dir):
+    url = postgres()
+    process = subprocess.Popen([sys.executable, str(WORKER), url, "series", str(repcount_dir / "stu9_64.npy"),
+                                "--exercise", "squat", "--pace", "0.002"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    printed = []
+    for line in process.stdout:
+        printed.append(int(line.split()[1]))
+        if len(printed) == 5:
+            process.kill()
+            break
+    process.wait(timeout=60)
+    assert printed == [1, 2, 3, 4, 5], process.stderr.read()
+    with Store.open(url) as store:
+        session = store.sessions().iloc[0]
+        assert session["status"] == "interrupted"
+        stored = store.reps([session["id"]])["rep_index"].tolist()
+        assert stored[:5] == [1, 2, 3, 4, 5] and stored == list(range(1, len(stored) + 1))
+        assert session["reps"] == len(stored)
+        assert store.keypoints(int(session["id"])).t[-1] >= store.reps([session["id"]])["end_t"].iloc[-1]
