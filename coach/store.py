@@ -530,9 +530,9 @@ class Store:
         if session_ids is not None:  # ints: numpy's would bind as blobs on SQLite
             query = query.where(sessions.c.id.in_([int(i) for i in session_ids]))
         frame = self._read(query)
-        dead = frame.index[(frame["status"] == "running") & ~frame.apply(self._alive, axis=1).astype(bool)] \
-            if len(frame) else frame.index
-        if len(dead):
+        running = frame[frame["status"] == "running"]
+        dead = [index for index, row in running.iterrows() if not self._alive(row)]
+        if dead:
             frame.loc[dead, "status"] = "interrupted"
             self._mark_interrupted([int(i) for i in frame.loc[dead, "id"]])
         return frame

@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import re
+import sys
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -82,6 +83,33 @@ def parse_since(text: str) -> datetime:
 
 def open_store(args) -> Store:
     return Store.open(getattr(args, "db", None))
+
+
+# -- `coach analyze ... --save`: the two calls analyze makes ----------------------------------
+
+def add_save_options(parser) -> None:
+    """`--save [--person NAME] [--db PATH_OR_URL]` on another command (coach analyze)."""
+    parser.add_argument("--save", action="store_true", help="store each analysis as a session in the history")
+    parser.add_argument("--person", help="with --save: whose session it is (default: me)")
+    parser.add_argument("--db", help="with --save: " + DB_HELP)
+
+
+def save(args, results, exercise, source, fps: float | None = None) -> int | None:
+    """Store one analysed input as a session when `--save` was given; returns its id.
+    `results` are the FrameResults of `exercise` (an Exercise) in order."""
+    if not getattr(args, "save", False):
+        return None
+    from coach.exercises import Library
+
+    origin = Library().sources.get(exercise.id)
+    definition = origin.read_text(encoding="utf-8") if origin is not None else None
+    with open_store(args) as store:
+        session_id = store.record(results, exercise.id, args.person, source=str(source), fps=fps,
+                                  definition=definition)
+        where = store.where
+    reps = sum(r.rep is not None for r in results)
+    print(f"coach: saved session {session_id} ({exercise.id}, {reps} reps) to {where}", file=sys.stderr)
+    return session_id
 
 
 # -- the list ---------------------------------------------------------------------------------
