@@ -20,12 +20,12 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from coach.errors import CoachError
-from coach.types import Frame, FrameResult
+from coach.types import Frame
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,9 @@ STATS_WINDOW_S = 2.0
 
 
 class Pipeline(Protocol):
-    """One frame in, one result out, in stream order (pose, counting, recording)."""
+    """One frame in, its result out (None: skipped), in stream order (pose, counting, recording)."""
 
-    def update(self, frame: Frame) -> FrameResult: ...
+    def update(self, frame: Frame) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +60,9 @@ class LiveStats:
 
 @dataclass(frozen=True, slots=True)
 class LiveUpdate:
-    """One analysed frame's result with the worker's figures at that moment."""
+    """One analysed frame's result (what the pipeline returned) with the worker's figures then."""
 
-    result: FrameResult
+    result: Any
     stats: LiveStats
 
 
@@ -75,13 +75,15 @@ class LiveWorker:
     `submit(frame)` and `callback(av_frame)` return at once. `updates` holds the latest results
     for the page (the oldest is dropped when the page does not drain it; reps are recorded by the
     pipeline, not by the page, so nothing counted is lost that way). `error` is the one-line
-    message of a CoachError that stopped the analysis, if one did.
+    message of a CoachError that stopped the analysis, if one did. `on_stopped` runs on the
+    analysis thread once it ends (after the last waiting frame), e.g. to close the workout.
     """
 
     def __init__(self, pipeline: Pipeline, annotate: Annotate | None = None, updates_size: int = 64,
-                 clock: Callable[[], float] = time.monotonic):
+                 on_stopped: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic):
         self.pipeline = pipeline
         self.annotate = annotate
+        self.on_stopped = on_stopped
         self.clock = clock
         self.updates: queue.Queue[LiveUpdate] = queue.Queue(maxsize=updates_size)
         self.latest: LiveUpdate | None = None
@@ -93,6 +95,7 @@ class LiveWorker:
         self.analysed = 0
         self.dropped = 0
         self.first_pts: float | None = None
+        self.stream_t = 0.0
         self.arrivals: deque[float] = deque()
         self.done: deque[tuple[float, float]] = deque()  # (finished at, latency) per analysed frame
         self.thread = threading.Thread(target=self.run, name="live-analysis", daemon=True)
@@ -137,6 +140,20 @@ class LiveWorker:
     # --- the analysis side ---------------------------------------------------------------------
 
     def run(self):
+        try:
+            self.analyse()
+        finally:
+            if self.on_stopped is not None:
+                try:
+                    self.on_stopped()
+                except CoachError as error:
+                    log.error("ending the live analysis: %s", error)
+                    self.error = self.error or str(error)
+                except Exception:
+                    log.exception("ending the live analysis failed")
+                    self.error = self.error or "ending the live analysis failed (see the server log)"
+
+    def analyse(self):
         while True:
             with self.wake:
                 while self.pending is None and not self.stopping:
@@ -154,14 +171,16 @@ class LiveWorker:
                 log.exception("live analysis stopped by an unexpected error")
                 self.error = "the live analysis stopped on an unexpected error (see the server log)"
                 return
-            self.publish(result, arrived)
+            if result is not None:
+                self.publish(result, frame.t, arrived)
 
-    def publish(self, result: FrameResult, arrived: float):
+    def publish(self, result, stream_t: float, arrived: float):
         now = self.clock()
         with self.wake:
             self.analysed += 1
             self.done.append((now, now - arrived))
-            stats = self.measure(now, result.t)
+            self.stream_t = stream_t
+            stats = self.measure(now, stream_t)
         update = LiveUpdate(result, stats)
         self.latest = update
         while True:
@@ -193,7 +212,7 @@ class LiveWorker:
     @property
     def stats(self) -> LiveStats:
         with self.wake:
-            return self.measure(self.clock(), self.latest.result.t if self.latest else 0.0)
+            return self.measure(self.clock(), self.stream_t)
 
     def drain(self) -> list[LiveUpdate]:
         """Every update waiting in `updates`, oldest first."""

@@ -1,0 +1,171 @@
+"""The Workout page: the browser camera through streamlit-webrtc, counted live.
+
+The camera's frames go to a LiveWorker (coach.app.worker) whose pipeline is a Workout
+(coach.app.workout); this page only wires widgets to them and polls their results. One camera
+stream is one workout: it is saved when the person presses End workout or stops the camera, and
+every rep is in the history the moment it is counted.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from coach.app import resources, settings
+from coach.app.overlay import draw_live
+from coach.app.worker import LiveWorker
+from coach.app.workout import Workout
+
+STREAM_KEY = "workout-camera"
+POLL_S = 0.25
+
+
+@dataclass
+class LiveSession:
+    """The workout armed for the next camera stream, with its worker."""
+
+    exercise: str
+    person: str
+    workout: Workout
+    worker: LiveWorker
+
+    @property
+    def started(self) -> bool:
+        return self.worker.received > 0
+
+    def on_ended(self):
+        """The stream ended (STOP, tab closed, page left): from streamlit-webrtc's thread; the
+        worker finishes the frame it has and then closes the workout (its on_stopped)."""
+        self.worker.stop(timeout=0)
+
+    def end(self) -> int | None:
+        self.worker.stop(timeout=15)
+        return self.workout.finish()
+
+
+def arm(model, lib, db, exercise: str, person: str) -> LiveSession:
+    text = lib.sources[exercise].read_text(encoding="utf-8") if exercise in lib.sources else None
+    workout = Workout(model, lib.get(exercise), db, person, definition=text)
+    worker = LiveWorker(workout, annotate=draw_live, on_stopped=workout.finish)
+    return LiveSession(exercise, person, workout, worker)
+
+
+def request_end():
+    st.session_state["live-end"] = True
+
+
+def page():
+    st.title("Workout")
+    db = resources.store()
+    lib = resources.library()
+    previous = st.session_state.get(STREAM_KEY)
+    playing = bool(previous and (previous.state.playing or previous.state.signalling))
+    session: LiveSession | None = st.session_state.get("live")
+
+    picks = st.columns([1, 1, 2])
+    with picks[0]:
+        person = resources.pick_person(db, "live") if not playing else st.session_state.get("person")
+    with picks[1]:
+        exercise = resources.pick_exercise(lib, "live") if not playing else st.session_state.get("exercise")
+    if playing and session is not None:
+        picks[2].markdown(f"**{session.person}** doing **{lib.exercises[session.exercise].name}**")
+
+    desired = None
+    if st.session_state.pop("live-end", False) and session is not None:
+        saved_id = session.end()
+        st.session_state["live-saved"] = (saved_id, session.workout.reps, session.exercise)
+        desired = False  # and stop the camera
+
+    # A new workout is armed only while no stream runs: a running stream keeps its own worker.
+    if not playing and (session is None or session.workout.finished or (
+            not session.started and (session.exercise, session.person) != (exercise, person))):
+        if session is not None and not session.started:
+            session.worker.stop(timeout=0)
+        session = arm(resources.model(settings.live_model()), lib, db, exercise, person)
+        st.session_state["live"] = session
+
+    video, panel = st.columns([3, 2])
+    with video:
+        ctx = webrtc_streamer(
+            key=STREAM_KEY,
+            mode=WebRtcMode.SENDRECV,
+            rtc_configuration={"iceServers": settings.ice_servers()},
+            media_stream_constraints={"video": {"width": {"ideal": 640}, "frameRate": {"ideal": 30}}, "audio": False},
+            video_frame_callback=session.worker.callback,
+            on_video_ended=session.on_ended,
+            desired_playing_state=desired,
+            async_processing=True,
+        )
+        st.caption("Press START and allow the camera. Stand so that your whole body is in view; "
+                   f"{lib.exercises[session.exercise].name.lower()} is best seen from the "
+                   f"{' or '.join(lib.exercises[session.exercise].views)}.")
+    with panel:
+        st.button("End workout", type="primary", on_click=request_end, disabled=not ctx.state.playing,
+                  key="live-end-button")
+        board = st.empty()
+    saved = st.session_state.get("live-saved")
+    if not ctx.state.playing:
+        with board.container():
+            if saved is not None:
+                saved_id, reps, done = saved
+                where = f"session {saved_id}" if saved_id is not None else "nothing to save: no frame was analysed"
+                st.success(f"Workout saved: {reps} {lib.exercises[done].name.lower() if done in lib.exercises else done} "
+                           f"reps ({where}).")
+                st.page_link(history_page(), label="See it in the history", icon=":material/monitoring:")
+            else:
+                st.info("Pick the person and the exercise, then press START.")
+        return
+    if session.started:
+        st.session_state.pop("live-saved", None)
+    # Poll the worker until a rerun (a click, the stream stopping) interrupts this run.
+    while session.worker.running:
+        with board.container():
+            show(session)
+        time.sleep(POLL_S)
+    with board.container():
+        show(session)
+
+
+def history_page():
+    from coach.app import history
+
+    return st.Page(history.page, title="History", url_path="history")
+
+
+def show(session: LiveSession):
+    worker = session.worker
+    update = worker.latest
+    stats = worker.stats
+    if worker.error:
+        st.error(worker.error)
+    if update is None:
+        st.info("Waiting for the camera...")
+        return
+    live = update.result
+    result = live.result
+    reps, sets = st.columns(2)
+    reps.metric("Reps", result.reps)
+    sets.metric("Set", result.sets)
+    view = f" · camera sees your {live.view}" if live.view else ""
+    st.markdown(f"Phase: **{result.phase.replace('_', ' ')}**{view}")
+    if live.setup:
+        st.warning(live.setup, icon=":material/accessibility_new:")
+    elif live.cue is not None:
+        (st.success if live.cue.severity == "info" else st.warning)(live.cue.text)
+    elif live.rest_s is not None:
+        minutes, seconds = divmod(int(live.rest_s), 60)
+        rest_s = session.workout.exercise.count.rest_s
+        after = "a new set starts with the next rep" if live.rest_s > rest_s else f"a new set after {rest_s:g} s"
+        st.info(f"Rest {minutes}:{seconds:02d} ({after})", icon=":material/timer:")
+    else:
+        st.info("Counting." if result.reps else "Ready: start when you like.", icon=":material/check:")
+    st.progress(live.progress or 0.0, text="Range of motion")
+    if live.last_rep is not None:
+        rep = live.last_rep
+        st.caption(f"Last rep: {rep.rom_min:.0f}-{rep.rom_max:.0f}, {rep.time_down:.1f} s down, "
+                   f"{rep.time_up:.1f} s up" + (f", flags: {', '.join(rep.flags)}" if rep.flags else ""))
+    st.caption(f"Stream {stats.stream_t:.1f} s · camera {stats.input_fps:.1f} fps · analysed {stats.fps:.1f} fps · "
+               f"latency {stats.latency_ms:.0f} ms · dropped {stats.dropped} of {stats.received}")
