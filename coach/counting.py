@@ -34,6 +34,12 @@ from coach.types import RepEvent
 
 # Share of the rep's range around its far end that counts as "at the far end" for time_bottom.
 BOTTOM_BAND = 0.15
+# A swing that turns back before reaching its start still counts if it came back this share of
+# the recent reps' range.
+SHORT_RETURN = 0.5
+# Turning points need a reversal of at least this share of the recent reps' range (and at least
+# the definition's hysteresis), so noise on a big swing does not flip phases.
+TURN_SHARE = 0.0
 
 
 class Phase(enum.IntEnum):
@@ -95,12 +101,23 @@ class Counter:
         self.start_since = None
         self.bottom = math.inf
         self.far_since = None
+        self.peak, self.peak_t = -math.inf, None
         self.frames: list[Sample] = []
 
     def needed_depth(self) -> float:
         """How far from the top a swing must go to be a rep: the floor, or a share of recent reps."""
         recent = float(np.median(self.ranges)) if self.ranges else 0.0
         return max(self.spec.min_range, self.spec.depth * recent)
+
+    def needed_return(self) -> float:
+        """How far a swing that never got back to its start must come back to be a rep anyway."""
+        recent = float(np.median(self.ranges)) if self.ranges else 0.0
+        return max(self.spec.min_range, SHORT_RETURN * recent)
+
+    def turn(self) -> float:
+        """The reversal that makes a turning point."""
+        recent = float(np.median(self.ranges)) if self.ranges else 0.0
+        return max(self.spec.hysteresis, TURN_SHARE * recent)
 
     def update(self, sample: Sample) -> Count:
         spec, t = self.spec, sample.t
@@ -118,33 +135,50 @@ class Counter:
             return self.result()
 
         rep = None
+        h = self.turn()
         if self.phase == Phase.START:
             self.top = max(self.top, v)
-            if v >= self.top - spec.hysteresis:
+            if v >= self.top - h:
                 # Still at the top: the rep, when it comes, starts from here.
                 self.start_t, self.frames = t, []
             if self.start_since is None:
                 self.start_since = t
-            if v < self.top - spec.hysteresis and t - self.start_since >= spec.hold_near_s:
+            if v < self.top - h and t - self.start_since >= spec.hold_near_s:
                 self.phase, self.bottom = Phase.GOING, v
         elif self.phase == Phase.GOING:
             self.bottom = min(self.bottom, v)
             if self.top - v >= self.needed_depth() and (self.far_limit is None or v <= self.far_limit):
                 self.phase, self.far_since = Phase.FAR, t
-            elif v > self.bottom + spec.hysteresis and v >= self.top - spec.hysteresis:
+            elif v > self.bottom + h and v >= self.top - h:
                 # Back at the top without going deep enough: a partial rep, not counted.
                 self.back_to_start(v, t)
         elif self.phase == Phase.FAR:
             self.bottom = min(self.bottom, v)
-            if v > self.bottom + spec.hysteresis:
-                self.phase = Phase.RETURNING
+            if v > self.bottom + h:
+                self.phase, self.peak, self.peak_t = Phase.RETURNING, v, t
         elif self.phase == Phase.RETURNING:
+            if v > self.peak:
+                self.peak, self.peak_t = v, t
             if v < self.bottom:
                 self.bottom, self.phase = v, Phase.FAR
             elif v >= self.bottom + spec.return_fraction * (self.top - self.bottom) and (
                 self.near_limit is None or v >= self.near_limit
             ):
-                rep = self.complete(sample, v)
+                rep = self.complete([*self.frames, sample], self.top - self.bottom)
+                self.back_to_start(v, t)
+            elif v < self.peak - h:
+                # Turned down again short of the start (the start was a spike, or the person's
+                # top drifted): a full rep if it came back as far as a rep goes down, and the
+                # next one has begun from here.
+                if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
+                    rep = self.complete([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
+                    top, top_t = self.peak, self.peak_t
+                    since_top = [f for f in self.frames if f.t >= top_t]
+                    self.restart()
+                    self.top, self.start_t, self.start_since, self.frames = top, top_t, top_t, since_top
+                    self.phase, self.bottom = Phase.GOING, v
+                else:
+                    self.phase = Phase.FAR
         self.frames.append(sample)
         if self.phase != Phase.START and self.start_t is not None and t - self.start_t > spec.max_rep_s:
             self.back_to_start(v, t)
@@ -154,21 +188,24 @@ class Counter:
         self.restart()
         self.top, self.start_t, self.start_since = v, t, t
 
-    def complete(self, sample: Sample, v: float) -> RepEvent | None:
-        """The swing came back: a rep if it lasted long enough and held where it must."""
-        spec, t = self.spec, sample.t
-        frames = [*self.frames, sample]
+    def complete(self, frames: list[Sample], span: float) -> RepEvent | None:
+        """The swing came back: a rep if it lasted long enough and held where it must.
+
+        `frames` run from the start of the rep to its end; `span` is how far it swung.
+        """
+        spec = self.spec
         held = (self.far_since is not None) and self.far_hold(frames) >= spec.hold_far_s
-        duration = t - self.start_t
+        duration = frames[-1].t - self.start_t
         rep = None
         if held and duration >= spec.min_rep_s:
-            self.ranges.append(self.top - self.bottom)
             if self.last_rep_end is None or self.start_t - self.last_rep_end > spec.rest_s:
+                # A new set: the person may move differently now, so the recent range starts afresh.
                 self.sets += 1
+                self.ranges.clear()
+            self.ranges.append(span)
             self.reps += 1
             rep = self.rep_event(frames)
-            self.last_rep_end = t
-        self.back_to_start(v, t)
+            self.last_rep_end = frames[-1].t
         return rep
 
     def far_hold(self, frames: list[Sample]) -> float:

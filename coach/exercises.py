@@ -34,6 +34,14 @@ Point = enum.Enum("Point", {name: name for name in [*KEYPOINTS, *JOINTS]}, type=
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
 
+class DefinitionError(ExerciseError):
+    """An invalid definition; `problems` holds each `file:line field: problem` on its own."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 class FieldProblem(ValueError):
     """A cross-field check that failed, naming the field (relative to the model it is checked in)."""
 
@@ -326,6 +334,8 @@ def describe(error: dict) -> tuple[tuple, str]:
         loc = (*loc, "filter")
     elif error["type"] == "missing":
         message = "missing"
+    elif isinstance(error.get("input"), (int, float, str)) and not isinstance(error.get("input"), bool):
+        message = f"{message}, got {error['input']!r}"
     return loc, message.removeprefix("Value error, ")
 
 
@@ -340,11 +350,11 @@ def parse(text: str, source: str = "<text>") -> Exercise:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        raise ExerciseError(f"{source}:{line}: {error.problem or error.context}") from None
+        raise DefinitionError([f"{source}:{line}: {error.problem or error.context}"]) from None
     except yaml.YAMLError as error:
-        raise ExerciseError(f"{source}: not YAML: {error}") from None
+        raise DefinitionError([f"{source}: not YAML: {error}"]) from None
     if not isinstance(data, dict):
-        raise ExerciseError(f"{source}:1: an exercise definition is a mapping of fields (id, name, signals, count, ...)")
+        raise DefinitionError([f"{source}:1: an exercise definition is a mapping of fields (id, name, signals, count, ...)"])
     lines = node_lines(document)
     try:
         return Exercise.model_validate(data)
@@ -354,7 +364,7 @@ def parse(text: str, source: str = "<text>") -> Exercise:
             loc, message = describe(error)
             field = ".".join(str(part) for part in loc) or "(top)"
             problems.append((line_of(lines, loc), f"{source}:{line_of(lines, loc)} {field}: {message}"))
-        raise ExerciseError("; ".join(text for _, text in sorted(problems))) from None
+        raise DefinitionError([text for _, text in sorted(problems)]) from None
 
 
 def load(path) -> Exercise:

@@ -102,3 +102,40 @@ def even_size(image: np.ndarray) -> np.ndarray:
     """H.264 in yuv420p needs even sides: drop a last odd row or column."""
     height, width = image.shape[:2]
     return image[: height - height % 2, : width - width % 2]
+
+
+# -- The analysis overlay of `coach analyze --out`: count, set, phase and the current cue. --------
+
+HUD_FONT = cv2.FONT_HERSHEY_SIMPLEX
+CUE_COLOURS = {"info": (46, 160, 67), "warning": (230, 140, 0), "error": (210, 40, 40)}
+
+
+def draw_hud(image: np.ndarray, result, exercise, cue=None) -> np.ndarray:
+    """A copy of an RGB image with the rep count, set, phase and `cue` (a Cue, or None) drawn on.
+
+    `result` is the FrameResult of this frame and `exercise` its Exercise; only read.
+    """
+    out = image.copy()
+    height, width = out.shape[:2]
+    unit = max(height, width) / 640
+    x0, y0 = round(10 * unit), round(10 * unit)
+    x1, y1 = x0 + round(190 * unit), y0 + round(100 * unit)
+    region = out[y0:y1, x0:x1]
+    region[:] = (region * 0.4 + 12).astype(np.uint8)
+    white, thin = (255, 255, 255), max(1, round(unit))
+    cv2.putText(out, str(result.reps), (x0 + round(10 * unit), y0 + round(55 * unit)), HUD_FONT, 1.8 * unit, white,
+                max(2, round(3 * unit)), cv2.LINE_AA)
+    cv2.putText(out, exercise.name, (x0 + round(80 * unit), y0 + round(25 * unit)), HUD_FONT, 0.5 * unit, white, thin, cv2.LINE_AA)
+    cv2.putText(out, f"set {result.sets}", (x0 + round(80 * unit), y0 + round(50 * unit)), HUD_FONT, 0.5 * unit, white, thin, cv2.LINE_AA)
+    phase = result.phase.replace("_", " ") if result.visible else "not in view"
+    cv2.putText(out, phase, (x0 + round(10 * unit), y0 + round(85 * unit)), HUD_FONT, 0.6 * unit, white, thin, cv2.LINE_AA)
+    if cue is not None:
+        scale = 0.65 * unit
+        (tw, th), _ = cv2.getTextSize(cue.text, HUD_FONT, scale, thin)
+        scale *= min(1.0, (width - 40 * unit) / max(tw, 1))
+        (tw, th), _ = cv2.getTextSize(cue.text, HUD_FONT, scale, thin)
+        pad = round(10 * unit)
+        bx0, by1 = (width - tw) // 2 - pad, height - pad
+        cv2.rectangle(out, (bx0, by1 - th - 2 * pad), (bx0 + tw + 2 * pad, by1), CUE_COLOURS.get(cue.severity, (230, 140, 0)), -1)
+        cv2.putText(out, cue.text, (bx0 + pad, by1 - pad), HUD_FONT, scale, white, thin, cv2.LINE_AA)
+    return out

@@ -63,16 +63,33 @@ class PersonGate:
 
 @dataclass
 class Analysis:
-    """A whole session: every FrameResult, the reps, and the keypoints that went in.
+    """A whole analysed input: every FrameResult in order, and where it came from.
 
-    keypoints: float32 (T, 17, 3) of (x_px, y_px, score), NaN rows where no pose was given;
-    times: float64 (T,) seconds.
+    `source` is the file, `fps` its frame rate, `size` the (width, height) the pixels refer to,
+    `model` the pose model (None for a keypoint file). `warnings` say why a count may be empty.
     """
 
     exercise: Exercise
+    source: str = ""
+    fps: float = math.nan
+    size: tuple[int, int] = (1, 1)
+    model: str | None = None
     results: list[FrameResult] = field(default_factory=list)
-    keypoints: list[np.ndarray] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, result: FrameResult):
+        self.results.append(result)
+
+    def finish(self) -> Analysis:
+        """Note why nothing may have been counted."""
+        if not self.results:
+            self.warnings.append("no frames")
+        elif not any(r.visible for r in self.results):
+            needed = ", ".join(p.value for p in self.exercise.visibility.keypoints)
+            self.warnings.append(f"no person was seen in any frame (the {self.exercise.name.lower()} needs {needed} in view)")
+        elif self.count == 0:
+            self.warnings.append("no repetition was found")
+        return self
 
     @property
     def reps(self) -> list[RepEvent]:
@@ -85,6 +102,51 @@ class Analysis:
     @property
     def sets(self) -> int:
         return self.results[-1].sets if self.results else 0
+
+    @property
+    def times(self) -> np.ndarray:
+        return np.array([r.t for r in self.results], dtype=np.float64)
+
+    @property
+    def keypoints(self) -> np.ndarray:
+        """float32 (T, 17, 3) of (x_px, y_px, score); NaN where no pose was given."""
+        blank = np.full((17, 3), np.nan, np.float32)
+        return np.stack([r.pose.keypoints if r.pose is not None else blank for r in self.results]) if self.results else blank[:0]
+
+    def tables(self):
+        """(per-frame, per-rep, per-session) DataFrames."""
+        from coach.metrics import frames_table, reps_table, session_table
+
+        reps = self.reps
+        return frames_table(self.results), reps_table(reps), session_table(self.exercise.id, self.results, reps)
+
+    def summary(self) -> dict:
+        """The JSON-ready result: exercise, reps, sets, duration_s, frames, fps, reps_detail, warnings."""
+        from coach.metrics import reps_table, session_table
+
+        reps = self.reps
+        session = session_table(self.exercise.id, self.results, reps).iloc[0]
+        detail = reps_table(reps).round(3)
+        return {
+            "exercise": self.exercise.id,
+            "reps": int(session["reps"]),
+            "sets": int(session["sets"]),
+            "duration_s": round(float(session["duration_s"]), 3),
+            "frames": len(self.results),
+            "fps": round(float(self.fps), 3) if math.isfinite(self.fps) else None,
+            "reps_detail": [{**{k: _plain(v) for k, v in row.items()}, "flags": [f for f in row["flags"].split(",") if f]}
+                            for row in detail.to_dict("records")],
+            "warnings": list(self.warnings),
+        }
+
+
+def _plain(value):
+    """A table cell as plain JSON: numpy numbers as Python ones, NaN as None, flags as a list."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 class Session:
@@ -155,10 +217,8 @@ def run(exercise: Exercise, stream: Iterable[tuple[Pose | None, float]]) -> Anal
     session = Session(exercise)
     analysis = Analysis(exercise)
     for pose, t in stream:
-        analysis.results.append(session.step(pose, t))
-        analysis.keypoints.append(pose.keypoints if pose is not None else np.full((17, 3), np.nan, np.float32))
-        analysis.times.append(t)
-    return analysis
+        analysis.add(session.step(pose, t))
+    return analysis.finish()
 
 
 def series_poses(series: np.ndarray, times: np.ndarray, size: tuple[int, int] = (1, 1)) -> Iterable[tuple[Pose | None, float]]:

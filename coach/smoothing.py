@@ -30,21 +30,26 @@ class ButterworthFilter:
         self.dt = 1.0 / spec.rate_hz
         self.max_gap_s = max_gap_s
         self.zi = None
-        self.last_t = self.last_x = self.next_tick = None
+        self.last_t = self.last_x = self.t0 = None
+        self.ticks = 0
         self.y = math.nan
 
     def update(self, x: float, t: float) -> float:
         if math.isnan(x):
             return math.nan
         if self.zi is None or t - self.last_t > self.max_gap_s:
-            # Start at rest on this value: no ramp up from zero.
+            # Start at rest on this value: no ramp up from zero. Clock ticks are t0 + k * dt.
             self.zi = self.zi_step * x
-            self.y, self.next_tick = x, t + self.dt
-        elif t >= self.next_tick:
-            ticks = np.arange(self.next_tick, t + 1e-9, self.dt)
-            xs = self.last_x + (ticks - self.last_t) * ((x - self.last_x) / (t - self.last_t))
-            ys, self.zi = sps.lfilter(self.b, self.a, xs, zi=self.zi)
-            self.y, self.next_tick = float(ys[-1]), float(ticks[-1] + self.dt)
+            self.y, self.t0, self.ticks = x, t, 1
+        else:
+            # The clock ticks that fell since the last frame, with values interpolated between the
+            # two frames (integer tick numbers: no drift from adding up dt).
+            due = int(math.floor((t - self.t0) / self.dt + 1e-6)) + 1
+            if due > self.ticks:
+                times = self.t0 + self.dt * np.arange(self.ticks, due)
+                xs = self.last_x + (times - self.last_t) * ((x - self.last_x) / (t - self.last_t))
+                ys, self.zi = sps.lfilter(self.b, self.a, xs, zi=self.zi)
+                self.y, self.ticks = float(ys[-1]), due
         self.last_t, self.last_x = t, x
         return self.y
 

@@ -5,9 +5,9 @@ import logging
 import sys
 
 from coach.errors import CoachError
-from coach.cli import app, history, pose
+from coach.cli import analyze, app, exercises, history, pose
 
-COMMANDS = [pose, app, history]
+COMMANDS = [pose, analyze, exercises, app, history]
 
 
 def build_parser() -> argparse.ArgumentParser:

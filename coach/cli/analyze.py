@@ -1,0 +1,166 @@
+"""`coach analyze`: count and coach an exercise in videos or keypoint files.
+
+    coach analyze INPUT... --exercise ID [--model NAME] [--fps N] [--json] [--out annotated.mp4] [--tables DIR]
+
+A video goes through MoveNet with crop tracking; a keypoint file (.npy, float32 [frames, 17, 3]
+of MoveNet's (y, x, score) as `coach pose --keypoints-out` writes it) skips the model. Either
+way every frame goes through the same causal `Session.step` as the live camera.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from coach.errors import InputError
+from coach.exercises import Exercise, Library
+from coach.session import Analysis, Session, series_poses
+from coach.sources import check_exists, read_video
+
+log = logging.getLogger(__name__)
+
+# Lightning fp16 counts every shared clip right and runs at about 4.6 ms a frame here; see
+# benchmarks/repcount.py and tests/test_analyze.py.
+DEFAULT_MODEL = "lightning"
+# How long a cue stays on the overlay after it is said.
+CUE_SHOW_S = 2.5
+
+
+def add_parser(sub):
+    parser = sub.add_parser("analyze", help="count and coach the reps of an exercise in videos or keypoint files")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="a video, or a keypoint file .npy [frames, 17, 3] of (y, x, score)")
+    parser.add_argument("--exercise", required=True, help="exercise id (see `coach exercises list`) or a definition .yaml")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"pose model for videos (default: {DEFAULT_MODEL})")
+    parser.add_argument("--fps", type=float, help="frame rate of a keypoint file with no .times.npy beside it "
+                                                  "(for a video: retime its frames to this rate)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per input, one per line")
+    parser.add_argument("--out", help="write the overlay video (.mp4 or .gif): skeleton, count, phase and cue")
+    parser.add_argument("--tables", help="write the per-frame, per-rep and per-session tables as CSV into this folder")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    library = Library()
+    exercise = library.get(args.exercise)
+    if args.fps is not None and not (0 < args.fps <= 1000):
+        raise InputError(f"--fps must be between 0 and 1000, got {args.fps:g}")
+    if args.out and Path(args.out).suffix.lower() not in (".mp4", ".gif"):
+        raise InputError(f"{args.out}: the overlay video must end in .mp4 or .gif")
+    model = None
+    for path in args.inputs:
+        path = check_exists(path)
+        if path.suffix.lower() == ".npy":
+            analysis = analyze_keypoints(path, exercise, args.fps)
+        else:
+            if args.out and len(args.inputs) > 1:
+                out = Path(args.out).with_name(f"{Path(args.out).stem}_{path.stem}{Path(args.out).suffix}")
+            else:
+                out = args.out
+            if model is None:
+                from coach.pose import load_model
+
+                model = load_model(args.model)
+            analysis = analyze_video(path, exercise, model, args.fps, out=out, progress=not args.json)
+        for warning in analysis.warnings:
+            log.warning("%s: %s", path, warning)
+        if args.tables:
+            write_tables(analysis, Path(args.tables), path.stem)
+        report(analysis, path, args.json)
+    return 0
+
+
+def analyze_video(path, exercise: Exercise, model, fps: float | None = None, out=None, progress: bool = True) -> Analysis:
+    """A video through MoveNet (crop tracking on) and the session; the overlay written to `out`."""
+    from coach.pose import PoseTracker
+    from coach.render import VideoWriter, draw_hud, draw_pose
+
+    source = read_video(path)
+    rate = fps or source.fps or 30.0
+    analysis = Analysis(exercise, source=str(path), fps=rate, size=source.size, model=model.name)
+    tracker = PoseTracker(model)
+    session = Session(exercise)
+    writer = VideoWriter(out, rate) if out else None
+    cue = None
+    try:
+        frames = tqdm(source, total=len(source) or None, unit="frame", desc=Path(path).name, disable=not progress, leave=False)
+        for frame in frames:
+            t = frame.index / fps if fps else frame.t
+            pose = tracker.update(frame)
+            result = session.step(pose, t)
+            analysis.add(result)
+            if writer:
+                cue = result.cue or (cue if cue is not None and t - cue.t < CUE_SHOW_S else None)
+                writer.write(draw_hud(draw_pose(frame.image, pose), result, exercise, cue))
+    finally:
+        if writer:
+            writer.close()
+    analysis.finish()
+    return analysis
+
+
+def load_keypoints(path: Path, fps: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """A keypoint file and its frame times, checked: (T, 17, 3) finite floats, increasing times."""
+    try:
+        series = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as error:
+        raise InputError(f"{path}: not a .npy array: {error}") from None
+    if series.ndim != 3 or series.shape[1:] != (17, 3) or not np.issubdtype(series.dtype, np.number):
+        raise InputError(f"{path}: expected float32 [frames, 17, 3] of (y, x, score), got {series.dtype} {list(series.shape)}")
+    if not np.isfinite(series).all():
+        bad = int((~np.isfinite(series)).any(axis=(1, 2)).sum())
+        raise InputError(f"{path}: {bad} frame(s) hold NaN or infinite values; keypoints must be finite (score 0 marks a missing point)")
+    times_path = path.with_name(path.stem + ".times.npy")
+    if times_path.exists() and fps is None:
+        times = np.load(times_path, allow_pickle=False).astype(np.float64)
+        if times.shape != (len(series),) or not np.isfinite(times).all() or (len(times) > 1 and np.any(np.diff(times) <= 0)):
+            raise InputError(f"{times_path}: expected {len(series)} increasing frame times in seconds")
+    elif fps is not None:
+        times = np.arange(len(series)) / fps
+    else:
+        raise InputError(f"{path}: no {times_path.name} beside it: give its frame rate with --fps")
+    return series.astype(np.float32), times
+
+
+def analyze_keypoints(path, exercise: Exercise, fps: float | None = None, size=(1, 1)) -> Analysis:
+    """A keypoint file through the session, frame by frame as live. The series carries no image
+    size, so it is measured as a square image unless `size` says otherwise."""
+    path = Path(path)
+    series, times = load_keypoints(path, fps)
+    rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else (fps or 30.0)
+    analysis = Analysis(exercise, source=str(path), fps=float(rate), size=tuple(size))
+    session = Session(exercise)
+    for pose, t in series_poses(series, times, size):
+        analysis.add(session.step(pose, t))
+    analysis.finish()
+    return analysis
+
+
+def write_tables(analysis: Analysis, folder: Path, stem: str):
+    folder.mkdir(parents=True, exist_ok=True)
+    frames, reps, summary = analysis.tables()
+    for name, table in (("frames", frames), ("reps", reps), ("session", summary)):
+        table.to_csv(folder / f"{stem}_{name}.csv", index=False)
+
+
+def report(analysis: Analysis, path: Path, as_json: bool):
+    summary = analysis.summary()
+    if as_json:
+        print(json.dumps({"input": str(path), **summary}, allow_nan=False))
+        return
+    print(f"{path.name}: {summary['reps']} {analysis.exercise.name.lower()} reps in {summary['sets']} set(s), "
+          f"{summary['duration_s']:.1f} s")
+    for rep in summary["reps_detail"]:
+        flags = f", {', '.join(rep['flags'])}" if rep["flags"] else ""
+        print(f"  rep {rep['rep']}: {rep['rom_min']:.0f}..{rep['rom_max']:.0f}, {rep['time_down']:.1f} s going, "
+              f"{rep['time_up']:.1f} s back{flags}")
+    for warning in summary["warnings"]:
+        print(f"  warning: {warning}")
+
+
+def finite(x):
+    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x

@@ -1,0 +1,76 @@
+"""`coach exercises list | show NAME | validate FILE...`: the library of exercise definitions."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import yaml
+
+from coach.errors import ExerciseError
+from coach.exercises import BUILTIN_DIR, DefinitionError, Library, load
+
+
+def add_parser(sub):
+    parser = sub.add_parser("exercises", help="list, show and validate exercise definitions")
+    parser.add_argument("--dir", help="a folder of your own definitions (default: data/exercises or $COACH_EXERCISES_DIR)")
+    actions = parser.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the exercises available: built-in and your own")
+    listing.add_argument("--json", action="store_true", help="one JSON object per exercise, one per line")
+    show = actions.add_parser("show", help="print one definition as YAML")
+    show.add_argument("name", help="exercise id or a definition file")
+    validate = actions.add_parser("validate", help="check definition files; exit 1 if any has an error")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    if args.action == "validate":
+        return validate(args.files)
+    library = Library(user=args.dir)
+    if args.action == "show":
+        return show(library, args.name)
+    return listing(library, args.json)
+
+
+def listing(library: Library, as_json: bool) -> int:
+    for error in library.errors:
+        print(f"coach: warning: skipped {error}", file=sys.stderr)
+    for exercise_id in library.ids():
+        exercise = library.exercises[exercise_id]
+        source = library.sources[exercise_id]
+        origin = "built-in" if source.parent == BUILTIN_DIR else str(source)
+        if as_json:
+            print(json.dumps({"id": exercise.id, "name": exercise.name, "views": exercise.views,
+                              "signal": exercise.count.signal, "source": origin}))
+        else:
+            print(f"{exercise.id:<16} {exercise.name:<18} {'/'.join(exercise.views):<16} {origin}")
+    return 0
+
+
+def show(library: Library, name: str) -> int:
+    exercise = library.get(name)
+    source = library.sources.get(exercise.id)
+    if source is not None and name in library.exercises:
+        print(f"# {source}")
+        print(source.read_text(encoding="utf-8"), end="")
+    else:
+        print(yaml.safe_dump(exercise.model_dump(mode="json", exclude_defaults=False), sort_keys=False), end="")
+    return 0
+
+
+def validate(files: list[str]) -> int:
+    failed = 0
+    for path in files:
+        try:
+            exercise = load(path)
+        except DefinitionError as error:
+            failed += 1
+            print("\n".join(error.problems), file=sys.stderr)
+            continue
+        except ExerciseError as error:
+            failed += 1
+            print(error, file=sys.stderr)
+            continue
+        print(f"{path}: ok ({exercise.id}: {exercise.name})")
+    return 1 if failed else 0
