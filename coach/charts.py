@@ -19,8 +19,7 @@ import pandas as pd
 from coach.errors import InputError
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-DAY = alt.X("utcyearmonthdate(day):T", title="day", axis=alt.Axis(format="%b %d"))
-# Ordinal axes of "YYYY-MM-DD" strings, labelled "Sep 07" (parsed and printed in UTC, like DAY).
+# Ordinal axes of "YYYY-MM-DD" strings, labelled "Sep 07" (parsed and printed in UTC).
 DATE_LABEL = "utcFormat(toDate(datum.value), '%b %d')"
 EXERCISE = alt.Color("exercise:N", title="exercise")
 
@@ -33,6 +32,7 @@ def local_days(sessions: pd.DataFrame, tz=None) -> pd.DataFrame:
     frame["day"] = local.dt.strftime("%Y-%m-%d")
     frame["week"] = (local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
     frame["started"] = local.dt.strftime("%Y-%m-%d %H:%M")
+    frame["at"] = local.dt.strftime("%Y-%m-%dT%H:%M:%S")  # ISO without an offset: local time to Vega too
     return frame
 
 
@@ -50,10 +50,23 @@ def per_week(sessions: pd.DataFrame, tz=None) -> pd.DataFrame:
             .agg(reps=("reps", "sum"), sets=("sets", "sum"), sessions=("id", "count")))
 
 
+def day_range(days: pd.Series, least: int = 14) -> list[str]:
+    """An x domain from the first day to the day after the last, at least `least` days wide, so
+    that a short history still shows days as narrow bars."""
+    if days.empty:
+        return []
+    last = date.fromisoformat(days.max()) + timedelta(days=1)
+    first = min(date.fromisoformat(days.min()), last - timedelta(days=least))
+    return [first.isoformat(), last.isoformat()]
+
+
 def reps_per_day(sessions: pd.DataFrame, tz=None) -> alt.Chart:
     data = per_day(sessions, tz)
+    # "YYYY-MM-DD" parses as UTC midnight; the UTC time unit draws it on that very day.
+    x = alt.X("utcyearmonthdate(day):T", title="day", axis=alt.Axis(format="%b %d"),
+              scale=alt.Scale(domain=day_range(data["day"])) if len(data) else alt.Undefined)
     return alt.Chart(data, title="Reps per day").mark_bar().encode(
-        DAY, alt.Y("reps:Q", title="reps", stack="zero"), EXERCISE,
+        x, alt.Y("reps:Q", title="reps", stack="zero"), EXERCISE,
         tooltip=["day:N", "exercise:N", "reps:Q", "sets:Q", "sessions:Q"])
 
 
@@ -71,14 +84,16 @@ def rolling(sessions: pd.DataFrame, column: str, window: int = 5, tz=None) -> pd
     frame = frame[frame[column].notna()].copy()
     frame["rolling"] = (frame.groupby("exercise")[column]
                         .transform(lambda values: values.rolling(window, min_periods=1).mean()))
-    return frame[["id", "started_at", "started", "day", "exercise", "person", column, "rolling"]]
+    return frame[["id", "started_at", "started", "at", "day", "exercise", "person", column, "rolling"]]
 
 
 def trend(sessions: pd.DataFrame, column: str, title: str, axis: str, window: int = 5, tz=None) -> alt.FacetChart:
     """Points per session and a line of their rolling mean, one panel per exercise (units differ:
     degrees for an angle, torso lengths for a height)."""
     data = rolling(sessions, column, window, tz)
-    x = alt.X("started:T", title="session")
+    days = day_range(data["day"], least=7)
+    x = alt.X("at:T", title="session", axis=alt.Axis(format="%b %d"),
+              scale=alt.Scale(domain=[f"{day}T00:00:00" for day in days]) if days else alt.Undefined)
     base = alt.Chart().encode(x, color=EXERCISE)
     points = base.mark_point(filled=True, opacity=0.6).encode(
         alt.Y(f"{column}:Q", title=axis, scale=alt.Scale(zero=False)),
@@ -100,7 +115,9 @@ def tempo_trend(sessions: pd.DataFrame, window: int = 5, tz=None) -> alt.FacetCh
 def sets_per_session(sessions: pd.DataFrame, tz=None) -> alt.Chart:
     data = local_days(sessions, tz)[["id", "started", "exercise", "sets", "reps"]]
     return alt.Chart(data, title="Sets per session").mark_bar().encode(
-        alt.X("id:O", title="session", sort=None), alt.Y("sets:Q", title="sets", axis=alt.Axis(tickMinStep=1)),
+        alt.X("id:O", title="session", sort=None),
+        alt.Y("sets:Q", title="sets", axis=alt.Axis(tickMinStep=1, format="d",
+                                                    tickCount=int(min(max(data["sets"].max(), 1), 10)) if len(data) else 5)),
         EXERCISE, tooltip=["id:Q", "started:N", "exercise:N", "sets:Q", "reps:Q"])
 
 

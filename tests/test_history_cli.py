@@ -206,3 +206,41 @@ def test_a_read_only_database_is_a_one_line_error_and_recover_brings_sessions_ba
     assert [json.loads(line)["reps"] for line in out.splitlines()] == [4, 5]
     code, out, _ = coach(capsys, "history", "recover", "--db", path)
     assert out.startswith("nothing to recover in ")
+
+
+def test_analyze_save_of_a_keypoint_file_then_history_and_recount(repcount_dir, capsys, tmp_path):
+    db = tmp_path / "coach.db"
+    series = repcount_dir / "stu9_64.npy"
+    code, out, err = coach(capsys, "analyze", series, "--exercise", "squat", "--fps", 30, "--json",
+                           "--save", "--person", "erin", "--db", db)
+    assert code == 0
+    analysed = json.loads(out)  # stdout stays JSON only; the note goes to stderr
+    assert err.strip() == f"coach: saved session 1 (squat, {analysed['reps']} reps) to {db}"
+    [record] = [json.loads(line) for line in coach(capsys, "history", "--db", db, "--json")[1].splitlines()]
+    assert (record["person"], record["exercise"], record["reps"], record["sets"]) == (
+        "erin", "squat", analysed["reps"], analysed["sets"])
+    assert record["duration_s"] == pytest.approx(analysed["duration_s"], abs=0.01)
+    assert record["source"] == str(series)
+    report = json.loads(coach(capsys, "history", "recount", 1, "--db", db, "--json")[1])
+    assert report["stored"]["reps"] == report["recount"]["reps"] == analysed["reps"]
+    with Store.open(db) as store:
+        assert "id: squat" in store.session(1)["definition"]  # the definition it was counted with
+        assert len(store.keypoints(1)) == analysed["frames"]
+
+
+@pytest.mark.slow
+def test_analyze_save_of_videos_then_history(clips_dir, capsys, tmp_path):
+    """The user's path: three shared clips through MoveNet with --save, then the history lists them."""
+    db = tmp_path / "coach.db"
+    clips = [("squat_side_3.mp4", "squat", 3), ("jumping_jacks_11.mp4", "jumping_jack", 11),
+             ("glute_bridge_1.mp4", "glute_bridge", 1)]
+    for name, exercise, _ in clips:
+        code, _, err = coach(capsys, "analyze", clips_dir / name, "--exercise", exercise, "--json", "--save", "--db", db)
+        assert code == 0, err
+    records = [json.loads(line) for line in coach(capsys, "history", "--db", db, "--json")[1].splitlines()]
+    assert [(r["exercise"], r["reps"], r["person"]) for r in reversed(records)] == [
+        (exercise, reps, "me") for _, exercise, reps in clips]
+    report = json.loads(coach(capsys, "history", "recount", 1, "--db", db, "--json")[1])
+    assert report["stored"]["reps"] == report["recount"]["reps"] == 3  # from the stored video keypoints
+    code, out, _ = coach(capsys, "history", "--db", db, "--plot", tmp_path / "history.png")
+    assert code == 0 and (tmp_path / "history.png").read_bytes()[:4] == b"\x89PNG"

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from coach.cli import history
 from coach.errors import InputError
 from coach.exercises import Exercise, Library
 from coach.session import Analysis, Session, series_poses
@@ -41,6 +42,7 @@ def add_parser(sub):
     parser.add_argument("--json", action="store_true", help="print one JSON object per input, one per line")
     parser.add_argument("--out", help="write the overlay video (.mp4 or .gif): skeleton, count, phase and cue")
     parser.add_argument("--tables", help="write the per-frame, per-rep and per-session tables as CSV into this folder")
+    history.add_save_options(parser)  # --save [--person NAME] [--db PATH_OR_URL]
     parser.set_defaults(run=run)
 
 
@@ -71,6 +73,7 @@ def run(args) -> int:
         if args.tables:
             write_tables(analysis, Path(args.tables), path.stem)
         report(analysis, path, args.json)
+        history.save(args, analysis.results, exercise, path, analysis.fps)
     return 0
 
 

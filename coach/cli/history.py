@@ -18,6 +18,7 @@ import math
 import re
 import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 
@@ -101,7 +102,8 @@ def save(args, results, exercise, source, fps: float | None = None) -> int | Non
         return None
     from coach.exercises import Library
 
-    origin = Library().sources.get(exercise.id)
+    given = Path(getattr(args, "exercise", None) or "")
+    origin = given if given.suffix in (".yaml", ".yml") and given.is_file() else Library().sources.get(exercise.id)
     definition = origin.read_text(encoding="utf-8") if origin is not None else None
     with open_store(args) as store:
         session_id = store.record(results, exercise.id, args.person, source=str(source), fps=fps,
