@@ -1,0 +1,142 @@
+"""The counter as a pure state machine, on synthetic driving signals with known answers."""
+
+import math
+
+import numpy as np
+import pytest
+
+from coach.counting import Counter, Phase, Sample
+from coach.exercises import BUILTIN_DIR, Exercise, load
+
+SQUAT = load(BUILTIN_DIR / "squat.yaml")
+
+
+def squat(**count) -> Exercise:
+    data = SQUAT.model_dump()
+    data["count"].update(count)
+    return Exercise.model_validate(data)
+
+
+def reps_signal(n: int, period: float = 2.0, top: float = 170, bottom: float = 90, fps: float = 30, rest: float = 1.0):
+    """`rest` s standing, then n smooth reps (cosine dips from top to bottom), then `rest` s."""
+    t = np.arange(0, 2 * rest + n * period, 1 / fps)
+    phase = np.clip((t - rest) / period, 0, n)
+    dip = (1 - np.cos(2 * np.pi * phase)) / 2
+    return t, top - (top - bottom) * dip
+
+
+def count(exercise: Exercise, t, values, visible=None) -> tuple[Counter, list]:
+    counter = Counter(exercise)
+    out = []
+    for i, (ti, v) in enumerate(zip(t, values)):
+        seen = True if visible is None else bool(visible[i])
+        out.append(counter.update(Sample(float(ti), float(v), visible=seen)))
+    return counter, out
+
+
+def test_counts_clean_reps_and_names_the_phases():
+    t, v = reps_signal(5)
+    counter, out = count(SQUAT, t, v)
+    assert counter.reps == 5 and counter.sets == 1
+    reps = [o.rep for o in out if o.rep]
+    assert [r.index for r in reps] == [1, 2, 3, 4, 5]
+    # Each rep completes on the way up, after the bottom: the phases go round in order.
+    names = [o.phase for o in out]
+    changes = [a for a, b in zip(names, names[1:]) if a != b]
+    assert changes[:4] == ["standing", "descending", "bottom", "ascending"]
+    rep = reps[2]
+    assert rep.rom_min == pytest.approx(90, abs=1) and rep.rom_max > 150
+    assert rep.time_down == pytest.approx(0.6, abs=0.25) and rep.time_up > 0.2
+    assert 1.0 < rep.duration < 2.1
+    assert rep.peak_speed == pytest.approx(80 * np.pi / 2, rel=0.1)  # the cosine's steepest slope
+    assert rep.asymmetry is None and rep.confidence == 1.0
+
+
+def test_start_low_exercises_count_the_other_way():
+    jack = load(BUILTIN_DIR / "jumping_jack.yaml")
+    t, v = reps_signal(6, period=0.8, top=160, bottom=20)
+    counter, out = count(jack, t, 180 - v)  # arms low at rest, up at the far end
+    assert counter.reps == 6
+    assert out[0].phase == "closed" and "open" in {o.phase for o in out}
+
+
+def test_noise_and_partial_reps_are_not_counted():
+    rng = np.random.default_rng(0)
+    t = np.arange(0, 20, 1 / 30)
+    counter, _ = count(SQUAT, t, 170 + rng.normal(0, 3, len(t)))
+    assert counter.reps == 0
+    t, v = reps_signal(4, top=170, bottom=150)  # 20-degree dips: under min_range
+    assert count(SQUAT, t, v)[0].reps == 0
+
+
+def test_recent_reps_set_the_depth_a_rep_needs():
+    t1, v1 = reps_signal(3, top=170, bottom=70)
+    t2, v2 = reps_signal(2, top=170, bottom=130)  # 40 degrees: over min_range, under half of 100
+    t = np.concatenate([t1, t1[-1] + 1 / 30 + t2])
+    assert count(SQUAT, t, np.concatenate([v1, v2]))[0].reps == 3
+
+
+def test_too_fast_or_too_slow_is_not_a_rep():
+    t, v = reps_signal(4, period=0.4)  # 0.2 s from top to bottom and back up: a twitch
+    assert count(squat(min_rep_s=0.5), t, v)[0].reps == 0
+    t, v = reps_signal(2, period=12)
+    assert count(squat(max_rep_s=8), t, v)[0].reps == 0
+    assert count(squat(max_rep_s=15), t, v)[0].reps == 2
+
+
+def test_absolute_limits_and_holds():
+    t, v = reps_signal(3, top=170, bottom=120)
+    assert count(SQUAT, t, v)[0].reps == 3
+    assert count(squat(far_limit=110), t, v)[0].reps == 0  # never below 110 degrees
+    t, v = reps_signal(3)
+    assert count(squat(hold_far_s=1.0), t, v)[0].reps == 0  # never paused a second at the bottom
+    assert count(squat(hold_far_s=0.2), t, v)[0].reps == 3
+
+
+def test_not_counted_while_out_of_view_and_a_lost_rep_is_dropped():
+    t, v = reps_signal(4)
+    visible = np.ones(len(t), bool)
+    # Out of view (longer than lost_s) from the bottom of rep 2 to the bottom of rep 3: both lost.
+    visible[(t > 3.9) & (t < 6.0)] = False
+    counter, out = count(SQUAT, t, v, visible)
+    assert counter.reps == 2
+    assert all(o.rep is None for o, seen in zip(out, visible) if not seen)
+    # A short blink (under lost_s) does not lose the rep.
+    visible[:] = True
+    visible[(t > 3.9) & (t < 4.2)] = False
+    assert count(SQUAT, t, v, visible)[0].reps == 4
+
+
+def test_nothing_is_counted_before_the_person_has_settled():
+    t, v = reps_signal(1, rest=0.0)
+    assert count(squat(), t, v)[0].reps == 1
+    exercise = SQUAT.model_copy(update={"visibility": SQUAT.visibility.model_copy(update={"settle_s": 1.5})})
+    assert count(exercise, t, v)[0].reps == 0
+
+
+def test_a_long_pause_closes_the_set():
+    t1, v1 = reps_signal(3)
+    t2, v2 = reps_signal(2)
+    gap = 15.0  # standing still longer than rest_s (10)
+    t = np.concatenate([t1, t1[-1] + gap + t2])
+    v = np.concatenate([v1, v2])
+    counter, out = count(SQUAT, t, v)
+    reps = [o.rep for o in out if o.rep]
+    assert counter.reps == 5 and counter.sets == 2
+    assert [r.set_index for r in reps] == [1, 1, 1, 2, 2]
+    assert any(o.resting for o in out) and not out[-1].rep
+
+
+def test_a_spike_before_the_set_does_not_block_counting():
+    """A glitch far above the usual top (a camera cut, a wrong pose) must not leave the counter
+    waiting for a return to it."""
+    t, v = reps_signal(5)
+    v = v.copy()
+    v[(t > 0.3) & (t < 0.6)] = 240
+    assert count(SQUAT, t, v)[0].reps == 5
+
+
+def test_phase_enum_matches_the_definition_order():
+    counter = Counter(SQUAT)
+    assert [counter.names[p] for p in Phase] == SQUAT.count.phases
+    assert counter.update(Sample(0.0, math.nan, visible=False)).phase == "standing"
