@@ -972,7 +972,13 @@ class SessionRecorder:
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
-        self.finish("complete" if kind is None else "interrupted")
+        if kind is None:
+            self.finish("complete")
+            return
+        try:
+            self.finish("interrupted")
+        except StoreError as error:  # let the exception that ended the session through
+            log.error("%s", error)
 
 
 def _json_default(value):
