@@ -1,7 +1,7 @@
 """The history figures: the numbers each chart draws, its encodings, and a real PNG."""
 
 import struct
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pandas as pd
 import pytest
