@@ -39,7 +39,7 @@ BOTTOM_BAND = 0.15
 SHORT_RETURN = 0.5
 # Turning points need a reversal of at least this share of the recent reps' range (and at least
 # the definition's hysteresis), so noise on a big swing does not flip phases.
-TURN_SHARE = 0.0
+TURN_SHARE = 0.15
 
 
 class Phase(enum.IntEnum):
@@ -52,7 +52,7 @@ class Phase(enum.IntEnum):
 @dataclass(frozen=True, slots=True)
 class Sample:
     """One frame's input to the counter: the smoothed driving signal (NaN where not measured),
-    its two sides (NaN where not seen; equal to `value` for a one-sided signal), whether the
+    its two sides (NaN where not seen, and for a signal with no sides), whether the
     visibility gate passed, and the mean score of the gate's keypoints."""
 
     t: float
@@ -225,7 +225,7 @@ class Counter:
         left = np.array([f.left for f in frames])
         right = np.array([f.right for f in frames])
         both = ~np.isnan(left) & ~np.isnan(right)
-        asymmetry = float(np.mean(np.abs(left[both] - right[both]))) if both.any() and not np.array_equal(left, right) else None
+        asymmetry = float(np.mean(np.abs(left[both] - right[both]))) if both.any() else None
         return RepEvent(
             index=self.reps,
             set_index=self.sets,

@@ -189,8 +189,10 @@ class Session:
             warnings.append("the body is not fully in view")
         signals = {name: self.filters[name].update(raw[name][0], t) for name in raw}
         drive = self.exercise.count.signal
-        left = self.side_filters["left"].update(raw[drive][1], t)
-        right = self.side_filters["right"].update(raw[drive][2], t)
+        left = right = math.nan
+        if self.exercise.drive.two_sided:
+            left = self.side_filters["left"].update(raw[drive][1], t)
+            right = self.side_filters["right"].update(raw[drive][2], t)
         count = self.counter.update(Sample(t, signals[drive], left, right, visible, confidence))
         advice = self.feedback.update(t, count.phase, signals, count.rep)
         rep = count.rep

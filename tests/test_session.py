@@ -1,0 +1,153 @@
+"""The session: one causal step for files and live frames, time from timestamps, the person gate,
+form cues with cooldowns, and the tables."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coach.cli.analyze import analyze_keypoints
+from coach.exercises import BUILTIN_DIR, Library, load
+from coach.pose.skeleton import Keypoint as K
+from coach.session import Session, run, series_poses
+from coach.types import Pose
+
+SQUAT = load(BUILTIN_DIR / "squat.yaml")
+SIZE = (640, 480)
+
+
+def squat_pose(knee: float, x0: float = 320, score: float = 0.8) -> Pose:
+    """A side-on squatter in a 640x480 frame: thighs and shins 90 px, the knee bent to `knee`
+    degrees (180 standing), the hips sinking as it bends and the torso leaning a little."""
+    kp = np.zeros((17, 3), np.float32)
+    kp[:, 2] = score
+    bend = math.radians(180 - knee)
+    ankle = np.array([x0, 440.0])
+    knee_xy = ankle + 90 * np.array([math.sin(bend / 2), -math.cos(bend / 2)])
+    hip = knee_xy + 90 * np.array([-math.sin(bend / 2), -math.cos(bend / 2)])
+    shoulder = hip + 110 * np.array([math.sin(bend / 3), -math.cos(bend / 3)])
+    for side in ("left", "right"):
+        kp[K[f"{side}_ankle"], :2] = ankle
+        kp[K[f"{side}_knee"], :2] = knee_xy
+        kp[K[f"{side}_hip"], :2] = hip
+        kp[K[f"{side}_shoulder"], :2] = shoulder
+        kp[K[f"{side}_elbow"], :2] = shoulder + (30, 50)
+        kp[K[f"{side}_wrist"], :2] = shoulder + (60, 60)
+    kp[:5, :2] = shoulder + (10, -40)
+    return Pose(kp, SIZE)
+
+
+def squat_knees(n: int, fps: float, bottom: float = 80.0, period: float = 2.0, rest: float = 1.0):
+    t = np.arange(0, 2 * rest + n * period, 1 / fps)
+    phase = np.clip((t - rest) / period, 0, n)
+    return t, 175 - (175 - bottom) * (1 - np.cos(2 * np.pi * phase)) / 2
+
+
+def test_counts_squats_from_poses_and_reports_every_signal():
+    t, knees = squat_knees(4, 30)
+    analysis = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
+    assert analysis.count == 4 and analysis.sets == 1
+    result = analysis.results[len(t) // 2]
+    assert set(result.signals) == {"knee", "hip", "torso_lean"} and result.visible
+    rep = analysis.reps[0]
+    assert rep.rom_min == pytest.approx(80, abs=3) and rep.rom_max > 160
+    assert rep.asymmetry == pytest.approx(0, abs=1e-3)  # both sides seen, identical
+    assert set(rep.metrics) == {"knee_min", "hip_min", "torso_lean_max"}
+    assert rep.confidence == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize("fps", [24, 30, 60])
+def test_the_count_does_not_depend_on_the_frame_rate_or_dropped_frames(fps):
+    t, knees = squat_knees(5, fps)
+    keep = np.ones(len(t), bool)
+    keep[np.random.default_rng(fps).choice(len(t), len(t) // 10, replace=False)] = False  # drop 10%
+    for mask in (np.ones(len(t), bool), keep):
+        analysis = run(SQUAT, ((squat_pose(k), ti) for k, ti, m in zip(knees, t, mask) if m))
+        assert analysis.count == 5
+
+
+def test_a_file_and_the_same_frames_live_get_the_same_count(repcount_dir, tmp_path):
+    """`coach analyze` on a keypoint file and a Session fed the same frames one by one, as the
+    live camera does, agree frame for frame."""
+    library = Library()
+    labels = pd.read_csv(repcount_dir / "labels.csv").set_index("name")
+    for name in ("stu1_27", "stu4_63", "stu2_34"):
+        exercise = library.get(labels.loc[name, "exercise"])
+        series = np.load(repcount_dir / f"{name}.npy")
+        np.save(tmp_path / f"{name}.npy", series)
+        np.save(tmp_path / f"{name}.times.npy", np.arange(len(series)) / 30.0)
+        from_file = analyze_keypoints(tmp_path / f"{name}.npy", exercise)
+        live = Session(exercise)
+        counts = []
+        for i, yxs in enumerate(series):
+            result = live.step(Pose.from_movenet(yxs, (1, 1)), i / 30.0)
+            counts.append(result.reps)
+        assert [r.reps for r in from_file.results] == counts
+        assert from_file.count == counts[-1] > 0
+
+
+def test_someone_walking_through_is_not_counted():
+    """A second person appears far to the side for a moment: those frames are not the squatter's."""
+    t, knees = squat_knees(3, 30)
+    stream = []
+    for ti, k in zip(t, knees):
+        intruder = 2.2 < ti < 3.4
+        stream.append((squat_pose(120 if intruder else k, x0=60 if intruder else 320), ti))
+    analysis = run(SQUAT, stream)
+    flagged = [r for r in analysis.results if "someone else is in view" in r.warnings]
+    assert flagged and all(2.2 < r.t < 3.4 for r in flagged)
+    assert not any(r.visible for r in flagged)
+
+
+def test_no_person_gives_zero_reps_and_a_warning():
+    analysis = run(SQUAT, ((None, i / 30) for i in range(90)))
+    assert analysis.count == 0
+    assert analysis.warnings == ["no person was seen in any frame (the squat needs hip, knee, ankle in view)"]
+    assert all(r.warnings == ("the body is not fully in view",) for r in analysis.results)
+    low = run(SQUAT, ((squat_pose(170, score=0.1), i / 30) for i in range(90)))
+    assert low.count == 0 and low.warnings[0].startswith("no person was seen")
+
+
+def test_shallow_reps_are_flagged_with_a_cue_and_a_cooldown():
+    t, knees = squat_knees(4, 30, bottom=125, period=1.5)  # knee never under 110: shallow
+    analysis = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
+    assert analysis.count == 4
+    assert all("shallow" in rep.flags for rep in analysis.reps)
+    cues = [r.cue for r in analysis.results if r.cue]
+    assert cues and cues[0].rule == "shallow" and cues[0].text == "Go deeper - hips down to knee height"
+    # One cue per cooldown (8 s), not one per rep.
+    assert len(cues) == 1
+    t, knees = squat_knees(2, 30)
+    deep = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
+    assert [c.cue.rule for c in deep.results if c.cue] == ["praise"]
+    assert all(rep.flags == () for rep in deep.reps)
+
+
+def test_times_must_increase():
+    session = Session(SQUAT)
+    session.step(squat_pose(170), 1.0)
+    with pytest.raises(ValueError, match="frame times must increase"):
+        session.step(squat_pose(170), 1.0)
+
+
+def test_tables(tmp_path):
+    t, knees = squat_knees(3, 30)
+    analysis = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
+    frames, reps, summary = analysis.tables()
+    assert len(frames) == len(t) and list(frames.columns[:5]) == ["t", "phase", "reps", "sets", "visible"]
+    assert {"knee", "hip", "torso_lean", "cue", "rep"} <= set(frames.columns)
+    assert frames["rep"].astype(bool).sum() == 3
+    assert list(reps["rep"]) == [1, 2, 3] and {"time_down", "time_bottom", "time_up", "knee_min"} <= set(reps.columns)
+    row = summary.iloc[0]
+    assert (row["exercise"], row["reps"], row["sets"]) == ("squat", 3, 1)
+    assert row["mean_tempo_s"] == pytest.approx(reps["duration"].mean())
+    assert row["mean_rom"] == pytest.approx((reps["rom_max"] - reps["rom_min"]).mean())
+    assert row["duration_s"] == pytest.approx(t[-1])
+
+
+def test_series_poses_reads_movenet_layout():
+    yxs = np.zeros((2, 17, 3), np.float32)
+    yxs[:, :, 0], yxs[:, :, 1], yxs[:, :, 2] = 0.5, 0.25, 0.9
+    (pose, t), _ = list(series_poses(yxs, np.array([0.0, 0.1]), (640, 480)))
+    assert t == 0.0 and pose.keypoints[0].tolist() == pytest.approx([160, 240, 0.9])
