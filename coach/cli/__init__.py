@@ -30,3 +30,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("coach: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`coach history | head`): stop quietly, as Unix tools do.
+        sys.stdout = None
+        return 0
