@@ -37,9 +37,6 @@ BOTTOM_BAND = 0.15
 # A swing that turns back before reaching its start still counts if it came back this share of
 # the recent reps' range.
 SHORT_RETURN = 0.5
-# Turning points need a reversal of at least this share of the recent reps' range (and at least
-# the definition's hysteresis), so noise on a big swing does not flip phases.
-TURN_SHARE = 0.15
 
 
 class Phase(enum.IntEnum):
@@ -114,11 +111,6 @@ class Counter:
         recent = float(np.median(self.ranges)) if self.ranges else 0.0
         return max(self.spec.min_range, SHORT_RETURN * recent)
 
-    def turn(self) -> float:
-        """The reversal that makes a turning point."""
-        recent = float(np.median(self.ranges)) if self.ranges else 0.0
-        return max(self.spec.hysteresis, TURN_SHARE * recent)
-
     def update(self, sample: Sample) -> Count:
         spec, t = self.spec, sample.t
         v = self.sign * sample.value
@@ -135,7 +127,7 @@ class Counter:
             return self.result()
 
         rep = None
-        h = self.turn()
+        h = spec.hysteresis
         if self.phase == Phase.START:
             self.top = max(self.top, v)
             if v >= self.top - h:
