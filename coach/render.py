@@ -126,7 +126,8 @@ def draw_hud(image: np.ndarray, result, exercise, cue=None) -> np.ndarray:
     cv2.putText(out, str(result.reps), (x0 + round(10 * unit), y0 + round(55 * unit)), HUD_FONT, 1.8 * unit, white,
                 max(2, round(3 * unit)), cv2.LINE_AA)
     cv2.putText(out, exercise.name, (x0 + round(80 * unit), y0 + round(25 * unit)), HUD_FONT, 0.5 * unit, white, thin, cv2.LINE_AA)
-    cv2.putText(out, f"set {result.sets}", (x0 + round(80 * unit), y0 + round(50 * unit)), HUD_FONT, 0.5 * unit, white, thin, cv2.LINE_AA)
+    if result.sets:
+        cv2.putText(out, f"set {result.sets}", (x0 + round(80 * unit), y0 + round(50 * unit)), HUD_FONT, 0.5 * unit, white, thin, cv2.LINE_AA)
     phase = result.phase.replace("_", " ") if result.visible else "not in view"
     cv2.putText(out, phase, (x0 + round(10 * unit), y0 + round(85 * unit)), HUD_FONT, 0.6 * unit, white, thin, cv2.LINE_AA)
     if cue is not None:

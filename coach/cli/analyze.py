@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from pathlib import Path
 
 import numpy as np
@@ -157,13 +156,15 @@ def report(analysis: Analysis, path: Path, as_json: bool):
         return
     print(f"{path.name}: {summary['reps']} {analysis.exercise.name.lower()} reps in {summary['sets']} set(s), "
           f"{summary['duration_s']:.1f} s")
+    count = analysis.exercise.count
+    _, going, far, back = count.phases
+    degrees = analysis.exercise.drive.kind in ("angle", "inclination")
+    span = "{:.0f} to {:.0f} degrees" if degrees else "{:.2f} to {:.2f} torso lengths"
     for rep in summary["reps_detail"]:
-        flags = f", {', '.join(rep['flags'])}" if rep["flags"] else ""
-        print(f"  rep {rep['rep']}: {rep['rom_min']:.0f}..{rep['rom_max']:.0f}, {rep['time_down']:.1f} s going, "
-              f"{rep['time_up']:.1f} s back{flags}")
+        flags = f"; form: {', '.join(rep['flags'])}" if rep["flags"] else ""
+        print(f"  rep {rep['rep']}: {count.signal} {span.format(rep['rom_min'], rep['rom_max'])}, {rep['time_down']:.1f} s {going}, "
+              f"{rep['time_bottom']:.1f} s {far}, {rep['time_up']:.1f} s {back}{flags}")
     for warning in summary["warnings"]:
         print(f"  warning: {warning}")
 
 
-def finite(x):
-    return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x

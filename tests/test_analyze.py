@@ -1,0 +1,117 @@
+"""`coach analyze` end to end: the shared clips through the real MoveNet models give their labelled
+counts, the JSON, tables and overlay are written, and bad input gets a one-line error."""
+
+import json
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from coach.cli import main
+
+JSON_KEYS = ["input", "exercise", "reps", "sets", "duration_s", "frames", "fps", "reps_detail", "warnings"]
+
+
+def analyze_json(capsys, *args) -> list[dict]:
+    assert main(["analyze", *map(str, args), "--json"]) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def labels(clips_dir) -> pd.DataFrame:
+    return pd.read_csv(clips_dir / "labels.csv")
+
+
+def test_every_shared_clip_gets_its_labelled_count(clips_dir, capsys):
+    """The default model, crop tracking on, as a user runs it."""
+    for row in labels(clips_dir).itertuples():
+        [out] = analyze_json(capsys, clips_dir / row.file, "--exercise", row.exercise)
+        assert list(out) == JSON_KEYS
+        assert out["reps"] == row.reps, f"{row.file}: {out['reps']} {row.exercise} reps, labelled {row.reps}"
+        assert len(out["reps_detail"]) == row.reps
+        cap = cv2.VideoCapture(str(clips_dir / row.file))
+        assert out["frames"] == int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        assert out["fps"] == pytest.approx(cap.get(cv2.CAP_PROP_FPS), rel=0.01)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["lightning-int8", "thunder"])
+def test_the_other_tflite_models_count_the_clips_too(clips_dir, capsys, model):
+    for row in labels(clips_dir).itertuples():
+        [out] = analyze_json(capsys, clips_dir / row.file, "--exercise", row.exercise, "--model", model)
+        assert out["reps"] == row.reps, f"{model} {row.file}: {out['reps']}, labelled {row.reps}"
+
+
+def test_overlay_tables_and_reps_detail(clips_dir, tmp_path, capsys):
+    out_video = tmp_path / "squat.mp4"
+    [out] = analyze_json(capsys, clips_dir / "squat_side_3.mp4", "--exercise", "squat",
+                         "--out", out_video, "--tables", tmp_path / "tables")
+    assert out["exercise"] == "squat" and out["sets"] == 1 and out["warnings"] == []
+    rep = out["reps_detail"][0]
+    for key in ("rep", "set", "start_t", "end_t", "rom_min", "rom_max", "time_down", "time_bottom", "time_up",
+                "peak_speed", "asymmetry", "confidence", "flags", "knee_min"):
+        assert key in rep
+    assert 0 < rep["start_t"] < rep["end_t"] < out["duration_s"] and rep["rom_max"] - rep["rom_min"] > 30
+    assert isinstance(rep["flags"], list)
+    # The overlay has every frame, at the clip's size and rate, with the HUD drawn in its corner.
+    video = cv2.VideoCapture(str(out_video))
+    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == out["frames"]
+    assert (int(video.get(3)), int(video.get(4))) == (640, 360)
+    source = cv2.VideoCapture(str(clips_dir / "squat_side_3.mp4"))
+    (_, drawn), (_, plain) = video.read(), source.read()
+    corner = (slice(10, 60), slice(10, 200))
+    assert np.abs(drawn[corner].astype(int) - plain[corner].astype(int)).mean() > 20
+    frames = pd.read_csv(tmp_path / "tables" / "squat_side_3_frames.csv")
+    reps = pd.read_csv(tmp_path / "tables" / "squat_side_3_reps.csv")
+    session = pd.read_csv(tmp_path / "tables" / "squat_side_3_session.csv")
+    assert len(frames) == out["frames"] and frames["reps"].iloc[-1] == 3
+    assert list(reps["rep"]) == [1, 2, 3]
+    assert session.loc[0, "reps"] == 3 and session.loc[0, "exercise"] == "squat"
+
+
+def test_keypoint_files_and_several_inputs(repcount_dir, tmp_path, capsys):
+    series = np.load(repcount_dir / "stu1_27.npy")
+    np.save(tmp_path / "jacks.npy", series)
+    np.save(tmp_path / "jacks.times.npy", np.arange(len(series)) / 30.0)
+    np.save(tmp_path / "nobody.npy", np.zeros((60, 17, 3), np.float32))
+    outs = analyze_json(capsys, tmp_path / "jacks.npy", repcount_dir / "stu1_27.npy", tmp_path / "nobody.npy",
+                        "--exercise", "jumping_jack", "--fps", "30")
+    assert [o["reps"] for o in outs] == [7, 7, 0]
+    assert outs[0]["fps"] == 30.0 and outs[0]["frames"] == len(series)
+    assert outs[2]["warnings"] == [
+        "no person was seen in any frame (the jumping jack needs shoulder, elbow, hip in view)"]
+    # Without --fps, the times beside the file are used.
+    [out] = analyze_json(capsys, tmp_path / "jacks.npy", "--exercise", "jumping_jack")
+    assert out["reps"] == 7
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: np.save(p, np.zeros((10, 17, 2), np.float32)), "expected float32 [frames, 17, 3] of (y, x, score), got float32 [10, 17, 2]"),
+    (lambda p: np.save(p, np.full((10, 17, 3), np.nan, np.float32)), "10 frame(s) hold NaN or infinite values"),
+    (lambda p: p.write_text("not numpy"), "not a .npy array"),
+])
+def test_bad_keypoint_files_get_one_line_errors(tmp_path, capsys, make, message):
+    path = tmp_path / "bad.npy"
+    make(path)
+    assert main(["analyze", str(path), "--exercise", "squat", "--fps", "30"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"coach: error: {path}: ") and message in err and err.count("\n") == 1
+
+
+def test_unknown_exercise_lists_the_valid_ones(tmp_path, capsys):
+    assert main(["analyze", "whatever.mp4", "--exercise", "squats"]) == 1
+    err = capsys.readouterr().err
+    assert err == ("coach: error: unknown exercise 'squats' (valid: bench_press, bicep_curl, front_raise, glute_bridge, "
+                   "jumping_jack, lunge, pull_up, push_up, shoulder_press, sit_up, squat)\n")
+
+
+def test_missing_fps_missing_file_and_not_a_video(tmp_path, capsys):
+    np.save(tmp_path / "k.npy", np.zeros((5, 17, 3), np.float32))
+    assert main(["analyze", str(tmp_path / "k.npy"), "--exercise", "squat"]) == 1
+    assert "no k.times.npy beside it: give its frame rate with --fps" in capsys.readouterr().err
+    assert main(["analyze", str(tmp_path / "none.mp4"), "--exercise", "squat"]) == 1
+    assert capsys.readouterr().err == f"coach: error: {tmp_path / 'none.mp4'}: no such file\n"
+    (tmp_path / "fake.mp4").write_bytes(b"not a video at all")
+    assert main(["analyze", str(tmp_path / "fake.mp4"), "--exercise", "squat"]) == 1
+    assert capsys.readouterr().err.startswith(f"coach: error: {tmp_path / 'fake.mp4'}: not a video")
+
