@@ -61,16 +61,19 @@ class Feedback:
         self.flags: list[str] = []
         self.last_said: dict[str, float] = {}
 
-    def update(self, t: float, phase: str, signals: dict[str, float], rep: RepEvent | None = None) -> Advice:
+    def update(self, t: float, phase: str, signals: dict[str, float], rep: RepEvent | None = None,
+               visible: bool = True) -> Advice:
         fired: list[FormRule] = []
         ended = self.phase if phase != self.phase else None
         for rule in self.rules:
-            # Judge a phase rule when its phase ends, a whole-rep rule when the rep completes.
-            if (rule.phase == ended and rule.phase != "rep") or (rule.phase == "rep" and rep is not None):
-                if fires(rule, self.stats[rule.rule].get(rule.stat)):
+            whole_rep = rule.phase == "rep"
+            # Judge a phase rule when its phase ends, a whole-rep rule when the rep completes; a
+            # phase that ends with the person out of view was abandoned, not finished: no verdict.
+            if (rep is not None) if whole_rep else (rule.phase == ended):
+                if visible and fires(rule, self.stats[rule.rule].get(rule.stat)):
                     fired.append(rule)
                 self.stats[rule.rule] = Stat()
-            if rule.phase == phase or (rule.phase == "rep" and phase != self.start_phase):
+            if rule.phase == phase or (whole_rep and phase != self.start_phase):
                 self.stats[rule.rule].add(signals.get(rule.signal, math.nan))
         for rule in fired:
             if rule.rule not in self.flags:

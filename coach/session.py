@@ -194,7 +194,7 @@ class Session:
             left = self.side_filters["left"].update(raw[drive][1], t)
             right = self.side_filters["right"].update(raw[drive][2], t)
         count = self.counter.update(Sample(t, signals[drive], left, right, visible, confidence))
-        advice = self.feedback.update(t, count.phase, signals, count.rep)
+        advice = self.feedback.update(t, count.phase, signals, count.rep, visible)
         rep = count.rep
         if rep is not None:
             rep = dataclasses.replace(rep, flags=advice.flags, metrics=self.rep_metrics(rep))

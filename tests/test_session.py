@@ -51,7 +51,10 @@ def test_counts_squats_from_poses_and_reports_every_signal():
     result = analysis.results[len(t) // 2]
     assert set(result.signals) == {"knee", "hip", "torso_lean"} and result.visible
     rep = analysis.reps[0]
-    assert rep.rom_min == pytest.approx(80, abs=3) and rep.rom_max > 160
+    hips = [r.signals["hip"] for r in analysis.results if rep.start_t <= r.t <= rep.end_t]
+    assert (rep.rom_min, rep.rom_max) == pytest.approx((min(hips), max(hips)))  # the hip angle drives the squat
+    assert rep.rom_max - rep.rom_min > 50
+    assert rep.metrics["knee_min"] == pytest.approx(80, abs=3)
     assert rep.asymmetry == pytest.approx(0, abs=1e-3)  # both sides seen, identical
     assert set(rep.metrics) == {"knee_min", "hip_min", "torso_lean_max"}
     assert rep.confidence == pytest.approx(0.8)
@@ -151,3 +154,19 @@ def test_series_poses_reads_movenet_layout():
     yxs[:, :, 0], yxs[:, :, 1], yxs[:, :, 2] = 0.5, 0.25, 0.9
     (pose, t), _ = list(series_poses(yxs, np.array([0.0, 0.1]), (640, 480)))
     assert t == 0.0 and pose.keypoints[0].tolist() == pytest.approx([160, 240, 0.9])
+
+
+def test_a_phase_abandoned_out_of_view_gets_no_verdict():
+    from coach.feedback import Feedback
+
+    def shallow_bottom(feedback):
+        feedback.update(0.0, "standing", {"knee": 170.0})
+        feedback.update(0.1, "descending", {"knee": 150.0})
+        feedback.update(0.2, "bottom", {"knee": 125.0})
+
+    seen = Feedback(SQUAT)
+    shallow_bottom(seen)
+    assert seen.update(0.3, "ascending", {"knee": 130.0}).cue.rule == "shallow"
+    lost = Feedback(SQUAT)
+    shallow_bottom(lost)
+    assert lost.update(1.5, "standing", {"knee": math.nan}, visible=False).cue is None
