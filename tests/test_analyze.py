@@ -115,3 +115,21 @@ def test_missing_fps_missing_file_and_not_a_video(tmp_path, capsys):
     assert main(["analyze", str(tmp_path / "fake.mp4"), "--exercise", "squat"]) == 1
     assert capsys.readouterr().err.startswith(f"coach: error: {tmp_path / 'fake.mp4'}: not a video")
 
+
+
+@pytest.mark.parametrize("clip, exercise, reps", [("squat_side_3.mp4", "squat", 3), ("jumping_jacks_15.mp4", "jumping_jack", 15)])
+def test_dropped_frames_and_half_the_frame_rate_keep_the_count(clips_dir, clip, exercise, reps):
+    """The same MoveNet poses with 15% of the frames dropped at random, or every other frame gone,
+    count the same: the session runs on the frames' times, not on their number."""
+    from coach.exercises import Library
+    from coach.pose import load_model
+    from coach.cli.analyze import DEFAULT_MODEL, analyze_video
+    from coach.session import run
+
+    exercise = Library().get(exercise)
+    analysis = analyze_video(clips_dir / clip, exercise, load_model(DEFAULT_MODEL), progress=False)
+    assert analysis.count == reps
+    stream = [(r.pose, r.t) for r in analysis.results]
+    rng = np.random.default_rng(7)
+    for keep in [rng.random(len(stream)) > 0.15 for _ in range(3)] + [np.arange(len(stream)) % 2 == 0]:
+        assert run(exercise, [s for s, k in zip(stream, keep) if k]).count == reps
