@@ -11,12 +11,15 @@ is turned so that the start is always high (`v = value` for start: high, `-value
     FAR        deep enough: `top - v` reached max(min_range, depth x the recent reps' range)
                and, where given, passed `far_limit`. `bottom` follows the lowest value.
     RETURNING  turned back by more than `hysteresis`. The rep counts when v climbs back
-               `return_fraction` of (top - bottom) and, where given, past `near_limit`.
+               `return_fraction` of (top - bottom) and, where given, past `near_limit`; or,
+               when it turns down again short of that (the top was a spike, or the person's
+               start position drifted), if it came back SHORT_RETURN of the recent reps' range:
+               then the next rep has already begun from that turning point.
 
-The thresholds are relative to each swing's own top and bottom and to the recent reps, so the
-count follows the person's own range of motion and a drifting camera rather than fixed angles.
-A GOING that turns back before it is deep enough is a partial rep: not counted, and the turning
-point becomes the new top. Too short or too long a rep is dropped, and frames where the person is
+The thresholds are relative to each swing's own top and bottom and to the recent reps (reset at
+each new set), so the count follows the person's own range of motion and a drifting camera
+rather than fixed angles. A GOING that comes back to the top before it is deep enough is a
+partial rep, not counted. Too short or too long a rep is dropped, and frames where the person is
 not seen (the visibility gate) are skipped; unseen for `lost_s` abandons the rep in progress.
 """
 
