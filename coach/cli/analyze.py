@@ -66,7 +66,7 @@ def run(args) -> int:
                 from coach.pose import load_model
 
                 model = load_model(args.model)
-            analysis = analyze_video(path, exercise, model, args.fps, out=out, progress=not args.json)
+            analysis = analyze_video(path, exercise, model, args.fps, out=out)
         for warning in analysis.warnings:
             log.warning("%s: %s", path, warning)
         if args.tables:
@@ -89,7 +89,9 @@ def analyze_video(path, exercise: Exercise, model, fps: float | None = None, out
     writer = VideoWriter(out, rate) if out else None
     cue = None
     try:
-        frames = tqdm(source, total=len(source) or None, unit="frame", desc=Path(path).name, disable=not progress, leave=False)
+        # On a terminal only (tqdm's disable=None): pipes and logs stay clean.
+        frames = tqdm(source, total=len(source) or None, unit="frame", desc=Path(path).name,
+                      disable=None if progress else True, leave=False)
         for frame in frames:
             t = frame.index / fps if fps else frame.t
             pose = tracker.update(frame)
