@@ -1,6 +1,100 @@
-"""placeholder"""
+"""The Analyse page: upload a video, count an exercise in it, look at the result, save it."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
 import streamlit as st
+
+from coach.app import resources, settings
+from coach.app.signal_chart import signal_chart
+from coach.app.video import analyse_video, check_upload
+
+MODELS = {"lightning": "Lightning (fast, the default)", "thunder": "Thunder (slower, more precise)",
+          "lightning-int8": "Lightning int8 (fastest)"}
 
 
 def page():
-    st.title("analyse")
+    st.title("Analyse a video")
+    db = resources.store()
+    lib = resources.library()
+    max_mb = settings.max_upload_mb()
+    left, middle, right = st.columns(3)
+    with left:
+        person = resources.pick_person(db, "analyse")
+    with middle:
+        exercise_id = resources.pick_exercise(lib, "analyse", default="squat")
+    with right:
+        default = settings.video_model()
+        names = list(MODELS) if default in MODELS else [default, *MODELS]
+        model_name = st.selectbox("Pose model", names, index=names.index(default),
+                                  format_func=lambda n: MODELS.get(n, n), key="analyse-model")
+    upload = st.file_uploader(f"A video of the exercise ({', '.join(settings.VIDEO_TYPES)}; at most {max_mb} MB)",
+                              type=list(settings.VIDEO_TYPES), max_upload_size=max_mb, key="analyse-upload")
+    if upload is None:
+        st.info("Upload a video filmed as the exercise asks (the whole body in view), then press Analyse.")
+        return
+    check_upload(upload.name, upload.size, settings.VIDEO_TYPES, max_mb)
+    exercise = lib.get(exercise_id)
+    key = (upload.file_id, exercise_id, model_name, exercise.model_dump_json())
+    done = st.session_state.get("analysis")
+    if st.button("Analyse", type="primary", key="analyse-run"):
+        done = run(upload, exercise, model_name)
+        done["key"] = key
+        st.session_state["analysis"] = done
+    if done is None or done["key"] != key:
+        st.caption(f"{upload.name}, {upload.size / 1024 / 1024:.1f} MB: press Analyse to count "
+                   f"{exercise.name.lower()} reps.")
+        return
+    show(done, db, person)
+
+
+def run(upload, exercise, model_name: str) -> dict:
+    model = resources.model(model_name)
+    bar = st.progress(0.0, text="Reading the video...")
+
+    def progress(done: int, total: int):
+        bar.progress(min(1.0, done / total) if total else 0.0,
+                     text=f"Analysing frame {done} of {total}" if total else f"Analysing frame {done}")
+
+    with tempfile.TemporaryDirectory(prefix="coach-upload-") as folder:
+        path = Path(folder) / f"upload{Path(upload.name).suffix.lower()}"
+        path.write_bytes(upload.getbuffer())
+        out = Path(folder) / "annotated.mp4"
+        analysis = analyse_video(path, exercise, model, out=out, on_progress=progress)
+        video = out.read_bytes()
+    bar.empty()
+    frames, reps, summary = analysis.tables()
+    return {"name": upload.name, "analysis": analysis, "video": video, "reps": reps, "summary": summary,
+            "saved": None}
+
+
+def show(done: dict, db, person: str):
+    analysis = done["analysis"]
+    exercise = analysis.exercise
+    summary = done["summary"].iloc[0]
+    st.success(f"{done['name']}: {analysis.count} {exercise.name.lower()} reps in {analysis.sets} "
+               f"set{'s' if analysis.sets != 1 else ''}, {summary['duration_s']:.1f} s.")
+    for warning in analysis.warnings:
+        st.warning(warning)
+    reps, sets, duration, tempo = st.columns(4)
+    reps.metric("Reps", analysis.count)
+    sets.metric("Sets", analysis.sets)
+    duration.metric("Duration", f"{summary['duration_s']:.1f} s")
+    tempo.metric("Mean tempo", f"{summary['mean_tempo_s']:.2f} s/rep" if analysis.count else "-")
+    video, chart = st.columns([1, 1])
+    with video:
+        st.video(done["video"], format="video/mp4")
+    with chart:
+        st.altair_chart(signal_chart(analysis.results, exercise), width="stretch")
+    st.subheader("Reps")
+    st.dataframe(done["reps"].round(2), hide_index=True, width="stretch")
+    if done["saved"] is not None:
+        st.success(f"Saved to the history as session {done['saved']} for {person}.")
+    elif st.button("Save to history", key="analyse-save"):
+        origin = resources.library().sources.get(exercise.id)
+        definition = origin.read_text(encoding="utf-8") if origin is not None else None
+        done["saved"] = db.record(analysis.results, exercise.id, person, source=done["name"],
+                                  fps=analysis.fps, definition=definition)
+        st.rerun()

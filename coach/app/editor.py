@@ -1,6 +1,245 @@
-"""placeholder"""
+"""The Exercises page: browse the library, edit a definition that is checked as you type, try it
+on a clip or a stored session, and save it among the user's definitions.
+
+The editor is a small inline component (a textarea with line numbers) that sends its text to
+Python 0.4 s after the last key press, so the schema's `file:line field: problem` errors show
+while typing; the lines at fault are marked in its margin.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
 import streamlit as st
+
+from coach.app import resources, settings
+from coach.app.signal_chart import signal_chart
+from coach.app.video import analyse_video, check_upload
+from coach.errors import CoachError, ExerciseError
+from coach.exercises import BUILTIN_DIR, parse, safe_file_name, user_dir
+from coach.session import run as count
+
+SOURCE = "editor"
+TEMPLATE = """\
+id: my_exercise
+name: My exercise
+description: >
+  What the person does, and how the camera should see them.
+views: [front]
+
+visibility:
+  keypoints: [shoulder, elbow, hip]
+  min_score: 0.3
+
+signals:
+  arms:
+    kind: angle
+    points: [hip, shoulder, elbow]
+    side: both
+
+smoothing:
+  filter: butterworth
+  cutoff_hz: 3.0
+  order: 2
+
+count:
+  signal: arms
+  start: low
+  phases: [down, raising, up, lowering]
+  min_range: 40
+  rest_s: 10
+"""
+
+EDITOR_HTML = """<div class="coach-editor"><pre class="gutter" aria-hidden="true"></pre>
+<textarea spellcheck="false" autocomplete="off" aria-label="Exercise definition (YAML)"></textarea></div>"""
+EDITOR_CSS = """
+.coach-editor { display: flex; border: 1px solid #d0d3d9; border-radius: 0.5rem; overflow: hidden;
+  font: 13px/1.5 "Source Code Pro", ui-monospace, monospace; background: #fafafa; }
+.gutter { margin: 0; padding: 8px 8px 8px 10px; min-width: 2.5em; text-align: right; color: #9aa0a6;
+  background: #f0f2f6; overflow: hidden; user-select: none; height: 460px; box-sizing: border-box; font: inherit; }
+.gutter .bad { color: #fff; background: #d93025; border-radius: 3px; padding: 0 3px; }
+textarea { flex: 1; border: 0; outline: 0; resize: none; padding: 8px 10px; height: 460px; box-sizing: border-box;
+  font: inherit; background: #fff; color: #262730; white-space: pre; overflow: auto; tab-size: 2; }
+"""
+EDITOR_JS = """
+export default function (component) {
+  const { data, setStateValue, parentElement } = component;
+  const area = parentElement.querySelector("textarea");
+  const gutter = parentElement.querySelector(".gutter");
+  if (area.dataset.revision !== String(data.revision)) {  // a new text loaded: then the user owns it
+    area.dataset.revision = String(data.revision);
+    area.value = data.text;
+  }
+  const bad = new Set(data.errors || []);
+  const paint = () => {
+    const lines = area.value.split("\\n").length;
+    gutter.innerHTML = Array.from({ length: lines }, (_, i) =>
+      bad.has(i + 1) ? `<span class="bad" title="error on this line">${i + 1}</span>` : `${i + 1}`).join("\\n");
+    gutter.scrollTop = area.scrollTop;
+  };
+  paint();
+  area.oninput = () => {
+    paint();
+    clearTimeout(area.pending);
+    const revision = data.revision;
+    area.pending = setTimeout(() => setStateValue("text", { revision, value: area.value }), 400);
+  };
+  area.onscroll = () => { gutter.scrollTop = area.scrollTop; };
+  area.onkeydown = (event) => {
+    if (event.key === "Tab" && !event.shiftKey) {  // indent instead of leaving the editor
+      event.preventDefault();
+      area.setRangeText("  ", area.selectionStart, area.selectionEnd, "end");
+      area.oninput();
+    }
+  };
+}
+"""
+
+
+@st.cache_resource
+def editor_component():
+    return st.components.v2.component("coach.yaml_editor", html=EDITOR_HTML, css=EDITOR_CSS, js=EDITOR_JS)
 
 
 def page():
-    st.title("editor")
+    st.title("Exercises")
+    lib = resources.library()
+    browse(lib)
+    st.divider()
+    edit(lib)
+
+
+def browse(lib):
+    st.subheader("Library")
+    for error in lib.errors:
+        st.error(f"Not loaded: {error}")
+    rows = []
+    for exercise_id in lib.ids():
+        exercise = lib.exercises[exercise_id]
+        where = lib.sources[exercise_id]
+        origin = "built-in" if where.parent.resolve() == Path(BUILTIN_DIR).resolve() else (
+            "yours (replaces the built-in)" if (Path(BUILTIN_DIR) / where.name).exists() else "yours")
+        rows.append({"id": exercise_id, "name": exercise.name, "views": ", ".join(exercise.views),
+                     "counts on": f"{exercise.count.signal} ({exercise.drive.kind})", "from": origin})
+    st.dataframe(rows, hide_index=True, width="stretch", key="library-table")
+    shown = st.selectbox("Show", lib.ids(), format_func=lambda i: lib.exercises[i].name, key="library-show")
+    exercise = lib.exercises[shown]
+    st.markdown(exercise.description or "")
+    with st.expander(f"{shown}.yaml", expanded=False):
+        st.code(lib.sources[shown].read_text(encoding="utf-8"), language="yaml", line_numbers=True)
+
+
+def load_into_editor(text: str):
+    """Start the editor afresh on `text`: a new revision, which the editor fills itself with."""
+    st.session_state["editor-revision"] = st.session_state.get("editor-revision", 0) + 1
+    st.session_state["editor-start"] = text
+
+
+def edit(lib):
+    st.subheader("Editor")
+    start, load = st.columns([3, 1], vertical_alignment="bottom")
+    choices = ["(a new exercise)", *lib.ids()]
+    base = start.selectbox("Start from", choices, key="editor-base",
+                           format_func=lambda i: i if i.startswith("(") else f"a copy of {lib.exercises[i].name}")
+    if load.button("Load into the editor", key="editor-load"):
+        load_into_editor(TEMPLATE if base.startswith("(") else lib.sources[base].read_text(encoding="utf-8"))
+    revision = st.session_state.get("editor-revision", 0)
+    initial = st.session_state.get("editor-start", TEMPLATE)
+    text, exercise, problems = st.session_state.get("editor-checked", (initial, None, []))
+    lines = sorted({line for line, _ in problems})
+    result = editor_component()(key="yaml-editor", data={"text": initial, "errors": lines, "revision": revision},
+                                on_text_change=lambda: None, height="content")
+    # The editor's text, unless it is from before the last load (then the loaded text).
+    typed = result.text if result is not None else None
+    text = typed["value"] if isinstance(typed, dict) and typed.get("revision") == revision else initial
+    exercise, problems = check(text)
+    if lines != sorted({line for line, _ in problems}):
+        # The margin marks come from the last check: redraw it with this one's.
+        st.session_state["editor-checked"] = (text, exercise, problems)
+        st.rerun()
+    st.session_state["editor-checked"] = (text, exercise, problems)
+    if problems:
+        st.error("\n".join(f"- {message}" for _, message in problems), icon=":material/error:")
+        return
+    st.success(f"Valid: {exercise.name} (`{exercise.id}`), counted on {exercise.count.signal}.",
+               icon=":material/check_circle:")
+    try_out(exercise)
+    save(lib, exercise, text)
+
+
+def check(text: str):
+    """(exercise, []) for a valid definition, else (None, [(line, message), ...])."""
+    try:
+        return parse(text, SOURCE), []
+    except ExerciseError as error:
+        problems = []
+        for message in str(error).split("; "):
+            found = re.match(rf"{SOURCE}:(\d+)", message)
+            problems.append((int(found.group(1)) if found else 1, message))
+        return None, problems
+
+
+def try_out(exercise):
+    with st.expander("Try it", expanded=False):
+        where = st.radio("On", ["a stored session", "a video"], horizontal=True, key="editor-try-on")
+        if where == "a video":
+            upload = st.file_uploader("A short clip", type=list(settings.VIDEO_TYPES),
+                                      max_upload_size=settings.max_upload_mb(), key="editor-try-upload")
+            if upload is None or not st.button("Count it", key="editor-try-video"):
+                return
+            check_upload(upload.name, upload.size, settings.VIDEO_TYPES, settings.max_upload_mb())
+            bar = st.progress(0.0, text="Analysing...")
+            with tempfile.TemporaryDirectory(prefix="coach-try-") as folder:
+                path = Path(folder) / f"clip{Path(upload.name).suffix.lower()}"
+                path.write_bytes(upload.getbuffer())
+                analysis = analyse_video(path, exercise, resources.model(settings.video_model()),
+                                         on_progress=lambda done, total: bar.progress(min(1.0, done / max(total, 1))))
+            bar.empty()
+            label = upload.name
+        else:
+            db = resources.store()
+            sessions = db.sessions()
+            if sessions.empty:
+                st.info("No stored sessions yet.")
+                return
+            names = {int(r["id"]): f"#{r['id']} {r['exercise']} ({r['reps']} reps, {r['person']})"
+                     for _, r in sessions.iterrows()}
+            chosen = st.selectbox("Session", list(names), format_func=names.get, key="editor-try-session")
+            if not st.button("Count it", key="editor-try-stored"):
+                return
+            analysis = count(exercise, db.poses(chosen))
+            label = f"session {chosen} (stored count {int(sessions.set_index('id').loc[chosen, 'reps'])})"
+        st.metric("Reps with this definition", analysis.count)
+        for warning in analysis.warnings:
+            st.warning(warning)
+        st.caption(label)
+        if analysis.results:
+            st.altair_chart(signal_chart(analysis.results, exercise), width="stretch")
+
+
+def save(lib, exercise, text: str):
+    folder = user_dir()
+    try:
+        name = safe_file_name(exercise.id)
+    except CoachError as error:
+        st.error(str(error))
+        return
+    target = folder / name
+    notes = []
+    if target.exists():
+        notes.append(f"replaces your {name}")
+    elif exercise.id in lib.exercises:
+        notes.append(f"overrides the built-in {exercise.id}")
+    replace = st.checkbox(f"Yes, this {' and '.join(notes)}", key="editor-replace") if notes else True
+    if st.button(f"Save to my exercises ({folder / name})", type="primary", disabled=not replace, key="editor-save"):
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".yaml.part")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)  # never a half-written definition in the library
+        st.session_state["editor-saved"] = exercise.id
+        st.rerun()
+    saved = st.session_state.pop("editor-saved", None)
+    if saved:
+        st.success(f"Saved {saved}: it is in the library above and on the Workout and Analyse pages.")

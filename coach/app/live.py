@@ -69,7 +69,7 @@ def page():
     with picks[0]:
         person = resources.pick_person(db, "live") if not playing else st.session_state.get("person")
     with picks[1]:
-        exercise = resources.pick_exercise(lib, "live") if not playing else st.session_state.get("exercise")
+        exercise = resources.pick_exercise(lib, "live", default="squat") if not playing else st.session_state.get("exercise")
     if playing and session is not None:
         picks[2].markdown(f"**{session.person}** doing **{lib.exercises[session.exercise].name}**")
 
@@ -118,7 +118,7 @@ def page():
             else:
                 st.info("Pick the person and the exercise, then press START.")
         return
-    if session.started:
+    if session.started and not session.workout.finished:  # a new workout is under way
         st.session_state.pop("live-saved", None)
     # Poll the worker until a rerun (a click, the stream stopping) interrupts this run.
     while session.worker.running:

@@ -12,7 +12,7 @@ from coach.errors import CoachError
 
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-st.set_page_config(page_title="coach", page_icon=":material/fitness_center:", layout="wide")
+st.set_page_config(page_title="coach", layout="wide")  # no icon: an icon font would be fetched from the internet
 
 page = st.navigation([
     st.Page(live.page, title="Workout", icon=":material/videocam:", url_path="workout", default=True),

@@ -1,0 +1,93 @@
+"""The driving signal of an analysed session over time, with what the counter held it against
+and each counted rep marked: an Altair chart (no Streamlit here) whose `.data` a test can read.
+
+The counter's thresholds follow each person's range (see coach.counting), so they are drawn per
+rep: how far from its start the swing had to go (`depth needed`: the definition's min_range, or
+`depth` x the median range of the reps before it) and the line it had to come back past
+(`return line`: `return_fraction` of its own range). Absolute limits, where a definition sets
+them, are drawn across the whole chart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from coach.exercises import Exercise
+from coach.types import FrameResult, RepEvent
+
+
+def signal_frame(results: list[FrameResult], exercise: Exercise) -> pd.DataFrame:
+    """t and the smoothed driving signal per frame (NaN where the person was not seen)."""
+    drive = exercise.count.signal
+    return pd.DataFrame({"t": [r.t for r in results],
+                         "value": [r.signals.get(drive, math.nan) for r in results]})
+
+
+def rep_frame(reps: list[RepEvent], exercise: Exercise) -> pd.DataFrame:
+    """One row per rep: its span, range and the two thresholds it was counted against."""
+    spec = exercise.count
+    high = spec.start == "high"
+    ranges: deque[float] = deque(maxlen=spec.recent_reps)
+    rows = []
+    for rep in reps:
+        swing = rep.rom_max - rep.rom_min
+        needed = max(spec.min_range, spec.depth * float(np.median(ranges))) if ranges else spec.min_range
+        start, far = (rep.rom_max, rep.rom_min) if high else (rep.rom_min, rep.rom_max)
+        sign = -1 if high else 1
+        rows.append({
+            "rep": rep.index, "set": rep.set_index, "start_t": rep.start_t, "end_t": rep.end_t,
+            "mid_t": (rep.start_t + rep.end_t) / 2, "rom_min": rep.rom_min, "rom_max": rep.rom_max,
+            "depth_needed": start + sign * needed,
+            "return_line": far - sign * spec.return_fraction * swing,
+            "label": f"{rep.index}", "flags": ", ".join(rep.flags),
+        })
+        ranges.append(swing)
+    columns = ["rep", "set", "start_t", "end_t", "mid_t", "rom_min", "rom_max", "depth_needed", "return_line",
+               "label", "flags"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def signal_chart(results: list[FrameResult], exercise: Exercise, height: int = 260) -> alt.LayerChart:
+    """The driving signal, shaded reps numbered at the top, per-rep thresholds, absolute limits."""
+    drive = exercise.count.signal
+    unit = "degrees" if exercise.drive.kind == "angle" else "torso lengths"
+    signal = signal_frame(results, exercise)
+    reps = rep_frame([r.rep for r in results if r.rep is not None], exercise)
+    x = alt.X("t:Q", title="time (s)")
+    y_title = f"{drive} ({unit})"
+    layers = [
+        alt.Chart(reps).mark_rect(color="#2e7d32", opacity=0.12).encode(
+            alt.X("start_t:Q", title="time (s)"), alt.X2("end_t:Q"),
+            tooltip=[alt.Tooltip("rep:Q"), alt.Tooltip("set:Q"), alt.Tooltip("start_t:Q", format=".2f"),
+                     alt.Tooltip("end_t:Q", format=".2f"), alt.Tooltip("rom_min:Q", format=".1f"),
+                     alt.Tooltip("rom_max:Q", format=".1f"), alt.Tooltip("flags:N")]),
+        alt.Chart(signal).mark_line(color="#1f4e9c", strokeWidth=1.6).encode(
+            x, alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("t:Q", format=".2f"), alt.Tooltip("value:Q", format=".1f", title=drive)]),
+    ]
+    thresholds = reps.melt(id_vars=["rep", "start_t", "end_t"], value_vars=["depth_needed", "return_line"],
+                           var_name="threshold", value_name="level")
+    thresholds["threshold"] = thresholds["threshold"].map({"depth_needed": "depth needed",
+                                                          "return_line": "return line"})
+    limits = pd.DataFrame([{"threshold": name.replace("_", " "), "level": value}
+                           for name, value in (("far_limit", exercise.count.far_limit),
+                                               ("near_limit", exercise.count.near_limit)) if value is not None],
+                          columns=["threshold", "level"])
+    colours = {"depth needed": "#c62828", "return line": "#ef6c00", "far limit": "#6a1b9a", "near limit": "#00838f"}
+    shown = ["depth needed", "return line", *limits["threshold"]]
+    colour = alt.Color("threshold:N", title="counted against",
+                       scale=alt.Scale(domain=shown, range=[colours[name] for name in shown]))
+    layers.append(alt.Chart(thresholds).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
+        alt.X("start_t:Q"), alt.X2("end_t:Q"), alt.Y("level:Q"), colour,
+        tooltip=["rep:Q", "threshold:N", alt.Tooltip("level:Q", format=".1f")]))
+    if len(limits):
+        layers.append(alt.Chart(limits).mark_rule(strokeDash=[2, 2]).encode(
+            alt.Y("level:Q"), colour, tooltip=["threshold:N", "level:Q"]))
+    layers.append(alt.Chart(reps).mark_text(dy=-4, fontSize=11, fontWeight="bold", color="#2e7d32").encode(
+        alt.X("mid_t:Q"), alt.Y(value=8), alt.Text("label:N")))
+    return alt.layer(*layers).properties(height=height, title=f"{exercise.name}: {drive} and the counted reps")

@@ -1,0 +1,290 @@
+"""The app in a real browser: headless Debian Chromium driven by Playwright, against `coach app`
+on 127.0.0.1 with a fresh database and exercise folder, and Chromium's fake camera playing a
+shared clip. Screenshots of every page land in out/screenshots/ for review.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "out" / "screenshots"
+# Still frames before the clip: the camera is on before the stream reaches the server, and a
+# person stands still for a moment before starting anyway.
+LEAD_IN_S = 5.0
+STARTUP_S = 90
+PAGE_TIMEOUT_MS = 60_000
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+expect.set_options(timeout=20_000)
+
+
+def require_tool(path: str) -> str:
+    if not Path(path).exists():
+        reason = f"{path} is missing: `make system-deps` installs it"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def shots():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {SHOTS}")
+    return SHOTS
+
+
+@pytest.fixture(scope="module")
+def camera_clip(clips_dir, tmp_path_factory):
+    """jumping_jacks_11.mp4 as the y4m that Chromium's fake camera plays (and loops), 640 wide,
+    with LEAD_IN_S seconds of its first frame before it. Made here, never committed."""
+    ffmpeg = require_tool(shutil.which("ffmpeg") or "/usr/bin/ffmpeg")
+    source = clips_dir / "jumping_jacks_11.mp4"
+    out = tmp_path_factory.mktemp("camera") / "jumping_jacks_11.y4m"
+    subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(source), "-vf",
+                    f"scale=640:-2,tpad=start_duration={LEAD_IN_S}:start_mode=clone",
+                    "-pix_fmt", "yuv420p", str(out)], check=True)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
+                            "stream=nb_read_frames,r_frame_rate", "-of", "csv=p=0", str(out)],
+                           check=True, capture_output=True, text=True).stdout.strip().split(",")
+    rate = probe[0].split("/")
+    duration = int(probe[1]) / (int(rate[0]) / int(rate[1]))
+    return out, duration
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, models_dir):
+    """`coach app` on a free port of 127.0.0.1 with its own database and exercise folder."""
+    home = tmp_path_factory.mktemp("app")
+    port = free_port()
+    env = dict(os.environ, COACH_DB=str(home / "coach.db"), COACH_EXERCISES_DIR=str(home / "exercises"),
+               COACH_MODEL_DIR=str(models_dir), COACH_ICE_SERVERS="")
+    log = open(home / "app.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "coach", "app", "--port", str(port)], cwd=home, env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_S
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"coach app did not start: {(home / 'app.log').read_text()[-2000:]}")
+        time.sleep(0.3)
+    yield {"url": url, "home": home}
+    server.terminate()
+    try:
+        server.wait(15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+    print(f"\napp log: {home / 'app.log'}")
+
+
+@pytest.fixture(scope="module")
+def browser(camera_clip, tmp_path_factory):
+    require_tool(CHROMIUM)
+    clip, _ = camera_clip
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with playwright_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, viewport={"width": 1400, "height": 1000},
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                  f"--use-file-for-fake-video-capture={clip}"])
+        context.set_default_timeout(PAGE_TIMEOUT_MS)
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page()
+    yield page
+    page.close()
+
+
+def open_page(page, app, path: str):
+    page.goto(f"{app['url']}/{path}")
+    expect(page.get_by_test_id("stSidebarNav")).to_be_visible()
+
+
+def choose(page, label: str, option: str):
+    """Pick `option` in the Streamlit selectbox labelled `label`."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)  # filter: long lists are drawn only in part
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)
+    settle(page)
+
+
+def metric(page, label: str) -> str:
+    return page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True)).first \
+        .get_by_test_id("stMetricValue").inner_text()
+
+
+def settle(page):
+    """Wait until the script run that the last action started has finished."""
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
+
+
+def screenshot(page, shots, name: str, whole: bool = True):
+    """The page as a user sees it; `whole`: all of it (Streamlit scrolls inside its own pane, so
+    the window is made as tall as the content for the picture)."""
+    path = shots / f"{name}.png"
+    size = page.viewport_size
+    if whole:
+        height = page.evaluate("() => Math.max(...Array.from(document.querySelectorAll("
+                               "'[data-testid=stMain], [data-testid=stMainBlockContainer]'), e => e.scrollHeight))")
+        page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height) + 80)})
+        page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+    print(f"screenshot: {path}")
+    return path
+
+
+def test_an_uploaded_squat_video_shows_its_three_reps(page, app, clips_dir, shots):
+    open_page(page, app, "analyse")
+    choose(page, "Exercise", "Squat")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(clips_dir / "squat_side_3.mp4"))
+    page.get_by_role("button", name="Analyse", exact=True).click()
+    expect(page.get_by_text(re.compile(r"squat_side_3\.mp4: \d+ squat reps"))).to_be_visible(timeout=180_000)
+    assert metric(page, "Reps") == "3"
+    expect(page.get_by_text("squat_side_3.mp4: 3 squat reps in 1 set")).to_be_visible()
+    expect(page.get_by_test_id("stVideo")).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    settle(page)
+    screenshot(page, shots, "analyse")
+    page.get_by_role("button", name="Save to history").click()
+    expect(page.get_by_text(re.compile(r"Saved to the history as session \d+"))).to_be_visible()
+
+
+def test_a_file_that_is_not_a_video_gets_a_clear_message(page, app, tmp_path):
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("this is not a video")
+    open_page(page, app, "analyse")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(fake))
+    page.get_by_role("button", name="Analyse", exact=True).click()
+    expect(page.get_by_test_id("stAlert").filter(has_text="not a video")).to_be_visible()
+    # The upload widget itself refuses other types.
+    other = tmp_path / "notes.txt"
+    other.write_text("hello")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(other))
+    expect(page.get_by_text(re.compile("not allowed|not supported", re.I))).to_be_visible()
+
+
+def editor_area(page):
+    return page.locator("textarea[aria-label='Exercise definition (YAML)']")
+
+
+def test_the_editor_shows_line_numbered_errors_and_saves_a_valid_definition(page, app, shots):
+    open_page(page, app, "exercises")
+    choose(page, "Start from", "a copy of Squat")
+    page.get_by_role("button", name="Load into the editor").click()
+    area = editor_area(page)
+    expect(area).to_have_value(re.compile(r"^id: squat"))
+    # Break it: a keypoint that does not exist in the knee signal.
+    text = area.input_value()
+    lines = text.split("\n")
+    line = next(i for i, s in enumerate(lines) if s.strip() == "points: [hip, knee, ankle]")
+    broken = "\n".join([*lines[:line], lines[line].replace("ankle", "ankel"), *lines[line + 1:]])
+    area.fill(broken)
+    error = page.get_by_test_id("stAlert").filter(has_text=f"editor:{line + 1} signals.knee.points.2")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("'ankel' is not a keypoint")
+    expect(page.locator(".gutter .bad")).to_have_text(str(line + 1))
+    settle(page)
+    screenshot(page, shots, "exercises-error")
+    # Mend it as a new exercise and save it.
+    fixed = text.replace("id: squat", "id: box_squat").replace("name: Squat", "name: Box squat")
+    area.fill(fixed)
+    expect(page.get_by_text("Valid: Box squat (box_squat)")).to_be_visible()
+    page.get_by_role("button", name=re.compile("Save to my exercises")).click()
+    expect(page.get_by_text("Saved box_squat")).to_be_visible()
+    assert (app["home"] / "exercises" / "box_squat.yaml").read_text() == fixed
+    choose(page, "Show", "Box squat")
+    settle(page)
+    screenshot(page, shots, "exercises")
+    # And the new exercise is there to pick for a workout.
+    open_page(page, app, "")
+    choose(page, "Exercise", "Box squat")
+
+
+def counted_reps(app) -> list[tuple[float, float]]:
+    from coach.store import Store
+
+    with Store.open(app["home"] / "coach.db") as store:
+        reps = store.reps(exercise="jumping_jack")
+    return [(round(a, 2), round(b, 2)) for a, b in zip(reps["start_t"], reps["end_t"])]
+
+
+def test_a_live_workout_counts_eleven_jumping_jacks_and_lands_in_the_history(page, app, camera_clip, shots):
+    clip, duration = camera_clip
+    open_page(page, app, "")
+    choose(page, "Exercise", "Jumping jack")
+    page.frame_locator("iframe[title*='webrtc']").get_by_role("button", name="START").click()
+    caption = page.get_by_text(re.compile(r"^Stream [\d.]+ s"))
+    expect(caption).to_be_visible()
+    # One play-through: the stream's own clock (frame timestamps) has run the whole clip, lead-in
+    # included. The server's first frame comes a moment after the camera started playing, so at
+    # that clock time the camera is back in the lead-in of its second round: standing still.
+    seen = []
+    shot_taken = False
+    deadline = time.monotonic() + duration * 4 + 60
+    while time.monotonic() < deadline:
+        stream_t = float(re.search(r"Stream ([\d.]+) s", caption.inner_text()).group(1))
+        reps = int(metric(page, "Reps"))
+        seen.append((stream_t, reps))
+        if reps >= 2 and not shot_taken:  # early: the clip zooms in later
+            screenshot(page, shots, "live", whole=False)
+            shot_taken = True
+        if stream_t >= duration:
+            break
+        page.wait_for_timeout(200)
+    print("live (stream s, reps):", seen[::5], seen[-1])
+    print(caption.inner_text())
+    assert seen[-1][0] >= duration, f"the stream never ran a whole play-through: {seen[-3:]}"
+    assert seen[-1][1] == 11, f"reps counted (start, end s): {counted_reps(app)}"
+    page.get_by_role("button", name="End workout").click()
+    expect(page.get_by_text(re.compile(r"Workout saved: 11 jumping jack reps"))).to_be_visible()
+    screenshot(page, shots, "live-saved")
+    open_page(page, app, "history")
+    choose(page, "Exercise", "jumping_jack")
+    expect(page.get_by_role("combobox", name="Open a session")).to_have_value(re.compile(r"jumping_jack · 11 reps"))
+    settle(page)
+    screenshot(page, shots, "history")
+    page.get_by_role("button", name="Open session").click()
+    expect(page.get_by_text(re.compile(r"^Session \d+: jumping jack"))).to_be_visible()
+    assert metric(page, "Reps") == "11"
+    settle(page)
+    screenshot(page, shots, "session")
