@@ -34,3 +34,4 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pose_speed.py
+	$(BIN)/python benchmarks/repcount.py

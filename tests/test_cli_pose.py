@@ -80,3 +80,22 @@ def test_bad_input_is_one_line_and_a_nonzero_exit(case, tmp_path, clips_dir):
     lines = [line for line in result.stderr.splitlines() if line.startswith("coach:")]
     assert len(lines) == 1 and lines[0].startswith("coach: error: ")
     assert "Traceback" not in result.stderr
+
+
+def test_a_videos_keypoint_file_counts_like_the_video(clips_dir, tmp_path):
+    """`coach pose --keypoints-out` keeps the frame times and image size, so `coach analyze` on the
+    keypoint file measures the same angles, at the same times, as on the video itself."""
+    keypoints = tmp_path / "squat.npy"
+    assert coach("pose", clips_dir / "squat_side_3.mp4", "--keypoints-out", keypoints).returncode == 0
+    meta = json.loads((tmp_path / "squat.meta.json").read_text())
+    assert (meta["width"], meta["height"]) == (640, 360)
+    counts = []
+    for source in [clips_dir / "squat_side_3.mp4", keypoints]:
+        result = coach("analyze", source, "--exercise", "squat", "--json")
+        assert result.returncode == 0, result.stderr
+        counts.append(json.loads(result.stdout))
+    video, from_file = counts
+    assert video["reps"] == from_file["reps"] == 3
+    for a, b in zip(video["reps_detail"], from_file["reps_detail"]):
+        assert a["end_t"] == pytest.approx(b["end_t"], abs=0.05)
+        assert a["rom_min"] == pytest.approx(b["rom_min"], abs=1.0)

@@ -130,11 +130,13 @@ def load_keypoints(path: Path, fps: float | None) -> tuple[np.ndarray, np.ndarra
     return series.astype(np.float32), times
 
 
-def analyze_keypoints(path, exercise: Exercise, fps: float | None = None, size=(1, 1)) -> Analysis:
-    """A keypoint file through the session, frame by frame as live. The series carries no image
-    size, so it is measured as a square image unless `size` says otherwise."""
+def analyze_keypoints(path, exercise: Exercise, fps: float | None = None, size=None) -> Analysis:
+    """A keypoint file through the session, frame by frame as live. The series is normalised, so
+    it is measured in the image size that `coach pose` wrote beside it (<stem>.meta.json), or
+    `size`, or else as a square image."""
     path = Path(path)
     series, times = load_keypoints(path, fps)
+    size = size or image_size_beside(path)
     rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else (fps or 30.0)
     analysis = Analysis(exercise, source=str(path), fps=float(rate), size=tuple(size))
     session = Session(exercise)
@@ -142,6 +144,17 @@ def analyze_keypoints(path, exercise: Exercise, fps: float | None = None, size=(
         analysis.add(session.step(pose, t))
     analysis.finish()
     return analysis
+
+
+def image_size_beside(path: Path) -> tuple[int, int]:
+    meta = path.with_name(path.stem + ".meta.json")
+    if not meta.exists():
+        return (1, 1)
+    try:
+        data = json.loads(meta.read_text())
+        return (int(data["width"]), int(data["height"]))
+    except (ValueError, KeyError, TypeError) as error:
+        raise InputError(f"{meta}: expected {{\"width\": ..., \"height\": ...}}: {error}") from None
 
 
 def write_tables(analysis: Analysis, folder: Path, stem: str):

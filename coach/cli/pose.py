@@ -21,7 +21,7 @@ def add_parser(sub):
     parser.add_argument("--model", default="lightning", help="variant name or model path (default: lightning)")
     parser.add_argument("--json", action="store_true", help="print the keypoints (image) or a summary (video) as JSON")
     parser.add_argument("--out", help="write the skeleton overlay: .png for an image, .mp4 or .gif for a video")
-    parser.add_argument("--keypoints-out", help="video: write float32 [frames, 17, 3] (y, x, score) to this .npy, and the frame times beside it")
+    parser.add_argument("--keypoints-out", help="video: write float32 [frames, 17, 3] (y, x, score) to this .npy, with the frame times (.times.npy) and image size (.meta.json) beside it")
     parser.add_argument("--no-track", action="store_true", help="video: look at every frame whole instead of following the person")
     parser.set_defaults(run=run)
 
@@ -75,7 +75,10 @@ def pose_video(model, path: Path, args) -> int:
     if args.keypoints_out:
         out = Path(args.keypoints_out)
         np.save(out, series)
-        np.save(out.with_suffix(".times.npy"), np.asarray(times, dtype=np.float64))
+        np.save(out.with_name(out.stem + ".times.npy"), np.asarray(times, dtype=np.float64))
+        # The series is normalised; the image size lets `coach analyze` measure angles in pixels.
+        meta = {"width": source.size[0], "height": source.size[1], "fps": source.fps, "model": model.name, "source": str(path)}
+        out.with_name(out.stem + ".meta.json").write_text(json.dumps(meta))
     summary = {"model": model.name, "input": str(path), "frames": len(series), "fps": round(source.fps, 3),
                "duration_s": round(times[-1], 3) if times else 0.0,
                "mean_score": round(float(series[:, :, 2].mean()), 3) if len(series) else 0.0}
