@@ -288,3 +288,36 @@ def test_a_live_workout_counts_eleven_jumping_jacks_and_lands_in_the_history(pag
     assert metric(page, "Reps") == "11"
     settle(page)
     screenshot(page, shots, "session")
+
+
+def test_closing_the_tab_mid_set_loses_no_counted_rep(browser, app):
+    from coach.store import Store
+
+    page = browser.new_page()
+    open_page(page, app, "")
+    choose(page, "Person", "Someone new...")
+    page.get_by_label("Name").fill("dana")
+    page.get_by_label("Name").press("Enter")
+    choose(page, "Exercise", "Jumping jack")
+    page.frame_locator("iframe[title*='webrtc']").get_by_role("button", name="START").click()
+    expect(page.get_by_text(re.compile(r"^Stream [\d.]+ s"))).to_be_visible()
+    reps = 0
+    deadline = time.monotonic() + 120
+    while reps < 4 and time.monotonic() < deadline:
+        reps = int(metric(page, "Reps"))
+        page.wait_for_timeout(200)
+    assert reps >= 4
+    page.close()  # mid-set: no End workout
+    closed = time.monotonic()
+    deadline = closed + 90
+    with Store.open(app["home"] / "coach.db") as store:
+        while True:
+            sessions = store.sessions(person="dana")
+            if len(sessions) and sessions["status"].iloc[0] != "running" or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        stored = len(store.reps(person="dana"))
+    print(f"tab closed at {reps} reps: session {sessions['status'].iloc[0]} after {time.monotonic() - closed:.0f} s "
+          f"with {stored} reps")
+    assert list(sessions["status"]) == ["complete"]
+    assert stored >= reps  # every rep the page showed (and any counted after) is there

@@ -74,8 +74,8 @@ def show(done: dict, db, person: str):
     analysis = done["analysis"]
     exercise = analysis.exercise
     summary = done["summary"].iloc[0]
-    st.success(f"{done['name']}: {analysis.count} {exercise.name.lower()} reps in {analysis.sets} "
-               f"set{'s' if analysis.sets != 1 else ''}, {summary['duration_s']:.1f} s.")
+    st.success(f"{done['name']}: {analysis.count} {exercise.name.lower()} rep{'s' if analysis.count != 1 else ''} in "
+               f"{analysis.sets} set{'s' if analysis.sets != 1 else ''}, {summary['duration_s']:.1f} s.")
     for warning in analysis.warnings:
         st.warning(warning)
     reps, sets, duration, tempo = st.columns(4)

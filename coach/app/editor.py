@@ -233,7 +233,8 @@ def save(lib, exercise, text: str):
     elif exercise.id in lib.exercises:
         notes.append(f"overrides the built-in {exercise.id}")
     replace = st.checkbox(f"Yes, this {' and '.join(notes)}", key="editor-replace") if notes else True
-    if st.button(f"Save to my exercises ({folder / name})", type="primary", disabled=not replace, key="editor-save"):
+    st.caption(f"Saved as {folder / name}")
+    if st.button("Save to my exercises", type="primary", disabled=not replace, key="editor-save"):
         folder.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".yaml.part")
         partial.write_text(text, encoding="utf-8")

@@ -112,8 +112,8 @@ def page():
             if saved is not None:
                 saved_id, reps, done = saved
                 where = f"session {saved_id}" if saved_id is not None else "nothing to save: no frame was analysed"
-                st.success(f"Workout saved: {reps} {lib.exercises[done].name.lower() if done in lib.exercises else done} "
-                           f"reps ({where}).")
+                name = lib.exercises[done].name.lower() if done in lib.exercises else done
+                st.success(f"Workout saved: {reps} {name} rep{'s' if reps != 1 else ''} ({where}).")
                 st.page_link(history_page(), label="See it in the history", icon=":material/monitoring:")
             else:
                 st.info("Pick the person and the exercise, then press START.")

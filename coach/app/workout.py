@@ -130,9 +130,8 @@ class Workout:
     frame, so a workout whose camera never started leaves nothing behind. `finish()` may come
     from another thread (the page's End button, the stream ending) and is idempotent.
 
-    `track`: the crop follows the person (the pose module's default for video). Without it the
-    side-view squat clip counts 4 or 5 of 3 reps (a small person in a whole frame is noisy);
-    with it, a crop carried over dropped frames can lag arms flung overhead (see the tests).
+    `track`: the crop follows the person (the pose module's default for video), which keeps a
+    person who is small in the frame sharp enough to count.
     """
 
     def __init__(self, model, exercise: Exercise, store=None, person: str | None = None,
