@@ -179,7 +179,10 @@ def test_a_stream_that_ends_closes_its_workout(model, library, squats, tmp_path)
 def test_a_workout_whose_camera_never_started_leaves_no_session(model, library, tmp_path):
     store = Store.open(tmp_path / "coach.db")
     workout = Workout(model, library.get("squat"), store, "cleo")
-    assert workout.finish() is None
+    worker = LiveWorker(workout, on_stopped=workout.finish)
+    assert worker.running and not worker.thread.is_alive()  # armed, but no thread until a frame comes
+    assert worker.stop(0)
+    assert not worker.running and workout.finished and workout.session_id is None
     assert store.sessions().empty
 
 

@@ -76,7 +76,7 @@ def page():
     desired = None
     if st.session_state.pop("live-end", False) and session is not None:
         saved_id = session.end()
-        st.session_state["live-saved"] = (saved_id, session.workout.reps, session.exercise)
+        st.session_state["live-saved"] = (saved_id, session.workout.reps, session.exercise, session.worker.error)
         desired = False  # and stop the camera
 
     # A new workout is armed only while no stream runs: a running stream keeps its own worker.
@@ -110,10 +110,14 @@ def page():
     if not ctx.state.playing:
         with board.container():
             if saved is not None:
-                saved_id, reps, done = saved
-                where = f"session {saved_id}" if saved_id is not None else "nothing to save: no frame was analysed"
+                saved_id, reps, done, error = saved
                 name = lib.exercises[done].name.lower() if done in lib.exercises else done
-                st.success(f"Workout saved: {reps} {name} rep{'s' if reps != 1 else ''} ({where}).")
+                if error:
+                    st.error(error)
+                elif saved_id is None:
+                    st.info("Nothing to save: no camera frame was analysed.")
+                else:
+                    st.success(f"Workout saved: {reps} {name} rep{'s' if reps != 1 else ''} (session {saved_id}).")
                 st.page_link(history_page(), label="See it in the history", icon=":material/monitoring:")
             else:
                 st.info("Pick the person and the exercise, then press START.")

@@ -98,8 +98,9 @@ class LiveWorker:
         self.stream_t = 0.0
         self.arrivals: deque[float] = deque()
         self.done: deque[tuple[float, float]] = deque()  # (finished at, latency) per analysed frame
+        # Started by the first frame: a worker armed for a camera that never starts costs nothing.
         self.thread = threading.Thread(target=self.run, name="live-analysis", daemon=True)
-        self.thread.start()
+        self.ended = threading.Event()
 
     # --- the camera side: never waits for the model -------------------------------------------
 
@@ -109,6 +110,8 @@ class LiveWorker:
         with self.wake:
             if self.stopping:
                 return
+            if not self.thread.is_alive() and not self.ended.is_set():
+                self.thread.start()
             if self.pending is not None:
                 self.dropped += 1
             self.pending = (frame, now)
@@ -143,6 +146,10 @@ class LiveWorker:
         try:
             self.analyse()
         finally:
+            self.close()
+
+    def close(self):
+        try:
             if self.on_stopped is not None:
                 try:
                     self.on_stopped()
@@ -152,6 +159,8 @@ class LiveWorker:
                 except Exception:
                     log.exception("ending the live analysis failed")
                     self.error = self.error or "ending the live analysis failed (see the server log)"
+        finally:
+            self.ended.set()
 
     def analyse(self):
         while True:
@@ -226,14 +235,17 @@ class LiveWorker:
     def stop(self, timeout: float | None = 5.0) -> bool:
         """Analyse the frame still waiting, then end the thread. True when it ended in time."""
         with self.wake:
+            never_started = not self.stopping and not self.thread.is_alive() and not self.ended.is_set()
             self.stopping = True
             self.wake.notify()
-        self.thread.join(timeout)
-        return not self.thread.is_alive()
+        if never_started:
+            self.close()
+        return self.ended.wait(timeout)
 
     @property
     def running(self) -> bool:
-        return self.thread.is_alive()
+        """Until stopped (and done with its last frame), whether or not a frame came yet."""
+        return not self.ended.is_set()
 
 
 def rate(times: list[float]) -> float:
