@@ -51,7 +51,7 @@ def page():
     total_sessions.metric("Sessions", len(sessions))
     trained = charts.local_days(sessions[sessions["reps"] > 0])["day"] if (sessions["reps"] > 0).any() else []
     current, longest = charts.streaks(trained)
-    streak.metric("Streak", f"{current} days", f"longest {longest}", delta_color="off")
+    streak.metric("Streak", f"{current} day{'s' if current != 1 else ''}", f"longest {longest}", delta_color="off")
 
     st.subheader("Sessions")
     table = session_table(sessions)
@@ -61,8 +61,8 @@ def page():
     rows = picked.selection.rows if picked is not None else []
     if rows:
         open_session(int(table.iloc[rows[0]]["session"]))
-    options = {int(r["session"]): f"#{r['session']} · {r['started']} · {r['exercise']} · {r['reps']} reps · {r['person']}"
-               for _, r in table.iterrows()}
+    options = {int(r["session"]): f"#{r['session']} · {r['started']} · {r['exercise']} · {r['reps']} "
+                                  f"rep{'s' if r['reps'] != 1 else ''} · {r['person']}" for _, r in table.iterrows()}
     pick, go = st.columns([3, 1], vertical_alignment="bottom")
     shown = pick.selectbox("Open a session", list(options), format_func=options.get, key="history-open")
     if go.button("Open session", key="history-open-button"):
@@ -73,8 +73,10 @@ def page():
     left, right = st.columns(2)
     left.altair_chart(charts.reps_per_day(sessions), width="stretch")
     right.altair_chart(charts.reps_per_week(sessions), width="stretch")
-    left.altair_chart(charts.rom_trend(sessions), width="content")
-    right.altair_chart(charts.tempo_trend(sessions), width="content")
+    # The trends have a panel per exercise of a fixed width: each gets a row of its own.
+    st.altair_chart(charts.rom_trend(sessions), width="content")
+    st.altair_chart(charts.tempo_trend(sessions), width="content")
+    left, right = st.columns(2)
     left.altair_chart(charts.sets_per_session(sessions), width="stretch")
     right.altair_chart(charts.streak_calendar(sessions), width="content")
 
@@ -102,10 +104,14 @@ def export(db, sessions: pd.DataFrame):
                              "text/csv", key="history-export-reps", icon=":material/download:")
 
 
+def back_to_list():
+    """Before the next run: leave the session page and forget the row picked in the table."""
+    st.query_params.pop("session", None)
+    st.session_state.pop("history-table", None)
+
+
 def session_page(db, session_id: int):
-    if st.button("All sessions", icon=":material/arrow_back:", key="history-back"):
-        del st.query_params["session"]
-        st.rerun()
+    st.button("All sessions", icon=":material/arrow_back:", key="history-back", on_click=back_to_list)
     session = db.session(session_id)
     when = session["started_at"].tz_convert(datetime.now().astimezone().tzinfo).strftime("%Y-%m-%d %H:%M")
     st.title(f"Session {session_id}: {session['exercise'].replace('_', ' ')}")
