@@ -12,7 +12,7 @@ import logging
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -231,3 +231,42 @@ def series_poses(series: np.ndarray, times: np.ndarray, size: tuple[int, int] = 
     """
     for yxs, t in zip(series, times):
         yield Pose.from_movenet(yxs, size), float(t)
+
+
+# How long an overlay keeps showing a cue after it fired, in seconds.
+CUE_SHOW_S = 2.5
+
+
+def analyze_video(path, exercise: Exercise, model, fps: float | None = None, out=None,
+                  on_progress: Callable[[int, int], None] | None = None) -> Analysis:
+    """A video through MoveNet (crop tracking on) and the session, frame by frame as live.
+
+    `fps` retimes the frames to that rate; `out` gets the overlay video (skeleton, count, phase,
+    cue); `on_progress(frames_done, frames_total)` hears of each frame (total 0 when unknown).
+    """
+    from coach.pose import PoseTracker
+    from coach.render import VideoWriter, draw_hud, draw_pose
+    from coach.sources import read_video
+
+    source = read_video(path)
+    rate = fps or source.fps or 30.0
+    analysis = Analysis(exercise, source=str(path), fps=rate, size=source.size, model=model.name)
+    tracker = PoseTracker(model)
+    session = Session(exercise)
+    writer = VideoWriter(out, rate) if out else None
+    cue = None
+    try:
+        for frame in source:
+            t = frame.index / fps if fps else frame.t
+            pose = tracker.update(frame)
+            result = session.step(pose, t)
+            analysis.add(result)
+            if writer:
+                cue = result.cue or (cue if cue is not None and t - cue.t < CUE_SHOW_S else None)
+                writer.write(draw_hud(draw_pose(frame.image, pose), result, exercise, cue))
+            if on_progress:
+                on_progress(frame.index + 1, len(source))
+    finally:
+        if writer:
+            writer.close()
+    return analysis.finish()

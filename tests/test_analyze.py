@@ -123,11 +123,11 @@ def test_dropped_frames_and_half_the_frame_rate_keep_the_count(clips_dir, clip, 
     count the same: the session runs on the frames' times, not on their number."""
     from coach.exercises import Library
     from coach.pose import load_model
-    from coach.cli.analyze import DEFAULT_MODEL, analyze_video
-    from coach.session import run
+    from coach.cli.analyze import DEFAULT_MODEL
+    from coach.session import analyze_video, run
 
     exercise = Library().get(exercise)
-    analysis = analyze_video(clips_dir / clip, exercise, load_model(DEFAULT_MODEL), progress=False)
+    analysis = analyze_video(clips_dir / clip, exercise, load_model(DEFAULT_MODEL))
     assert analysis.count == reps
     stream = [(r.pose, r.t) for r in analysis.results]
     rng = np.random.default_rng(7)

@@ -206,8 +206,8 @@ def test_a_session_from_another_machine_is_interrupted_once_its_heartbeat_is_old
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_export_then_import_into_another_database(db, tmp_path, fmt):
-    first = db.record(synthetic_session(seed=1)[0], "squat", "alice", fps=FPS)
-    second = db.record(synthetic_session(reps_per_set=(4,), seed=2)[0], "lunge", "bob", fps=FPS)
+    db.record(synthetic_session(seed=1)[0], "squat", "alice", fps=FPS)
+    db.record(synthetic_session(reps_per_set=(4,), seed=2)[0], "lunge", "bob", fps=FPS)
     counts = db.export(tmp_path / "export", fmt)
     assert counts == {"people": 2, "sessions": 2, "sets": 3, "reps": 9, "keypoints": counts["keypoints"]}
     assert (tmp_path / "export" / f"reps.{fmt}").is_file() and (tmp_path / "export" / "manifest.json").is_file()

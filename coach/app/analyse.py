@@ -9,7 +9,8 @@ import streamlit as st
 
 from coach.app import resources, settings
 from coach.app.signal_chart import signal_chart
-from coach.app.video import analyse_video, check_upload
+from coach.app.video import check_upload
+from coach.session import analyze_video
 
 MODELS = {"lightning": "Lightning (fast, the default)", "thunder": "Thunder (slower, more precise)",
           "lightning-int8": "Lightning int8 (fastest)"}
@@ -55,6 +56,8 @@ def run(upload, exercise, model_name: str) -> dict:
     bar = st.progress(0.0, text="Reading the video...")
 
     def progress(done: int, total: int):
+        if done % 10 and done != total:
+            return  # the page needs no more than a tenth of the frames' news
         bar.progress(min(1.0, done / total) if total else 0.0,
                      text=f"Analysing frame {done} of {total}" if total else f"Analysing frame {done}")
 
@@ -62,7 +65,7 @@ def run(upload, exercise, model_name: str) -> dict:
         path = Path(folder) / f"upload{Path(upload.name).suffix.lower()}"
         path.write_bytes(upload.getbuffer())
         out = Path(folder) / "annotated.mp4"
-        analysis = analyse_video(path, exercise, model, out=out, on_progress=progress)
+        analysis = analyze_video(path, exercise, model, out=out, on_progress=progress)
         video = out.read_bytes()
     bar.empty()
     frames, reps, summary = analysis.tables()

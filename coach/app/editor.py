@@ -16,10 +16,10 @@ import streamlit as st
 
 from coach.app import resources, settings
 from coach.app.signal_chart import signal_chart
-from coach.app.video import analyse_video, check_upload
+from coach.app.video import check_upload
 from coach.errors import CoachError, ExerciseError
 from coach.exercises import BUILTIN_DIR, parse, safe_file_name, user_dir
-from coach.session import run as count
+from coach.session import analyze_video, run as count
 
 SOURCE = "editor"
 TEMPLATE = """\
@@ -194,8 +194,8 @@ def try_out(exercise):
             with tempfile.TemporaryDirectory(prefix="coach-try-") as folder:
                 path = Path(folder) / f"clip{Path(upload.name).suffix.lower()}"
                 path.write_bytes(upload.getbuffer())
-                analysis = analyse_video(path, exercise, resources.model(settings.video_model()),
-                                         on_progress=lambda done, total: bar.progress(min(1.0, done / max(total, 1))))
+                analysis = analyze_video(path, exercise, resources.model(settings.video_model()),
+                                         on_progress=lambda done, total: done % 10 or bar.progress(min(1.0, done / max(total, 1))))
             bar.empty()
             label = upload.name
         else:

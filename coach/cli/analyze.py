@@ -19,16 +19,14 @@ from tqdm import tqdm
 from coach.cli import history
 from coach.errors import InputError
 from coach.exercises import Exercise, Library
-from coach.session import Analysis, Session, series_poses
-from coach.sources import check_exists, read_video
+from coach.session import Analysis, Session, analyze_video, series_poses
+from coach.sources import check_exists
 
 log = logging.getLogger(__name__)
 
 # Lightning fp16 counts every shared clip right and runs at about 4.6 ms a frame here; see
 # benchmarks/repcount.py and tests/test_analyze.py.
 DEFAULT_MODEL = "lightning"
-# How long a cue stays on the overlay after it is said.
-CUE_SHOW_S = 2.5
 
 
 def add_parser(sub):
@@ -66,7 +64,7 @@ def run(args) -> int:
                 from coach.pose import load_model
 
                 model = load_model(args.model)
-            analysis = analyze_video(path, exercise, model, args.fps, out=out)
+            analysis = analyze_video_with_bar(path, exercise, model, args.fps, out)
         for warning in analysis.warnings:
             log.warning("%s: %s", path, warning)
         if args.tables:
@@ -76,35 +74,13 @@ def run(args) -> int:
     return 0
 
 
-def analyze_video(path, exercise: Exercise, model, fps: float | None = None, out=None, progress: bool = True) -> Analysis:
-    """A video through MoveNet (crop tracking on) and the session; the overlay written to `out`."""
-    from coach.pose import PoseTracker
-    from coach.render import VideoWriter, draw_hud, draw_pose
-
-    source = read_video(path)
-    rate = fps or source.fps or 30.0
-    analysis = Analysis(exercise, source=str(path), fps=rate, size=source.size, model=model.name)
-    tracker = PoseTracker(model)
-    session = Session(exercise)
-    writer = VideoWriter(out, rate) if out else None
-    cue = None
-    try:
-        # On a terminal only (tqdm's disable=None): pipes and logs stay clean.
-        frames = tqdm(source, total=len(source) or None, unit="frame", desc=Path(path).name,
-                      disable=None if progress else True, leave=False)
-        for frame in frames:
-            t = frame.index / fps if fps else frame.t
-            pose = tracker.update(frame)
-            result = session.step(pose, t)
-            analysis.add(result)
-            if writer:
-                cue = result.cue or (cue if cue is not None and t - cue.t < CUE_SHOW_S else None)
-                writer.write(draw_hud(draw_pose(frame.image, pose), result, exercise, cue))
-    finally:
-        if writer:
-            writer.close()
-    analysis.finish()
-    return analysis
+def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out) -> Analysis:
+    # On a terminal only (tqdm's disable=None): pipes and logs stay clean.
+    with tqdm(unit="frame", desc=path.name, disable=None, leave=False) as bar:
+        def advance(done, total):
+            bar.total = total or None
+            bar.update(done - bar.n)
+        return analyze_video(path, exercise, model, fps, out=out, on_progress=advance)
 
 
 def load_keypoints(path: Path, fps: float | None) -> tuple[np.ndarray, np.ndarray]:
