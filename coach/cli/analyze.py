@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
@@ -19,8 +20,10 @@ from tqdm import tqdm
 from coach.cli import history
 from coach.errors import InputError
 from coach.exercises import Exercise, Library
-from coach.session import Analysis, Session, analyze_video, series_poses
 from coach.sources import check_exists
+
+if TYPE_CHECKING:
+    from coach.session import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ def run(args) -> int:
 
 def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out) -> Analysis:
     # On a terminal only (tqdm's disable=None): pipes and logs stay clean.
+    from coach.session import analyze_video  # scipy loads only when something is analysed
+
     with tqdm(unit="frame", desc=path.name, disable=None, leave=False) as bar:
         def advance(done, total):
             bar.total = total or None
@@ -110,6 +115,8 @@ def analyze_keypoints(path, exercise: Exercise, fps: float | None = None, size=N
     """A keypoint file through the session, frame by frame as live. The series is normalised, so
     it is measured in the image size that `coach pose` wrote beside it (<stem>.meta.json), or
     `size`, or else as a square image."""
+    from coach.session import Analysis, Session, series_poses
+
     path = Path(path)
     series, times = load_keypoints(path, fps)
     size = size or image_size_beside(path)
