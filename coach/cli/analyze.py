@@ -152,8 +152,9 @@ def report(analysis: Analysis, path: Path, as_json: bool):
     if as_json:
         print(json.dumps({"input": str(path), **summary}, allow_nan=False))
         return
-    print(f"{path.name}: {summary['reps']} {analysis.exercise.name.lower()} reps in {summary['sets']} set(s), "
-          f"{summary['duration_s']:.1f} s")
+    reps, sets = summary["reps"], summary["sets"]
+    print(f"{path.name}: {reps} {analysis.exercise.name.lower()} rep{'s' * (reps != 1)} in {sets} "
+          f"set{'s' * (sets != 1)}, {summary['duration_s']:.1f} s")
     count = analysis.exercise.count
     _, going, far, back = count.phases
     degrees = analysis.exercise.drive.kind in ("angle", "inclination")
