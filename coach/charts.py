@@ -96,7 +96,7 @@ def trend(sessions: pd.DataFrame, column: str, title: str, axis: str, window: in
               scale=alt.Scale(domain=[f"{day}T00:00:00" for day in days]) if days else alt.Undefined)
     base = alt.Chart().encode(x, color=EXERCISE)
     points = base.mark_point(filled=True, opacity=0.6).encode(
-        alt.Y(f"{column}:Q", title=axis, scale=alt.Scale(zero=False)),
+        alt.Y(f"{column}:Q", title=axis, scale=alt.Scale(zero=False), axis=alt.Axis(format=".3~g")),
         tooltip=["started:N", "exercise:N", alt.Tooltip(f"{column}:Q", format=".2f"), "id:Q"])
     line = base.mark_line(strokeWidth=2).encode(alt.Y("rolling:Q", title=axis))
     return alt.layer(points, line, data=data).properties(width=420, height=140).facet(
