@@ -104,10 +104,12 @@ def even_size(image: np.ndarray) -> np.ndarray:
     return image[: height - height % 2, : width - width % 2]
 
 
-# -- The analysis overlay of `coach analyze --out`: count, set, phase and the current cue. --------
+# -- The count overlay: shared by `coach analyze --out` and the live camera view. ---------------
 
 HUD_FONT = cv2.FONT_HERSHEY_SIMPLEX
-CUE_COLOURS = {"info": (46, 160, 67), "warning": (230, 140, 0), "error": (210, 40, 40)}
+WHITE = (255, 255, 255)
+PANEL = (20, 20, 20)
+SEVERITY_COLOURS = {"info": (46, 160, 67), "warning": (230, 140, 0), "error": (210, 40, 40)}
 
 
 def draw_hud(image: np.ndarray, result, exercise, cue=None) -> np.ndarray:
@@ -116,27 +118,52 @@ def draw_hud(image: np.ndarray, result, exercise, cue=None) -> np.ndarray:
     `result` is the FrameResult of this frame and `exercise` its Exercise; only read.
     """
     out = image.copy()
-    height, width = out.shape[:2]
-    unit = max(height, width) / 640
-    x0, y0 = round(10 * unit), round(10 * unit)
-    x1, y1 = x0 + round(190 * unit), y0 + round(100 * unit)
-    region = out[y0:y1, x0:x1]
-    region[:] = (region * 0.4 + 12).astype(np.uint8)
-    white, thin = (255, 255, 255), max(1, round(unit))
-    cv2.putText(out, str(result.reps), (x0 + round(10 * unit), y0 + round(55 * unit)), HUD_FONT, 1.8 * unit, white,
-                max(2, round(3 * unit)), cv2.LINE_AA)
-    cv2.putText(out, exercise.name, (x0 + round(80 * unit), y0 + round(25 * unit)), HUD_FONT, 0.5 * unit, white, thin, cv2.LINE_AA)
-    if result.sets:
-        cv2.putText(out, f"set {result.sets}", (x0 + round(80 * unit), y0 + round(50 * unit)), HUD_FONT, 0.5 * unit, white, thin, cv2.LINE_AA)
-    phase = result.phase.replace("_", " ") if result.visible else "not in view"
-    cv2.putText(out, phase, (x0 + round(10 * unit), y0 + round(85 * unit)), HUD_FONT, 0.6 * unit, white, thin, cv2.LINE_AA)
+    unit = hud_unit(out)
+    count_panel(out, result, unit, title=exercise.name)
     if cue is not None:
-        scale = 0.65 * unit
-        (tw, th), _ = cv2.getTextSize(cue.text, HUD_FONT, scale, thin)
-        scale *= min(1.0, (width - 40 * unit) / max(tw, 1))
-        (tw, th), _ = cv2.getTextSize(cue.text, HUD_FONT, scale, thin)
-        pad = round(10 * unit)
-        bx0, by1 = (width - tw) // 2 - pad, height - pad
-        cv2.rectangle(out, (bx0, by1 - th - 2 * pad), (bx0 + tw + 2 * pad, by1), CUE_COLOURS.get(cue.severity, (230, 140, 0)), -1)
-        cv2.putText(out, cue.text, (bx0 + pad, by1 - pad), HUD_FONT, scale, white, thin, cv2.LINE_AA)
+        banner(out, cue.text, SEVERITY_COLOURS.get(cue.severity, SEVERITY_COLOURS["warning"]), unit)
     return out
+
+
+def hud_unit(image: np.ndarray) -> float:
+    """The overlay's sizes are for a 640-pixel frame; this scales them to the image."""
+    return max(image.shape[:2]) / 640
+
+
+def count_panel(image: np.ndarray, result, unit: float, title: str | None = None):
+    """Top left, in place: the count, the set (or "reps"), the phase, and an optional title."""
+    x, y = round(10 * unit), round(10 * unit)
+    shade(image, (x, y, x + round(170 * unit), y + round(92 * unit)))
+    text(image, str(result.reps), (x + round(10 * unit), y + round(52 * unit)), 1.8 * unit, max(2, round(3 * unit)))
+    if title:
+        text(image, title, (x + round(82 * unit), y + round(22 * unit)), 0.5 * unit, 1)
+    label = f"set {result.sets}" if result.sets else "reps"
+    text(image, label, (x + round(82 * unit), y + round(46 * unit)), 0.55 * unit, 1)
+    phase = result.phase.replace("_", " ") if result.visible else "not in view"
+    text(image, phase, (x + round(10 * unit), y + round(80 * unit)), 0.55 * unit, 1)
+
+
+def banner(image: np.ndarray, message: str, colour, unit: float):
+    """Bottom centre, in place: one message on a coloured band, shrunk rather than cut to fit."""
+    height, width = image.shape[:2]
+    scale = 0.6 * unit
+    (tw, th), _ = cv2.getTextSize(message, HUD_FONT, scale, 1)
+    if tw > width - 20 * unit:
+        scale *= (width - 20 * unit) / tw
+        (tw, th), _ = cv2.getTextSize(message, HUD_FONT, scale, 1)
+    pad = round(10 * unit)
+    y1 = height - pad
+    x0 = (width - tw) // 2 - pad
+    cv2.rectangle(image, (x0, y1 - th - 2 * pad), (x0 + tw + 2 * pad, y1), colour, -1)
+    text(image, message, (x0 + pad, y1 - pad), scale, 1)
+
+
+def shade(image: np.ndarray, box: tuple[int, int, int, int]):
+    """Darken a box in place so white text reads on any background."""
+    x0, y0, x1, y1 = (max(0, v) for v in box)
+    region = image[y0:y1, x0:x1]
+    region[:] = (region * 0.45 + np.array(PANEL) * 0.55).astype(np.uint8)
+
+
+def text(image: np.ndarray, message: str, origin: tuple[int, int], scale: float, thickness: int):
+    cv2.putText(image, message, origin, HUD_FONT, scale, WHITE, thickness, cv2.LINE_AA)

@@ -10,14 +10,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from coach.render import draw_pose
+from coach.render import SEVERITY_COLOURS, WHITE, banner, count_panel, draw_pose, hud_unit, shade
 from coach.types import Pose
 
-FONT = cv2.FONT_HERSHEY_SIMPLEX
-WHITE = (255, 255, 255)
-PANEL = (20, 20, 20)
 METER = (60, 200, 90)
-SEVERITY_COLOURS = {"info": (46, 160, 67), "warning": (230, 140, 0), "error": (210, 40, 40)}
 SETUP_COLOUR = (40, 90, 200)
 REST_COLOUR = (90, 90, 90)
 
@@ -28,10 +24,10 @@ def draw_live(image: np.ndarray, update) -> np.ndarray:
         return image
     live = update.result
     height, width = image.shape[:2]
-    unit = max(height, width) / 640  # sizes below are for a 640-pixel-wide frame
+    unit = hud_unit(image)
     pose = live.result.pose
     out = draw_pose(image, scaled(pose, (width, height))) if pose is not None else image.copy()
-    count_panel(out, live, unit)
+    count_panel(out, live.result, unit)
     if live.progress is not None:
         meter(out, live.progress, unit)
     message, colour = banner_text(live)
@@ -47,17 +43,6 @@ def scaled(pose: Pose, size: tuple[int, int]) -> Pose:
     sx, sy = size[0] / pose.size[0], size[1] / pose.size[1]
     keypoints = pose.keypoints * np.array([sx, sy, 1.0], np.float32)
     return Pose(keypoints.astype(np.float32), size)
-
-
-def count_panel(image: np.ndarray, live, unit: float):
-    result = live.result
-    x, y = round(10 * unit), round(10 * unit)
-    w, h = round(150 * unit), round(92 * unit)
-    shade(image, (x, y, x + w, y + h))
-    text(image, str(result.reps), (x + round(10 * unit), y + round(52 * unit)), 1.8 * unit, max(2, round(3 * unit)))
-    label = f"set {result.sets}" if result.sets else "reps"
-    text(image, label, (x + round(82 * unit), y + round(30 * unit)), 0.55 * unit, 1)
-    text(image, result.phase.replace("_", " "), (x + round(10 * unit), y + round(80 * unit)), 0.55 * unit, 1)
 
 
 def meter(image: np.ndarray, progress: float, unit: float):
@@ -81,29 +66,3 @@ def banner_text(live) -> tuple[str | None, tuple[int, int, int]]:
         minutes, seconds = divmod(int(live.rest_s), 60)
         return f"Rest {minutes}:{seconds:02d}", REST_COLOUR
     return None, REST_COLOUR
-
-
-def banner(image: np.ndarray, message: str, colour, unit: float):
-    height, width = image.shape[:2]
-    scale = 0.6 * unit
-    (tw, th), _ = cv2.getTextSize(message, FONT, scale, 1)
-    if tw > width - 20 * unit:  # too long for the frame: shrink rather than cut
-        scale *= (width - 20 * unit) / tw
-        (tw, th), _ = cv2.getTextSize(message, FONT, scale, 1)
-    pad = round(10 * unit)
-    y1 = height - pad
-    y0 = y1 - th - 2 * pad
-    x0 = (width - tw) // 2 - pad
-    cv2.rectangle(image, (x0, y0), (x0 + tw + 2 * pad, y1), colour, -1)
-    text(image, message, (x0 + pad, y1 - pad), scale, 1)
-
-
-def shade(image: np.ndarray, box: tuple[int, int, int, int]):
-    """Darken a box so white text reads on any background."""
-    x0, y0, x1, y1 = (max(0, v) for v in box)
-    region = image[y0:y1, x0:x1]
-    region[:] = (region * 0.45 + np.array(PANEL) * 0.55).astype(np.uint8)
-
-
-def text(image: np.ndarray, message: str, origin: tuple[int, int], scale: float, thickness: int):
-    cv2.putText(image, message, origin, FONT, scale, WHITE, thickness, cv2.LINE_AA)
