@@ -9,16 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from support import missing
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("COACH_SHARED_DIR", ROOT.parent / "shared")).resolve()
 
 
 def require(path: Path) -> Path:
     if not path.exists():
-        reason = f"{path} is missing: the tests read ../shared in place"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing(f"{path} is missing: the tests read ../shared in place")
     return path
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support import free_port, missing
 
 pytestmark = pytest.mark.browser
 
@@ -35,17 +35,8 @@ expect.set_options(timeout=20_000)
 
 def require_tool(path: str) -> str:
     if not Path(path).exists():
-        reason = f"{path} is missing: `make system-deps` installs it"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing(f"{path} is missing: `make system-deps` installs it")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

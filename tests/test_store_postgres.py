@@ -8,7 +8,6 @@ refuses to run as root). In CI (CI=true) a server that cannot start fails these 
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 
 from coach.errors import StoreError
 from coach.store import SCHEMA_VERSION, Store
+from support import free_port, missing
 from test_store import FPS, synthetic_session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,15 +27,7 @@ WORKER = ROOT / "tests" / "store_worker.py"
 
 
 def unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"PostgreSQL test server: {reason}")
-    pytest.skip(f"PostgreSQL test server: {reason}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    missing(f"PostgreSQL test server: {reason}")
 
 
 @pytest.fixture(scope="module")
