@@ -66,12 +66,13 @@ def page():
     session: LiveSession | None = st.session_state.get("live")
 
     picks = st.columns([1, 1, 2])
+    # The pickers stay on the page (locked while the camera runs) so that their widgets, not a
+    # copy, say what was picked: a START pressed while the pick's own rerun is still on its way
+    # then still arms the picked exercise.
     with picks[0]:
-        person = resources.pick_person(db, "live") if not playing else st.session_state.get("person")
+        person = resources.pick_person(db, "live", disabled=playing)
     with picks[1]:
-        exercise = resources.pick_exercise(lib, "live", default="squat") if not playing else st.session_state.get("exercise")
-    if playing and session is not None:
-        picks[2].markdown(f"**{session.person}** doing **{lib.exercises[session.exercise].name}**")
+        exercise = resources.pick_exercise(lib, "live", default="squat", disabled=playing)
 
     desired = None
     if st.session_state.pop("live-end", False) and session is not None:
@@ -79,9 +80,10 @@ def page():
         st.session_state["live-saved"] = (saved_id, session.workout.reps, session.exercise, session.worker.error)
         desired = False  # and stop the camera
 
-    # A new workout is armed only while no stream runs: a running stream keeps its own worker.
-    if not playing and (session is None or session.workout.finished or (
-            not session.started and (session.exercise, session.person) != (exercise, person))):
+    # A running stream keeps its worker once frames reach it; until then the workout follows the
+    # pickers (streamlit-webrtc takes the new callback on this run).
+    stale = session is not None and not session.started and (session.exercise, session.person) != (exercise, person)
+    if session is None or stale or (not playing and session.workout.finished):
         if session is not None and not session.started:
             session.worker.stop(timeout=0)
         session = arm(resources.model(settings.live_model()), lib, db, exercise, person)

@@ -50,7 +50,7 @@ def people(db: Store) -> list[str]:
     return names or [DEFAULT_PERSON]
 
 
-def pick_person(db: Store, key: str) -> str:
+def pick_person(db: Store, key: str, disabled: bool = False) -> str:
     """A person picker with a way to add someone new; the choice is shared by every page."""
     names = people(db)
     current = st.session_state.get("person")
@@ -58,9 +58,10 @@ def pick_person(db: Store, key: str) -> str:
         names.append(current)
     new = "Someone new..."
     choice = st.selectbox("Person", [*names, new], index=[*names, new].index(current) if current in names else 0,
-                          key=f"{key}-person")
+                          key=f"{key}-person", disabled=disabled)
     if choice == new:
-        name = st.text_input("Name", key=f"{key}-new-person", placeholder="a name for the history").strip()
+        name = st.text_input("Name", key=f"{key}-new-person", placeholder="a name for the history",
+                             disabled=disabled).strip()
         if not name:
             st.stop()
         choice = name
@@ -68,12 +69,12 @@ def pick_person(db: Store, key: str) -> str:
     return choice
 
 
-def pick_exercise(lib: Library, key: str, default: str | None = None) -> str:
+def pick_exercise(lib: Library, key: str, default: str | None = None, disabled: bool = False) -> str:
     """An exercise picker showing names; the choice is shared by every page."""
     ids = lib.ids()
     current = st.session_state.get("exercise", default)
     index = ids.index(current) if current in ids else 0
     choice = st.selectbox("Exercise", ids, index=index, key=f"{key}-exercise",
-                          format_func=lambda i: lib.exercises[i].name)
+                          format_func=lambda i: lib.exercises[i].name, disabled=disabled)
     st.session_state["exercise"] = choice
     return choice
