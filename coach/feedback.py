@@ -16,6 +16,15 @@ from coach.exercises import Exercise, FormRule
 from coach.types import Cue, RepEvent
 
 SEVERITY = {"info": 0, "warning": 1, "error": 2}
+# How long a cue stays on screen once said, in seconds: long enough to read between two reps
+# (the rules' cooldowns decide how often a new one comes).
+CUE_SHOW_S = 3.0
+
+
+def on_screen(shown: Cue | None, said: Cue | None, t: float) -> Cue | None:
+    """The cue to show at time `t`: one just said replaces the one shown, which goes after CUE_SHOW_S."""
+    cue = said or shown
+    return cue if cue is not None and t - cue.t < CUE_SHOW_S else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ import numpy as np
 
 from coach.counting import Counter, Sample
 from coach.exercises import Exercise
-from coach.feedback import Feedback
+from coach.feedback import Feedback, on_screen
 from coach.kinematics import measure_signals
 from coach.pose.skeleton import Keypoint
 from coach.smoothing import make_filter
@@ -233,10 +233,6 @@ def series_poses(series: np.ndarray, times: np.ndarray, size: tuple[int, int] = 
         yield Pose.from_movenet(yxs, size), float(t)
 
 
-# How long an overlay keeps showing a cue after it fired, in seconds.
-CUE_SHOW_S = 2.5
-
-
 def analyze_video(path, exercise: Exercise, model, fps: float | None = None, out=None,
                   on_progress: Callable[[int, int], None] | None = None) -> Analysis:
     """A video through MoveNet (crop tracking on) and the session, frame by frame as live.
@@ -262,7 +258,7 @@ def analyze_video(path, exercise: Exercise, model, fps: float | None = None, out
             result = session.step(pose, t)
             analysis.add(result)
             if writer:
-                cue = result.cue or (cue if cue is not None and t - cue.t < CUE_SHOW_S else None)
+                cue = on_screen(cue, result.cue, t)
                 writer.write(draw_hud(draw_pose(frame.image, pose), result, exercise, cue))
             if on_progress:
                 on_progress(frame.index + 1, len(source))

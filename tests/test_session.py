@@ -9,9 +9,10 @@ import pytest
 
 from coach.cli.analyze import analyze_keypoints
 from coach.exercises import BUILTIN_DIR, Library, load
+from coach.feedback import CUE_SHOW_S, on_screen
 from coach.pose.skeleton import Keypoint as K
 from coach.session import Session, run, series_poses
-from coach.types import Pose
+from coach.types import Cue, Pose
 
 SQUAT = load(BUILTIN_DIR / "squat.yaml")
 SIZE = (640, 480)
@@ -125,6 +126,15 @@ def test_shallow_reps_are_flagged_with_a_cue_and_a_cooldown():
     deep = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
     assert [c.cue.rule for c in deep.results if c.cue] == ["praise"]
     assert all(rep.flags == () for rep in deep.reps)
+
+
+def test_a_cue_stays_on_screen_for_a_while_unless_a_new_one_is_said():
+    first = Cue("shallow", "Go deeper", "warning", 10.0)
+    later = Cue("praise", "Good rep!", "info", 11.0)
+    assert on_screen(None, first, 10.0) is first
+    assert on_screen(first, None, 10.0 + CUE_SHOW_S - 0.1) is first
+    assert on_screen(first, None, 10.0 + CUE_SHOW_S) is None
+    assert on_screen(first, later, 11.0) is later
 
 
 def test_times_must_increase():

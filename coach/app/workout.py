@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.exercises import Exercise
+from coach.feedback import on_screen
 from coach.pose import PoseTracker
 from coach.pose.skeleton import Keypoint
 from coach.session import Session
@@ -25,8 +26,6 @@ from coach.types import Cue, Frame, FrameResult, Pose, RepEvent
 
 log = logging.getLogger(__name__)
 
-# How long a cue stays on screen (the engine's cooldowns decide how often a new one comes).
-CUE_SHOW_S = 4.0
 # The rest timer shows after this long without a rep.
 REST_SHOW_S = 3.0
 # Shoulder width over torso length: above FRONT_RATIO the camera sees the front (or back),
@@ -162,15 +161,13 @@ class Workout:
         pose = self.tracker.update(frame)
         result = self.session.step(pose, frame.t)
         self.record(result)
-        if result.cue is not None:
-            self.cue = result.cue
+        self.cue = on_screen(self.cue, result.cue, result.t)
         if result.rep is not None:
             self.last_rep = result.rep
-        cue = self.cue if self.cue is not None and result.t - self.cue.t <= CUE_SHOW_S else None
         view = self.view_check.update(pose if result.visible else None, result.t)
         progress = self.meter.update(result.signals.get(self.exercise.count.signal, math.nan), result.rep)
         return LiveFrame(result, progress if result.visible else None, self.setup_message(result, view), view,
-                         cue, self.rest_seconds(result), self.last_rep)
+                         self.cue, self.rest_seconds(result), self.last_rep)
 
     def setup_message(self, result: FrameResult, view: str | None) -> str | None:
         if not result.visible:
