@@ -50,6 +50,16 @@ def per_week(sessions: pd.DataFrame, tz=None) -> pd.DataFrame:
             .agg(reps=("reps", "sum"), sets=("sets", "sum"), sessions=("id", "count")))
 
 
+def week_range(weeks: pd.Series, least: int = 8) -> list[str]:
+    """Every week (its Monday) from the first to the last, at least the last `least` weeks, so
+    that weeks without training show as gaps and a short history as narrow bars."""
+    if weeks.empty:
+        return []
+    last = date.fromisoformat(weeks.max())
+    first = min(date.fromisoformat(weeks.min()), last - timedelta(weeks=least - 1))
+    return [(first + timedelta(weeks=i)).isoformat() for i in range((last - first).days // 7 + 1)]
+
+
 def day_range(days: pd.Series, least: int = 14) -> list[str]:
     """An x domain from the first day to the day after the last, at least `least` days wide, so
     that a short history still shows days as narrow bars."""
@@ -72,9 +82,10 @@ def reps_per_day(sessions: pd.DataFrame, tz=None) -> alt.Chart:
 
 def reps_per_week(sessions: pd.DataFrame, tz=None) -> alt.Chart:
     data = per_week(sessions, tz)
+    x = alt.X("week:O", title="week of", axis=alt.Axis(labelAngle=-45, labelExpr=DATE_LABEL),
+              scale=alt.Scale(domain=week_range(data["week"])) if len(data) else alt.Undefined)
     return alt.Chart(data, title="Reps per week").mark_bar().encode(
-        alt.X("week:O", title="week of", axis=alt.Axis(labelAngle=-45, labelExpr=DATE_LABEL)),
-        alt.Y("reps:Q", title="reps", stack="zero"),
+        x, alt.Y("reps:Q", title="reps", stack="zero"),
         EXERCISE, tooltip=["week:N", "exercise:N", "reps:Q", "sets:Q", "sessions:Q"])
 
 
@@ -114,7 +125,9 @@ def tempo_trend(sessions: pd.DataFrame, window: int = 5, tz=None) -> alt.FacetCh
 
 def sets_per_session(sessions: pd.DataFrame, tz=None) -> alt.Chart:
     data = local_days(sessions, tz)[["id", "started", "exercise", "sets", "reps"]]
-    return alt.Chart(data, title="Sets per session").mark_bar().encode(
+    # Bars no wider than 30 px, so that a short history does not draw a few slabs.
+    bar = max(2, min(30, 300 // max(len(data), 1)))
+    return alt.Chart(data, title="Sets per session").mark_bar(size=bar).encode(
         alt.X("id:O", title="session", sort=None),
         alt.Y("sets:Q", title="sets", axis=alt.Axis(tickMinStep=1, format="d",
                                                     tickCount=int(min(max(data["sets"].max(), 1), 10)) if len(data) else 5)),
@@ -163,7 +176,8 @@ def streak_calendar(sessions: pd.DataFrame, weeks: int | None = None, today: dat
     trained_days = local_days(sessions[sessions["reps"] > 0], tz)["day"] if len(sessions) else []
     current, longest = streaks(trained_days, today)
     data = data[~data["future"]]
-    return alt.Chart(data, title=f"Training days: current streak {current} days, longest {longest}").mark_rect(
+    title = f"Training days: current streak {current} day{'s' if current != 1 else ''}, longest {longest}"
+    return alt.Chart(data, title=title).mark_rect(
         cornerRadius=2, stroke="white", strokeWidth=1.5).encode(
         alt.X("week:O", title=None, axis=alt.Axis(labelAngle=-45, labelExpr=DATE_LABEL, labelOverlap=True)),
         alt.Y("weekday:O", title=None, sort=WEEKDAYS),

@@ -67,6 +67,11 @@ def test_reps_per_week_start_on_monday(history):
         ("2026-11-09", "push_up"): 20, ("2026-11-09", "squat"): 15}
     spec = charts.reps_per_week(history, tz="UTC").to_dict()
     assert spec["encoding"]["x"]["field"] == "week" and spec["mark"]["type"] == "bar"
+    # The axis holds at least 8 weeks, the last one the latest week trained.
+    weeks = spec["encoding"]["x"]["scale"]["domain"]
+    assert len(weeks) == 8 and weeks[-2:] == ["2026-11-02", "2026-11-09"]
+    assert charts.week_range(pd.Series(["2025-12-29", "2026-03-02"])) == [
+        f"{d:%Y-%m-%d}" for d in pd.date_range("2025-12-29", "2026-03-02", freq="7D")]
 
 
 def test_rom_and_tempo_trends_carry_a_rolling_mean_per_exercise(history):
@@ -120,7 +125,7 @@ def test_streak_calendar(history):
     chart = charts.streak_calendar(history, weeks=2, today=today, tz="UTC")
     spec = chart.to_dict()
     assert spec["mark"]["type"] == "rect"
-    assert spec["title"] == "Training days: current streak 1 days, longest 3"
+    assert spec["title"] == "Training days: current streak 1 day, longest 3"
     assert chart.data["day"].max() == "2026-11-11"  # the rest of this week is not drawn
     assert spec["encoding"]["color"]["condition"]["field"] == "reps"
     assert len(charts.calendar(history, today=today, tz="UTC")) == 8 * 7  # default: at least 8 weeks
