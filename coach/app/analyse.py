@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from coach.app import resources, settings
+from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
 from coach.app.video import check_upload
 from coach.session import analyze_video
@@ -92,7 +93,7 @@ def show(done: dict, db, person: str):
     with chart:
         st.altair_chart(signal_chart(analysis.results, exercise), width="stretch")
     st.subheader("Reps")
-    st.dataframe(done["reps"].round(2), hide_index=True, width="stretch")
+    show_reps(done["reps"])
     if done["saved"] is not None:
         st.success(f"Saved to the history as session {done['saved']} for {person}.")
     elif st.button("Save to history", key="analyse-save"):

@@ -9,6 +9,7 @@ import streamlit as st
 
 from coach import charts
 from coach.app import resources
+from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
 from coach.errors import CoachError
 from coach.exercises import parse
@@ -124,10 +125,7 @@ def session_page(db, session_id: int):
     tempo.metric("Tempo", "-" if pd.isna(session["mean_tempo_s"]) else f"{session['mean_tempo_s']:.2f} s/rep")
     table = db.reps([session_id])
     st.subheader("Reps")
-    shown = [c for c in ("rep_index", "set_index", "start_t", "end_t", "rom_min", "rom_max", "time_down", "time_bottom",
-                         "time_up", "peak_speed", "asymmetry", "confidence", "flags") if c in table]
-    st.dataframe(table[shown].rename(columns={"rep_index": "rep", "set_index": "set"}).round(2), hide_index=True,
-                 width="stretch")
+    show_reps(table)
     st.download_button("Export these reps (CSV)", table.to_csv(index=False), f"coach-session-{session_id}-reps.csv",
                        "text/csv", key="session-export", icon=":material/download:")
     if isinstance(session["definition"], str) and session["definition"].strip():
