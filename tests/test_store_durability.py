@@ -1,5 +1,5 @@
 """The store loses nothing: a killed session keeps every counted rep, two writers both land, and a
-locked or read-only database gives a clear error with what was measured kept in a recovery file.
+locked, read-only or full database gives a clear error with what was measured kept in a recovery file.
 
 The killed session is a real RepCount squat series going through the exercise engine and the
 recorder in another process (tests/store_worker.py), killed with SIGKILL in the middle of a set.
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import event
 
 from coach.errors import StoreError
 from coach.store import Store, read_recovery
@@ -213,3 +214,32 @@ def test_recovery_of_a_killed_recorder_ignores_the_cut_last_line(tmp_path, lock)
     row = store.session(session_id)
     assert (row["status"], row["reps"]) == ("interrupted", 2)
     store.close()
+
+
+def test_a_full_database_gives_a_clear_error_and_a_recovery_file(tmp_path):
+    db = tmp_path / "coach.db"
+    store = Store.open(db, recovery_dir=tmp_path / "recovery")
+    with store.engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+
+    # SQLite's own cap on the file's size: a write past it fails as on a full disk (SQLITE_FULL).
+    @event.listens_for(store.engine, "connect")
+    def cap(dbapi_connection, _record):
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 1}")
+
+    store.engine.dispose()  # connections open again, capped
+    results, events = synthetic_session()
+    recorder = store.recorder("squat", "alice")
+    for result in results:
+        recorder.update(result)
+    assert "the disk is full" in str(recorder.error)
+    with pytest.raises(StoreError, match=rf"cannot write the history database {db}: the disk is full.*coach history recover"):
+        recorder.finish()
+    kept = recorder.recovery_path
+    assert [r["rep_index"] for r in read_recovery(kept) if r["kind"] == "rep"] == [1, 2, 3, 4, 5]
+    store.close()
+
+    with Store.open(db, recovery_dir=tmp_path / "recovery") as store:  # room again
+        [(path, session_id)] = store.recover()
+        assert path == kept
+        assert store.reps([session_id])["end_t"].tolist() == pytest.approx([e.end_t for e in events])
