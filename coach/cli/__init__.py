@@ -1,4 +1,8 @@
-"""The `coach` command. Each subcommand lives in its own module with `add_parser` and `run`."""
+"""The `coach` command. Each subcommand lives in its own module with `add_parser` and `run`.
+
+The subcommands import their libraries (pandas, cv2, pydantic...) when they run, so that
+`coach --help` and building the parser stay fast.
+"""
 
 import argparse
 import logging

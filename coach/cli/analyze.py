@@ -14,15 +14,13 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-from tqdm import tqdm
-
 from coach.cli import history
 from coach.errors import InputError
-from coach.exercises import Exercise, Library
-from coach.sources import check_exists
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from coach.exercises import Exercise
     from coach.session import Analysis
 
 log = logging.getLogger(__name__)
@@ -47,6 +45,9 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from coach.exercises import Library
+    from coach.sources import check_exists
+
     library = Library()
     exercise = library.get(args.exercise)
     if args.fps is not None and not (0 < args.fps <= 1000):
@@ -78,9 +79,11 @@ def run(args) -> int:
 
 
 def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out) -> Analysis:
-    # On a terminal only (tqdm's disable=None): pipes and logs stay clean.
+    from tqdm import tqdm
+
     from coach.session import analyze_video  # scipy loads only when something is analysed
 
+    # On a terminal only (tqdm's disable=None): pipes and logs stay clean.
     with tqdm(unit="frame", desc=path.name, disable=None, leave=False) as bar:
         def advance(done, total):
             bar.total = total or None
@@ -90,6 +93,8 @@ def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out) -> A
 
 def load_keypoints(path: Path, fps: float | None) -> tuple[np.ndarray, np.ndarray]:
     """A keypoint file and its frame times, checked: (T, 17, 3) finite floats, increasing times."""
+    import numpy as np
+
     try:
         series = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as error:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-
-import yaml
+from typing import TYPE_CHECKING
 
 from coach.errors import ExerciseError
-from coach.exercises import BUILTIN_DIR, DefinitionError, Library, load
+
+if TYPE_CHECKING:
+    from coach.exercises import Library
 
 
 def add_parser(sub):
@@ -25,6 +26,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from coach.exercises import Library
+
     if args.action == "validate":
         return validate(args.files)
     library = Library(user=args.dir)
@@ -34,6 +37,8 @@ def run(args) -> int:
 
 
 def listing(library: Library, as_json: bool) -> int:
+    from coach.exercises import BUILTIN_DIR
+
     for error in library.errors:
         print(f"coach: warning: skipped {error}", file=sys.stderr)
     for exercise_id in library.ids():
@@ -49,6 +54,8 @@ def listing(library: Library, as_json: bool) -> int:
 
 
 def show(library: Library, name: str) -> int:
+    import yaml
+
     exercise = library.get(name)
     source = library.sources.get(exercise.id)
     if source is not None and name in library.exercises:
@@ -60,6 +67,8 @@ def show(library: Library, name: str) -> int:
 
 
 def validate(files: list[str]) -> int:
+    from coach.exercises import DefinitionError, load
+
     failed = 0
     for path in files:
         try:

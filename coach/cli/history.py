@@ -19,11 +19,14 @@ import re
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from coach.errors import InputError
-from coach.store import Store, rep_row, summarise
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from coach.store import Store
 
 DB_HELP = "the history database: a file path or a SQLAlchemy URL (default: $COACH_DB, else data/coach.db)"
 
@@ -83,6 +86,8 @@ def parse_since(text: str) -> datetime:
 
 
 def open_store(args) -> Store:
+    from coach.store import Store
+
     return Store.open(getattr(args, "db", None))
 
 
@@ -140,6 +145,8 @@ def minutes(seconds: float) -> str:
 
 
 def table(records: list[dict]) -> str:
+    import pandas as pd
+
     frame = pd.DataFrame([{
         "id": r["id"], "date": r["date"], "person": r["person"], "exercise": r["exercise"], "reps": r["reps"],
         "sets": r["sets"], "duration": minutes(r["duration_s"]),
@@ -222,8 +229,11 @@ def run_delete(args) -> int:
 # -- recount ----------------------------------------------------------------------------------
 
 def run_recount(args) -> int:
+    import pandas as pd
+
     from coach.exercises import Library
     from coach.session import run as count
+    from coach.store import rep_row, summarise
 
     with open_store(args) as store:
         session = store.session(args.session_id)

@@ -5,14 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-from tqdm import tqdm
-
 from coach.errors import InputError
-from coach.pose import PoseTracker, load_model
 from coach.pose.skeleton import KEYPOINTS
-from coach.render import VideoWriter, draw_pose, write_image
-from coach.sources import check_exists, is_image, read_image, read_video
 
 
 def add_parser(sub):
@@ -27,6 +21,9 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from coach.pose import load_model
+    from coach.sources import check_exists, is_image
+
     path = check_exists(args.input)
     model = load_model(args.model)
     if is_image(path):
@@ -37,6 +34,9 @@ def run(args) -> int:
 def pose_image(model, path: Path, args) -> int:
     if args.keypoints_out:
         raise InputError("--keypoints-out is for videos; use --json for an image")
+    from coach.render import draw_pose, write_image
+    from coach.sources import read_image
+
     image = read_image(path)
     pose = model.predict(image)
     if args.out:
@@ -55,6 +55,13 @@ def pose_image(model, path: Path, args) -> int:
 
 
 def pose_video(model, path: Path, args) -> int:
+    import numpy as np
+    from tqdm import tqdm
+
+    from coach.pose import PoseTracker
+    from coach.render import VideoWriter, draw_pose
+    from coach.sources import read_video
+
     source = read_video(path)
     if args.out and Path(args.out).suffix.lower() not in (".mp4", ".gif"):
         raise InputError(f"{args.out}: the overlay of a video is an .mp4 or .gif")
