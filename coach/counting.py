@@ -19,7 +19,9 @@ is turned so that the start is always high (`v = value` for start: high, `-value
 The thresholds are relative to each swing's own top and bottom and to the recent reps (reset at
 each new set), so the count follows the person's own range of motion and a drifting camera
 rather than fixed angles. A GOING that comes back to the top before it is deep enough is a
-partial rep, not counted. Too short or too long a rep is dropped, and frames where the person is
+partial rep, not counted; but `recent_reps` partial reps in a row, alike in size and each past
+`min_range`, mean that the person's range has changed (a lighter second set, a new camera angle):
+they become the recent reps, so the swings after them count. Too short or too long a rep is dropped, and frames where the person is
 not seen (the visibility gate) are skipped; unseen for `lost_s` abandons the rep in progress.
 """
 
@@ -40,6 +42,9 @@ BOTTOM_BAND = 0.15
 # A swing that turns back before reaching its start still counts if it came back this share of
 # the recent reps' range.
 SHORT_RETURN = 0.5
+# Partial reps in a row whose smallest is at least this share of the largest are alike: the
+# person's range has changed.
+ALIKE = 0.7
 
 
 class Phase(enum.IntEnum):
@@ -86,6 +91,7 @@ class Counter:
         self.far_limit = None if spec.far_limit is None else self.sign * spec.far_limit
         self.near_limit = None if spec.near_limit is None else self.sign * spec.near_limit
         self.ranges: deque[float] = deque(maxlen=spec.recent_reps)
+        self.partials: deque[float] = deque(maxlen=spec.recent_reps)  # since the last rep
         self.reps = 0
         self.sets = 0
         self.last_rep_end: float | None = None
@@ -141,12 +147,25 @@ class Counter:
             if v < self.top - h and t - self.start_since >= spec.hold_near_s:
                 self.phase, self.bottom = Phase.GOING, v
         elif self.phase == Phase.GOING:
-            self.bottom = min(self.bottom, v)
+            if v <= self.bottom:
+                self.bottom, self.peak, self.peak_t = v, v, t
+            elif v > self.peak:
+                self.peak, self.peak_t = v, t
             if self.top - v >= self.needed_depth() and (self.far_limit is None or v <= self.far_limit):
                 self.phase, self.far_since = Phase.FAR, t
             elif v > self.bottom + h and v >= self.top - h:
                 # Back at the top without going deep enough: a partial rep, not counted.
+                self.partial(self.top - self.bottom)
                 self.back_to_start(v, t)
+            elif self.peak - self.bottom >= self.spec.min_range and v < self.peak - h:
+                # Came back a rep's worth short of the top and turned down again: a partial
+                # rep too, and the next swing starts from that turn (the top has drifted).
+                self.partial(self.peak - self.bottom)
+                top, top_t = self.peak, self.peak_t
+                since_top = [f for f in self.frames if f.t >= top_t]
+                self.restart()
+                self.top, self.start_t, self.start_since, self.frames = top, top_t, top_t, since_top
+                self.phase, self.bottom, self.peak, self.peak_t = Phase.GOING, v, v, t
         elif self.phase == Phase.FAR:
             self.bottom = min(self.bottom, v)
             if v > self.bottom + h:
@@ -179,6 +198,15 @@ class Counter:
             self.back_to_start(v, t)
         return self.result(rep)
 
+    def partial(self, span: float):
+        """Remember a partial rep; enough alike in a row replace the recent reps' range."""
+        if span < self.spec.min_range:
+            return
+        self.partials.append(span)
+        if len(self.partials) == self.partials.maxlen and min(self.partials) >= ALIKE * max(self.partials):
+            self.ranges = deque(self.partials, maxlen=self.spec.recent_reps)
+            self.partials.clear()
+
     def back_to_start(self, v: float, t: float):
         self.restart()
         self.top, self.start_t, self.start_since = v, t, t
@@ -198,6 +226,7 @@ class Counter:
                 self.sets += 1
                 self.ranges.clear()
             self.ranges.append(span)
+            self.partials.clear()
             self.reps += 1
             rep = self.rep_event(frames)
             self.last_rep_end = frames[-1].t

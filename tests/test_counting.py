@@ -82,6 +82,21 @@ def test_recent_reps_set_the_depth_a_rep_needs():
     assert count(SQUAT, t, np.concatenate([v1, v2]))[0].reps == 3
 
 
+def test_a_set_of_shallower_reps_is_counted_once_its_range_is_clear():
+    # Deep reps, then 34-degree reps whose tops stop short of the first set's: each is a partial
+    # rep against the deep ones (half of 100 needed), and never comes back to the old top.
+    t1, v1 = reps_signal(3, top=170, bottom=70)
+    t2, v2 = reps_signal(7, top=158, bottom=124, rest=0.5)
+    t = np.concatenate([t1, t1[-1] + 1 / 30 + t2])
+    counter, out = count(SQUAT, t, np.concatenate([v1, v2]))
+    # Three alike partial reps show the new range; the four after them count.
+    assert counter.reps == 3 + 4
+    assert [o.rep.rom_min for o in out if o.rep][-1] == pytest.approx(124, abs=2)
+    # Two partial reps are not enough to change the range.
+    t2, v2 = reps_signal(2, top=158, bottom=124, rest=0.5)
+    assert count(SQUAT, np.concatenate([t1, t1[-1] + 1 / 30 + t2]), np.concatenate([v1, v2]))[0].reps == 3
+
+
 def test_too_fast_or_too_slow_is_not_a_rep():
     t, v = reps_signal(4, period=0.4)  # 0.2 s from top to bottom and back up: a twitch
     assert count(squat(min_rep_s=0.5), t, v)[0].reps == 0
