@@ -79,6 +79,10 @@ class Signal(Model):
         return self
 
     @property
+    def unit(self) -> str:
+        return "degrees" if self.kind in ("angle", "inclination") else "torso lengths"
+
+    @property
     def two_sided(self) -> bool:
         return any(p.value in JOINTS for p in self.points)
 

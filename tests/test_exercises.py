@@ -85,6 +85,14 @@ def test_squat_phases_and_sides_resolve_to_keypoints():
     assert squat.visibility.groups()[1] == (Keypoint.right_hip, Keypoint.right_knee, Keypoint.right_ankle)
 
 
+def test_signals_carry_their_units():
+    library = Library()
+    units = {ex.id: ex.drive.unit for ex in library.exercises.values()}
+    assert units["squat"] == "degrees"  # an angle
+    assert units["sit_up"] == "degrees"  # an inclination
+    assert units["pull_up"] == "torso lengths"  # a height
+
+
 def test_a_typo_in_a_keypoint_name_names_file_line_and_field():
     text = SQUAT.replace("points: [shoulder, hip, knee]", "points: [shoulder, hips, knee]")
     line = line_of(text, "points: [shoulder, hips, knee]")

@@ -55,7 +55,7 @@ def rep_frame(reps: list[RepEvent], exercise: Exercise) -> pd.DataFrame:
 def signal_chart(results: list[FrameResult], exercise: Exercise, height: int = 260) -> alt.LayerChart:
     """The driving signal, shaded reps numbered at the top, per-rep thresholds, absolute limits."""
     drive = exercise.count.signal
-    unit = "degrees" if exercise.drive.kind == "angle" else "torso lengths"
+    unit = exercise.drive.unit
     signal = signal_frame(results, exercise)
     reps = rep_frame([r.rep for r in results if r.rep is not None], exercise)
     x = alt.X("t:Q", title="time (s)")
