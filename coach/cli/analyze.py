@@ -162,8 +162,8 @@ def report(analysis: Analysis, path: Path, as_json: bool):
           f"set{'s' * (sets != 1)}, {summary['duration_s']:.1f} s")
     count = analysis.exercise.count
     _, going, far, back = count.phases
-    degrees = analysis.exercise.drive.kind in ("angle", "inclination")
-    span = "{:.0f} to {:.0f} degrees" if degrees else "{:.2f} to {:.2f} torso lengths"
+    unit = analysis.exercise.drive.unit
+    span = "{:.0f} to {:.0f} " + unit if unit == "degrees" else "{:.2f} to {:.2f} " + unit
     for rep in summary["reps_detail"]:
         flags = f"; form: {', '.join(rep['flags'])}" if rep["flags"] else ""
         print(f"  rep {rep['rep']}: {count.signal} {span.format(rep['rom_min'], rep['rom_max'])}, {rep['time_down']:.1f} s {going}, "
