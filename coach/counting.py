@@ -18,11 +18,13 @@ is turned so that the start is always high (`v = value` for start: high, `-value
 
 The thresholds are relative to each swing's own top and bottom and to the recent reps (reset at
 each new set), so the count follows the person's own range of motion and a drifting camera
-rather than fixed angles. A GOING that comes back to the top before it is deep enough is a
-partial rep, not counted; but `recent_reps` partial reps in a row, alike in size and each past
-`min_range`, mean that the person's range has changed (a lighter second set, a new camera angle):
-they become the recent reps, so the swings after them count. Too short or too long a rep is dropped, and frames where the person is
-not seen (the visibility gate) are skipped; unseen for `lost_s` abandons the rep in progress.
+rather than fixed angles. A GOING that comes back to the top before it is deep enough, or
+turns down again a rep's worth short of it (the top drifted), is a partial rep, not counted; but
+`recent_reps` partial reps in a row, alike in size and each past `min_range`, mean that the
+person's range has changed (a lighter second set, a new camera angle): they become the recent
+reps, so the swings after them count. Too short or too long a rep is dropped, and frames where
+the person is not seen (the visibility gate) are skipped; unseen for `lost_s` abandons the rep in
+progress.
 """
 
 from __future__ import annotations
@@ -161,11 +163,7 @@ class Counter:
                 # Came back a rep's worth short of the top and turned down again: a partial
                 # rep too, and the next swing starts from that turn (the top has drifted).
                 self.partial(self.peak - self.bottom)
-                top, top_t = self.peak, self.peak_t
-                since_top = [f for f in self.frames if f.t >= top_t]
-                self.restart()
-                self.top, self.start_t, self.start_since, self.frames = top, top_t, top_t, since_top
-                self.phase, self.bottom, self.peak, self.peak_t = Phase.GOING, v, v, t
+                self.going_from_peak(v, t)
         elif self.phase == Phase.FAR:
             self.bottom = min(self.bottom, v)
             if v > self.bottom + h:
@@ -186,11 +184,7 @@ class Counter:
                 # next one has begun from here.
                 if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
                     rep = self.complete([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
-                    top, top_t = self.peak, self.peak_t
-                    since_top = [f for f in self.frames if f.t >= top_t]
-                    self.restart()
-                    self.top, self.start_t, self.start_since, self.frames = top, top_t, top_t, since_top
-                    self.phase, self.bottom = Phase.GOING, v
+                    self.going_from_peak(v, t)
                 else:
                     self.phase = Phase.FAR
         self.frames.append(sample)
@@ -206,6 +200,14 @@ class Counter:
         if len(self.partials) == self.partials.maxlen and min(self.partials) >= ALIKE * max(self.partials):
             self.ranges = deque(self.partials, maxlen=self.spec.recent_reps)
             self.partials.clear()
+
+    def going_from_peak(self, v: float, t: float):
+        """A new swing began at the last turn (the peak): it is the top now, and v is going down."""
+        top, top_t = self.peak, self.peak_t
+        since_top = [f for f in self.frames if f.t >= top_t]
+        self.restart()
+        self.top, self.start_t, self.start_since, self.frames = top, top_t, top_t, since_top
+        self.phase, self.bottom, self.peak, self.peak_t = Phase.GOING, v, v, t
 
     def back_to_start(self, v: float, t: float):
         self.restart()
