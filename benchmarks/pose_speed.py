@@ -15,7 +15,6 @@ import statistics
 import time
 from pathlib import Path
 
-import numpy as np
 
 from coach.pose import PoseTracker, load_model
 from coach.pose.models import resolve
@@ -58,9 +57,9 @@ def tutorial_fps(variant, clip) -> float:
     import tensorflow as tf
     import tensorflow_hub as hub
 
-    _, path = resolve(HUB[variant])
+    chosen, path = resolve(HUB[variant])
     movenet = hub.load(str(path)).signatures["serving_default"]
-    size = 192 if variant == "lightning" else 256
+    size = chosen.input_size
     capture = cv2.VideoCapture(str(clip))
     ok, image = capture.read()
     movenet(input=tf.zeros((1, size, size, 3), tf.int32))  # warm-up, as for coach's models
@@ -116,5 +115,4 @@ def main():
 
 
 if __name__ == "__main__":
-    np.set_printoptions(precision=2)
     main()

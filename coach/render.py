@@ -50,6 +50,14 @@ def write_image(path, image: np.ndarray):
         raise InputError(f"{path}: cannot write an image there")
 
 
+def check_video_out(path) -> Path:
+    """`path` as a Path when it names an overlay video coach can write, else an InputError."""
+    path = Path(path)
+    if path.suffix.lower() not in (".mp4", ".gif"):
+        raise InputError(f"{path}: an overlay video must end in .mp4 or .gif")
+    return path
+
+
 class VideoWriter:
     """Writes RGB frames to .mp4 (H.264, plays in browsers) or an animated .gif.
 
@@ -60,11 +68,9 @@ class VideoWriter:
     GIF_FPS = 15
 
     def __init__(self, path, fps: float):
-        self.path = Path(path)
+        self.path = check_video_out(path)
         self.fps = fps
         self.suffix = self.path.suffix.lower()
-        if self.suffix not in (".mp4", ".gif"):
-            raise InputError(f"{path}: an overlay video must end in .mp4 or .gif")
         self.count = 0
         if self.suffix == ".mp4":
             self.writer = imageio.get_writer(self.path, fps=fps, codec="libx264", quality=7,
@@ -121,8 +127,12 @@ def draw_hud(image: np.ndarray, result, exercise, cue=None) -> np.ndarray:
     unit = hud_unit(out)
     count_panel(out, result, unit, title=exercise.name)
     if cue is not None:
-        banner(out, cue.text, SEVERITY_COLOURS.get(cue.severity, SEVERITY_COLOURS["warning"]), unit)
+        banner(out, cue.text, cue_colour(cue), unit)
     return out
+
+
+def cue_colour(cue) -> tuple[int, int, int]:
+    return SEVERITY_COLOURS.get(cue.severity, SEVERITY_COLOURS["warning"])
 
 
 def hud_unit(image: np.ndarray) -> float:

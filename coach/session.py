@@ -20,13 +20,11 @@ from coach.counting import Counter, Sample
 from coach.exercises import Exercise
 from coach.feedback import Feedback, on_screen
 from coach.kinematics import measure_signals
-from coach.pose.skeleton import Keypoint
+from coach.pose.skeleton import TORSO
 from coach.smoothing import make_filter
 from coach.types import FrameResult, Pose, RepEvent
 
 log = logging.getLogger(__name__)
-
-TORSO = [Keypoint.left_shoulder, Keypoint.right_shoulder, Keypoint.left_hip, Keypoint.right_hip]
 
 
 class PersonGate:

@@ -17,6 +17,8 @@ from coach.errors import InputError
 from coach.types import Frame
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+# Frames the reader thread decodes ahead of the consumer.
+READ_AHEAD = 8
 
 
 def check_exists(path) -> Path:
@@ -48,9 +50,8 @@ class VideoSource:
     fails here with an InputError rather than yielding nothing.
     """
 
-    def __init__(self, path, queue_size: int = 8):
+    def __init__(self, path):
         self.path = check_exists(path)
-        self.queue_size = queue_size
         capture = self.open()
         self.fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
         self.frame_count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
@@ -66,15 +67,11 @@ class VideoSource:
             raise InputError(f"{self.path}: not a video that can be read")
         return capture
 
-    @property
-    def duration(self) -> float:
-        return self.frame_count / self.fps if self.fps else 0.0
-
     def __len__(self) -> int:
         return self.frame_count
 
     def __iter__(self):
-        frames: queue.Queue = queue.Queue(maxsize=self.queue_size)
+        frames: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
         stop = threading.Event()
         reader = threading.Thread(target=self.read_into, args=(frames, stop), daemon=True, name="video-reader")
         reader.start()

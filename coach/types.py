@@ -43,12 +43,12 @@ class Pose:
             raise ValueError(f"Pose.keypoints must be (17, 3), got {self.keypoints.shape}")
 
     @classmethod
-    def from_movenet(cls, yxs: np.ndarray, size: tuple[int, int], crop=None) -> Pose:
+    def from_movenet(cls, yxs: np.ndarray, size: tuple[int, int]) -> Pose:
         """From MoveNet's (17, 3) of (y, x, score) normalised 0..1 over an image of `size`."""
         width, height = size
         yxs = np.asarray(yxs, dtype=np.float32).reshape(17, 3)
         xys = np.stack([yxs[:, 1] * width, yxs[:, 0] * height, yxs[:, 2]], axis=1)
-        return cls(xys.astype(np.float32), (int(width), int(height)), crop)
+        return cls(xys.astype(np.float32), (int(width), int(height)))
 
     def to_movenet(self) -> np.ndarray:
         """Back to MoveNet's layout: float32 (17, 3) of (y, x, score) normalised 0..1."""

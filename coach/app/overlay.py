@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from coach.render import SEVERITY_COLOURS, WHITE, banner, count_panel, draw_pose, hud_unit, shade
+from coach.render import WHITE, banner, count_panel, cue_colour, draw_pose, hud_unit, shade
 from coach.types import Pose
 
 METER = (60, 200, 90)
@@ -61,7 +61,7 @@ def banner_text(live) -> tuple[str | None, tuple[int, int, int]]:
     if live.setup:
         return live.setup, SETUP_COLOUR
     if live.cue is not None:
-        return live.cue.text, SEVERITY_COLOURS.get(live.cue.severity, SEVERITY_COLOURS["warning"])
+        return live.cue.text, cue_colour(live.cue)
     if live.rest_s is not None:
         minutes, seconds = divmod(int(live.rest_s), 60)
         return f"Rest {minutes}:{seconds:02d}", REST_COLOUR

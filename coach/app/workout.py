@@ -20,7 +20,7 @@ import numpy as np
 from coach.exercises import Exercise
 from coach.feedback import on_screen
 from coach.pose import PoseTracker
-from coach.pose.skeleton import Keypoint
+from coach.pose.skeleton import TORSO
 from coach.session import Session
 from coach.types import Cue, Frame, FrameResult, Pose, RepEvent
 
@@ -58,7 +58,7 @@ class LiveFrame:
 def shoulder_ratio(pose: Pose, min_score: float) -> float:
     """Shoulder width over torso length in the image; NaN when the torso is not seen."""
     k = pose.keypoints
-    torso = k[[Keypoint.left_shoulder, Keypoint.right_shoulder, Keypoint.left_hip, Keypoint.right_hip]]
+    torso = k[TORSO]
     if torso[:, 2].min() < min_score:
         return math.nan
     shoulders = (torso[0, :2] + torso[1, :2]) / 2

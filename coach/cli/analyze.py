@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coach.cli import history
+from coach.cli.pose import beside
 from coach.errors import InputError
 
 if TYPE_CHECKING:
@@ -52,8 +53,10 @@ def run(args) -> int:
     exercise = library.get(args.exercise)
     if args.fps is not None and not (0 < args.fps <= 1000):
         raise InputError(f"--fps must be between 0 and 1000, got {args.fps:g}")
-    if args.out and Path(args.out).suffix.lower() not in (".mp4", ".gif"):
-        raise InputError(f"{args.out}: the overlay video must end in .mp4 or .gif")
+    if args.out:
+        from coach.render import check_video_out
+
+        check_video_out(args.out)  # before any input is analysed
     model = None
     for path in args.inputs:
         path = check_exists(path)
@@ -104,7 +107,7 @@ def load_keypoints(path: Path, fps: float | None) -> tuple[np.ndarray, np.ndarra
     if not np.isfinite(series).all():
         bad = int((~np.isfinite(series)).any(axis=(1, 2)).sum())
         raise InputError(f"{path}: {bad} frame(s) hold NaN or infinite values; keypoints must be finite (score 0 marks a missing point)")
-    times_path = path.with_name(path.stem + ".times.npy")
+    times_path = beside(path, ".times.npy")
     if times_path.exists() and fps is None:
         times = np.load(times_path, allow_pickle=False).astype(np.float64)
         if times.shape != (len(series),) or not np.isfinite(times).all() or (len(times) > 1 and np.any(np.diff(times) <= 0)):
@@ -135,7 +138,7 @@ def analyze_keypoints(path, exercise: Exercise, fps: float | None = None, size=N
 
 
 def image_size_beside(path: Path) -> tuple[int, int]:
-    meta = path.with_name(path.stem + ".meta.json")
+    meta = beside(path, ".meta.json")
     if not meta.exists():
         return (1, 1)
     try:

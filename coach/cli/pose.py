@@ -9,6 +9,11 @@ from coach.errors import InputError
 from coach.pose.skeleton import KEYPOINTS
 
 
+def beside(path: Path, suffix: str) -> Path:
+    """The file beside a keypoint file with its frame times (.times.npy) or image size (.meta.json)."""
+    return path.with_name(path.stem + suffix)
+
+
 def add_parser(sub):
     parser = sub.add_parser("pose", help="find the 17 MoveNet keypoints in an image or video")
     parser.add_argument("input", help="an image or a video file")
@@ -63,8 +68,6 @@ def pose_video(model, path: Path, args) -> int:
     from coach.sources import read_video
 
     source = read_video(path)
-    if args.out and Path(args.out).suffix.lower() not in (".mp4", ".gif"):
-        raise InputError(f"{args.out}: the overlay of a video is an .mp4 or .gif")
     tracker = PoseTracker(model, track=not args.no_track)
     writer = VideoWriter(args.out, source.fps or 30) if args.out else None
     keypoints, times = [], []
@@ -82,10 +85,10 @@ def pose_video(model, path: Path, args) -> int:
     if args.keypoints_out:
         out = Path(args.keypoints_out)
         np.save(out, series)
-        np.save(out.with_name(out.stem + ".times.npy"), np.asarray(times, dtype=np.float64))
+        np.save(beside(out, ".times.npy"), np.asarray(times, dtype=np.float64))
         # The series is normalised; the image size lets `coach analyze` measure angles in pixels.
         meta = {"width": source.size[0], "height": source.size[1], "fps": source.fps, "model": model.name, "source": str(path)}
-        out.with_name(out.stem + ".meta.json").write_text(json.dumps(meta))
+        beside(out, ".meta.json").write_text(json.dumps(meta))
     summary = {"model": model.name, "input": str(path), "frames": len(series), "fps": round(source.fps, 3),
                "duration_s": round(times[-1], 3) if times else 0.0,
                "mean_score": round(float(series[:, :, 2].mean()), 3) if len(series) else 0.0}

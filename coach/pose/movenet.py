@@ -13,7 +13,7 @@ import numpy as np
 
 from coach.errors import ModelError
 from coach.pose.models import Variant, resolve
-from coach.pose.skeleton import Keypoint
+from coach.pose.skeleton import TORSO, Keypoint
 from coach.types import Frame, Pose
 
 # A crop region: a square (x0, y0, x1, y1) in the image's pixels; it may reach past the edges,
@@ -22,7 +22,6 @@ Crop = tuple[float, float, float, float]
 
 # The tutorial's thresholds for crop tracking.
 MIN_CROP_KEYPOINT_SCORE = 0.2
-TORSO = [Keypoint.left_shoulder, Keypoint.right_shoulder, Keypoint.left_hip, Keypoint.right_hip]
 
 
 def full_frame(width: int, height: int) -> Crop:
@@ -153,6 +152,3 @@ class PoseTracker:
         if self.track:
             self.crop = next_crop(pose)
         return pose
-
-    def reset(self):
-        self.crop = None

@@ -24,6 +24,7 @@ class Keypoint(IntEnum):
 
 
 KEYPOINTS = [k.name for k in Keypoint]
+TORSO = [Keypoint.left_shoulder, Keypoint.right_shoulder, Keypoint.left_hip, Keypoint.right_hip]
 
 # Edges of the tutorial's skeleton with the side they belong to: "left", "right" or "centre".
 EDGES = {
