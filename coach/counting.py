@@ -109,6 +109,7 @@ class Counter:
         self.start_since = None
         self.bottom = math.inf
         self.far_since = None
+        self.depth_needed = math.nan  # the threshold the swing passed to reach FAR
         self.peak, self.peak_t = -math.inf, None
         self.frames: list[Sample] = []
 
@@ -153,8 +154,9 @@ class Counter:
                 self.bottom, self.peak, self.peak_t = v, v, t
             elif v > self.peak:
                 self.peak, self.peak_t = v, t
-            if self.top - v >= self.needed_depth() and (self.far_limit is None or v <= self.far_limit):
-                self.phase, self.far_since = Phase.FAR, t
+            needed = self.needed_depth()
+            if self.top - v >= needed and (self.far_limit is None or v <= self.far_limit):
+                self.phase, self.far_since, self.depth_needed = Phase.FAR, t, needed
             elif v > self.bottom + h and v >= self.top - h:
                 # Back at the top without going deep enough: a partial rep, not counted.
                 self.partial(self.top - self.bottom)
@@ -265,6 +267,7 @@ class Counter:
             peak_speed=float(np.nanmax(speed)) if len(speed) else 0.0,
             asymmetry=asymmetry,
             confidence=float(np.mean([f.confidence for f in frames])),
+            depth_needed=self.depth_needed,
         )
 
     def result(self, rep: RepEvent | None = None) -> Count:

@@ -6,6 +6,7 @@ y down. Times are seconds from the start of the stream, taken from the source's 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,7 +80,8 @@ class RepEvent:
     Times in seconds from the stream start; `rom_min`/`rom_max` and `peak_speed` are in the
     driving signal's units (degrees, or torso lengths) and units per second.
     `asymmetry` is the mean |left - right| of the driving signal over the rep, None where only
-    one side was seen. `confidence` is the mean keypoint score over the rep.
+    one side was seen. `confidence` is the mean keypoint score over the rep. `depth_needed` is
+    how far from its start the counter required this swing to go (its threshold then).
     """
 
     index: int
@@ -97,6 +99,7 @@ class RepEvent:
     flags: tuple[str, ...] = ()
     # The definition's extra per-rep metrics by name (`{signal}_{stat}`), e.g. {"hip_min": 84.0}.
     metrics: dict[str, float] = field(default_factory=dict)
+    depth_needed: float = math.nan
 
     @property
     def duration(self) -> float:

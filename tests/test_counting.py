@@ -80,6 +80,9 @@ def test_recent_reps_set_the_depth_a_rep_needs():
     t2, v2 = reps_signal(2, top=170, bottom=130)  # 40 degrees: over min_range, under half of 100
     t = np.concatenate([t1, t1[-1] + 1 / 30 + t2])
     assert count(SQUAT, t, np.concatenate([v1, v2]))[0].reps == 3
+    # Each rep carries the depth it had to reach: min_range first, then half the recent range.
+    reps = [o.rep for o in count(SQUAT, t1, v1)[1] if o.rep]
+    assert [r.depth_needed for r in reps] == pytest.approx([30, 50, 50], abs=0.5)
 
 
 def test_a_set_of_shallower_reps_is_counted_once_its_range_is_clear():
@@ -91,7 +94,10 @@ def test_a_set_of_shallower_reps_is_counted_once_its_range_is_clear():
     counter, out = count(SQUAT, t, np.concatenate([v1, v2]))
     # Three alike partial reps show the new range; the four after them count.
     assert counter.reps == 3 + 4
-    assert [o.rep.rom_min for o in out if o.rep][-1] == pytest.approx(124, abs=2)
+    reps = [o.rep for o in out if o.rep]
+    assert reps[-1].rom_min == pytest.approx(124, abs=2)
+    # Counted against the new range (min_range, as half of 34 is less), not the deep set's 50.
+    assert [r.depth_needed for r in reps[3:]] == pytest.approx([30] * 4)
     # Two partial reps are not enough to change the range.
     t2, v2 = reps_signal(2, top=158, bottom=124, rest=0.5)
     assert count(SQUAT, np.concatenate([t1, t1[-1] + 1 / 30 + t2]), np.concatenate([v1, v2]))[0].reps == 3

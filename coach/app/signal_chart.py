@@ -2,19 +2,16 @@
 and each counted rep marked: an Altair chart (no Streamlit here) whose `.data` a test can read.
 
 The counter's thresholds follow each person's range (see coach.counting), so they are drawn per
-rep: how far from its start the swing had to go (`depth needed`: the definition's min_range, or
-`depth` x the median range of the reps before it) and the line it had to come back past
-(`return line`: `return_fraction` of its own range). Absolute limits, where a definition sets
-them, are drawn across the whole chart.
+rep: how far from its start the swing had to go (`depth needed`, as the counter recorded it on
+the rep) and the line it had to come back past (`return line`: `return_fraction` of its own
+range). Absolute limits, where a definition sets them, are drawn across the whole chart.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from coach.exercises import Exercise
@@ -32,21 +29,18 @@ def rep_frame(reps: list[RepEvent], exercise: Exercise) -> pd.DataFrame:
     """One row per rep: its span, range and the two thresholds it was counted against."""
     spec = exercise.count
     high = spec.start == "high"
-    ranges: deque[float] = deque(maxlen=spec.recent_reps)
     rows = []
     for rep in reps:
         swing = rep.rom_max - rep.rom_min
-        needed = max(spec.min_range, spec.depth * float(np.median(ranges))) if ranges else spec.min_range
         start, far = (rep.rom_max, rep.rom_min) if high else (rep.rom_min, rep.rom_max)
         sign = -1 if high else 1
         rows.append({
             "rep": rep.index, "set": rep.set_index, "start_t": rep.start_t, "end_t": rep.end_t,
             "mid_t": (rep.start_t + rep.end_t) / 2, "rom_min": rep.rom_min, "rom_max": rep.rom_max,
-            "depth_needed": start + sign * needed,
+            "depth_needed": start + sign * rep.depth_needed,
             "return_line": far - sign * spec.return_fraction * swing,
             "label": f"{rep.index}", "flags": ", ".join(rep.flags),
         })
-        ranges.append(swing)
     columns = ["rep", "set", "start_t", "end_t", "mid_t", "rom_min", "rom_max", "depth_needed", "return_line",
                "label", "flags"]
     return pd.DataFrame(rows, columns=columns)
