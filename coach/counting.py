@@ -93,6 +93,7 @@ class Counter:
         self.far_limit = None if spec.far_limit is None else self.sign * spec.far_limit
         self.near_limit = None if spec.near_limit is None else self.sign * spec.near_limit
         self.ranges: deque[float] = deque(maxlen=spec.recent_reps)
+        self.recent = 0.0  # median of `ranges`, kept as they change (read every frame)
         self.partials: deque[float] = deque(maxlen=spec.recent_reps)  # since the last rep
         self.reps = 0
         self.sets = 0
@@ -108,20 +109,21 @@ class Counter:
         self.start_t = None
         self.start_since = None
         self.bottom = math.inf
-        self.far_since = None
         self.depth_needed = math.nan  # the threshold the swing passed to reach FAR
         self.peak, self.peak_t = -math.inf, None
         self.frames: list[Sample] = []
 
     def needed_depth(self) -> float:
         """How far from the top a swing must go to be a rep: the floor, or a share of recent reps."""
-        recent = float(np.median(self.ranges)) if self.ranges else 0.0
-        return max(self.spec.min_range, self.spec.depth * recent)
+        return max(self.spec.min_range, self.spec.depth * self.recent)
 
     def needed_return(self) -> float:
         """How far a swing that never got back to its start must come back to be a rep anyway."""
-        recent = float(np.median(self.ranges)) if self.ranges else 0.0
-        return max(self.spec.min_range, SHORT_RETURN * recent)
+        return max(self.spec.min_range, SHORT_RETURN * self.recent)
+
+    def set_ranges(self, ranges):
+        self.ranges = deque(ranges, maxlen=self.spec.recent_reps)
+        self.recent = float(np.median(self.ranges)) if self.ranges else 0.0
 
     def update(self, sample: Sample) -> Count:
         spec, t = self.spec, sample.t
@@ -156,7 +158,7 @@ class Counter:
                 self.peak, self.peak_t = v, t
             needed = self.needed_depth()
             if self.top - v >= needed and (self.far_limit is None or v <= self.far_limit):
-                self.phase, self.far_since, self.depth_needed = Phase.FAR, t, needed
+                self.phase, self.depth_needed = Phase.FAR, needed
             elif v > self.bottom + h and v >= self.top - h:
                 # Back at the top without going deep enough: a partial rep, not counted.
                 self.partial(self.top - self.bottom)
@@ -200,7 +202,7 @@ class Counter:
             return
         self.partials.append(span)
         if len(self.partials) == self.partials.maxlen and min(self.partials) >= ALIKE * max(self.partials):
-            self.ranges = deque(self.partials, maxlen=self.spec.recent_reps)
+            self.set_ranges(self.partials)
             self.partials.clear()
 
     def going_from_peak(self, v: float, t: float):
@@ -221,33 +223,36 @@ class Counter:
         `frames` run from the start of the rep to its end; `span` is how far it swung.
         """
         spec = self.spec
-        held = (self.far_since is not None) and self.far_hold(frames) >= spec.hold_far_s
+        held = self.far_hold(frames) >= spec.hold_far_s
         duration = frames[-1].t - self.start_t
         rep = None
         if held and duration >= spec.min_rep_s:
             if self.last_rep_end is None or self.start_t - self.last_rep_end > spec.rest_s:
                 # A new set: the person may move differently now, so the recent range starts afresh.
                 self.sets += 1
-                self.ranges.clear()
-            self.ranges.append(span)
+                self.set_ranges([])
+            self.set_ranges([*self.ranges, span])
             self.partials.clear()
             self.reps += 1
             rep = self.rep_event(frames)
             self.last_rep_end = frames[-1].t
         return rep
 
-    def far_hold(self, frames: list[Sample]) -> float:
-        """Seconds spent in the band at the far end of this swing."""
-        times = np.array([f.t for f in frames])
-        v = self.sign * np.array([f.value for f in frames])
-        band = v <= self.bottom + BOTTOM_BAND * (self.top - self.bottom)
-        return float(times[band][-1] - times[band][0]) if band.any() else 0.0
-
-    def rep_event(self, frames: list[Sample]) -> RepEvent:
+    def bottom_band(self, frames: list[Sample]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The frames' times and values, and the indices of those in the band at the far end."""
         times = np.array([f.t for f in frames])
         values = np.array([f.value for f in frames])
+        band = np.flatnonzero(self.sign * values <= self.bottom + BOTTOM_BAND * (self.top - self.bottom))
+        return times, values, band
+
+    def far_hold(self, frames: list[Sample]) -> float:
+        """Seconds spent in the band at the far end of this swing."""
+        times, _, band = self.bottom_band(frames)
+        return float(times[band[-1]] - times[band[0]]) if len(band) else 0.0
+
+    def rep_event(self, frames: list[Sample]) -> RepEvent:
+        times, values, band = self.bottom_band(frames)
         v = self.sign * values
-        band = np.flatnonzero(v <= self.bottom + BOTTOM_BAND * (self.top - self.bottom))
         first, last = (band[0], band[-1]) if len(band) else (int(np.argmin(v)),) * 2
         speed = np.abs(np.diff(values) / np.maximum(np.diff(times), 1e-6)) if len(times) > 1 else np.zeros(1)
         left = np.array([f.left for f in frames])

@@ -65,12 +65,13 @@ def measure(kind: str, points: list[np.ndarray], torso: np.ndarray) -> np.ndarra
     raise ValueError(f"unknown signal kind {kind!r}")
 
 
-def combine(left: np.ndarray, right: np.ndarray, side: str, left_score: np.ndarray, right_score: np.ndarray) -> np.ndarray:
+def combine(left: np.ndarray, right: np.ndarray, side: str, left_score: np.ndarray | None, right_score: np.ndarray | None) -> np.ndarray:
     """Both sides of a signal as one value per frame.
 
     both: the mean of the sides seen; visible: the side whose keypoints score higher (a side view
     sees one side well); min / max: the smaller / larger (the front leg of a lunge); left / right.
-    A side that is NaN is ignored; the result is NaN only where neither side is seen.
+    A side that is NaN is ignored; the result is NaN only where neither side is seen. The scores
+    are read by `visible` only.
     """
     if side == "left":
         return left
@@ -106,12 +107,14 @@ def measure_signals(signals: dict, keypoints: np.ndarray, min_score: float) -> d
     torso = torso_length(xy)
     out = {}
     for name, spec in signals.items():
-        per_side = {side: (measure(spec.kind, [xy[..., k, :] for k in points], torso), scores[..., list(points)].mean(axis=-1))
-                    for side, points in spec.keypoints.items()}
-        if "centre" in per_side:
-            value = per_side["centre"][0]
+        values = {side: measure(spec.kind, [xy[..., k, :] for k in points], torso) for side, points in spec.keypoints.items()}
+        if "centre" in values:
+            value = values["centre"]
             out[name] = (value, value, value)
-        else:
-            (left, left_score), (right, right_score) = per_side["left"], per_side["right"]
-            out[name] = (combine(left, right, spec.side, left_score, right_score), left, right)
+            continue
+        # Only the `visible` rule weighs the sides by their keypoints' scores.
+        side_scores = {side: scores[..., list(points)].mean(axis=-1) if spec.side == "visible" else None
+                       for side, points in spec.keypoints.items()}
+        left, right = values["left"], values["right"]
+        out[name] = (combine(left, right, spec.side, side_scores["left"], side_scores["right"]), left, right)
     return out
