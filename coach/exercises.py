@@ -426,6 +426,14 @@ class Library:
             return load(name)
         raise ExerciseError(f"unknown exercise {name!r} (valid: {', '.join(self.ids())})")
 
+    def definition(self, name: str) -> str | None:
+        """The YAML text of an exercise by id or by file path, as a session keeps it to be
+        counted again later; None for an exercise with no file."""
+        source = self.sources.get(name)
+        if source is None and (name.endswith((".yaml", ".yml")) or os.sep in name):
+            source = Path(name)
+        return source.read_text(encoding="utf-8") if source is not None else None
+
 
 def safe_file_name(exercise_id: str) -> str:
     """The file name a user definition is saved under: its id, never a path."""

@@ -212,10 +212,11 @@ class Session:
         return out
 
 
-def run(exercise: Exercise, stream: Iterable[tuple[Pose | None, float]]) -> Analysis:
-    """Feed a file's poses through a Session, frame by frame, exactly as live."""
+def run(exercise: Exercise, stream: Iterable[tuple[Pose | None, float]], analysis: Analysis | None = None) -> Analysis:
+    """Feed a file's poses through a Session, frame by frame, exactly as live, into `analysis`
+    (pass one to say where the poses came from; a bare one by default)."""
     session = Session(exercise)
-    analysis = Analysis(exercise)
+    analysis = Analysis(exercise) if analysis is None else analysis
     for pose, t in stream:
         analysis.add(session.step(pose, t))
     return analysis.finish()

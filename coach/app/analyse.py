@@ -43,6 +43,7 @@ def page():
     done = st.session_state.get("analysis")
     if st.button("Analyse", type="primary", key="analyse-run"):
         done = run(upload, exercise, model_name)
+        done["definition"] = lib.definition(exercise_id)
         done["key"] = key
         st.session_state["analysis"] = done
     if done is None or done["key"] != key:
@@ -97,8 +98,6 @@ def show(done: dict, db, person: str):
     if done["saved"] is not None:
         st.success(f"Saved to the history as session {done['saved']} for {person}.")
     elif st.button("Save to history", key="analyse-save"):
-        origin = resources.library().sources.get(exercise.id)
-        definition = origin.read_text(encoding="utf-8") if origin is not None else None
         done["saved"] = db.record(analysis.results, exercise.id, person, source=done["name"],
-                                  fps=analysis.fps, definition=definition)
+                                  fps=analysis.fps, definition=done["definition"])
         st.rerun()

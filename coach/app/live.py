@@ -47,8 +47,7 @@ class LiveSession:
 
 
 def arm(model, lib, db, exercise: str, person: str) -> LiveSession:
-    text = lib.sources[exercise].read_text(encoding="utf-8") if exercise in lib.sources else None
-    workout = Workout(model, lib.get(exercise), db, person, definition=text)
+    workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise))
     worker = LiveWorker(workout, annotate=draw_live, on_stopped=workout.finish)
     return LiveSession(exercise, person, workout, worker)
 

@@ -51,6 +51,7 @@ def run(args) -> int:
 
     library = Library()
     exercise = library.get(args.exercise)
+    definition = library.definition(args.exercise) if args.save else None
     if args.fps is not None and not (0 < args.fps <= 1000):
         raise InputError(f"--fps must be between 0 and 1000, got {args.fps:g}")
     if args.out:
@@ -77,7 +78,7 @@ def run(args) -> int:
         if args.tables:
             write_tables(analysis, Path(args.tables), path.stem)
         report(analysis, path, args.json)
-        history.save(args, analysis.results, exercise, path, analysis.fps)
+        history.save(args, analysis.results, exercise, path, analysis.fps, definition)
     return 0
 
 
@@ -119,22 +120,18 @@ def load_keypoints(path: Path, fps: float | None) -> tuple[np.ndarray, np.ndarra
     return series.astype(np.float32), times
 
 
-def analyze_keypoints(path, exercise: Exercise, fps: float | None = None, size=None) -> Analysis:
+def analyze_keypoints(path, exercise: Exercise, fps: float | None = None) -> Analysis:
     """A keypoint file through the session, frame by frame as live. The series is normalised, so
-    it is measured in the image size that `coach pose` wrote beside it (<stem>.meta.json), or
-    `size`, or else as a square image."""
-    from coach.session import Analysis, Session, series_poses
+    it is measured in the image size that `coach pose` wrote beside it (<stem>.meta.json), or else
+    as a square image."""
+    from coach.session import Analysis, run, series_poses
 
     path = Path(path)
     series, times = load_keypoints(path, fps)
-    size = size or image_size_beside(path)
+    size = image_size_beside(path)
     rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else (fps or 30.0)
-    analysis = Analysis(exercise, source=str(path), fps=float(rate), size=tuple(size))
-    session = Session(exercise)
-    for pose, t in series_poses(series, times, size):
-        analysis.add(session.step(pose, t))
-    analysis.finish()
-    return analysis
+    return run(exercise, series_poses(series, times, size),
+               Analysis(exercise, source=str(path), fps=float(rate), size=size))
 
 
 def image_size_beside(path: Path) -> tuple[int, int]:

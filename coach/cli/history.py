@@ -18,7 +18,6 @@ import math
 import re
 import sys
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coach.errors import InputError
@@ -100,16 +99,11 @@ def add_save_options(parser) -> None:
     parser.add_argument("--db", help="with --save: " + DB_HELP)
 
 
-def save(args, results, exercise, source, fps: float | None = None) -> int | None:
+def save(args, results, exercise, source, fps: float | None = None, definition: str | None = None) -> int | None:
     """Store one analysed input as a session when `--save` was given; returns its id.
-    `results` are the FrameResults of `exercise` (an Exercise) in order."""
+    `results` are the FrameResults of `exercise` (an Exercise) in order, `definition` its YAML."""
     if not getattr(args, "save", False):
         return None
-    from coach.exercises import Library
-
-    given = Path(getattr(args, "exercise", None) or "")
-    origin = given if given.suffix in (".yaml", ".yml") and given.is_file() else Library().sources.get(exercise.id)
-    definition = origin.read_text(encoding="utf-8") if origin is not None else None
     with open_store(args) as store:
         session_id = store.record(results, exercise.id, args.person, source=str(source), fps=fps,
                                   definition=definition)
