@@ -38,16 +38,22 @@ def local_days(sessions: pd.DataFrame, tz=None) -> pd.DataFrame:
 
 def per_day(sessions: pd.DataFrame, tz=None) -> pd.DataFrame:
     """Reps, sets and sessions per local day and exercise."""
-    frame = local_days(sessions, tz)
-    return (frame.groupby(["day", "exercise"], as_index=False)
-            .agg(reps=("reps", "sum"), sets=("sets", "sum"), sessions=("id", "count")))
+    return totals(sessions, "day", tz)
 
 
 def per_week(sessions: pd.DataFrame, tz=None) -> pd.DataFrame:
     """Reps, sets and sessions per week (starting Monday) and exercise."""
-    frame = local_days(sessions, tz)
-    return (frame.groupby(["week", "exercise"], as_index=False)
+    return totals(sessions, "week", tz)
+
+
+def totals(sessions: pd.DataFrame, period: str, tz=None) -> pd.DataFrame:
+    return (local_days(sessions, tz).groupby([period, "exercise"], as_index=False)
             .agg(reps=("reps", "sum"), sets=("sets", "sum"), sessions=("id", "count")))
+
+
+def trained_days(sessions: pd.DataFrame, tz=None) -> pd.Series:
+    """The local day of each session with reps, oldest first (days repeat)."""
+    return local_days(sessions[sessions["reps"] > 0], tz)["day"]
 
 
 def week_range(weeks: pd.Series, least: int = 8) -> list[str]:
@@ -155,12 +161,13 @@ def calendar(sessions: pd.DataFrame, weeks: int | None = None, today: date | Non
     """One row per day of the last `weeks` weeks (to the end of this week): reps and whether trained.
     By default the weeks since the first session, at least 8 and at most 53."""
     today = today or date.today()
+    local = local_days(sessions, tz)
     if weeks is None:
-        first = date.fromisoformat(local_days(sessions, tz)["day"].min()) if len(sessions) else today
+        first = date.fromisoformat(local["day"].min()) if len(local) else today
         weeks = min(max((today - first).days // 7 + 1, 8), 53)
     end = today + timedelta(days=6 - today.weekday())
     days = pd.date_range(end=end, periods=7 * weeks, freq="D")
-    done = per_day(sessions[sessions["reps"] > 0], tz).groupby("day")["reps"].sum() if len(sessions) else pd.Series()
+    done = local[local["reps"] > 0].groupby("day")["reps"].sum()
     frame = pd.DataFrame({"day": days.strftime("%Y-%m-%d")})
     frame["reps"] = frame["day"].map(done).fillna(0).astype(int)
     frame["trained"] = frame["reps"] > 0
@@ -173,8 +180,7 @@ def calendar(sessions: pd.DataFrame, weeks: int | None = None, today: date | Non
 def streak_calendar(sessions: pd.DataFrame, weeks: int | None = None, today: date | None = None, tz=None) -> alt.Chart:
     """A calendar of training days, darker for more reps; the title gives the streaks."""
     data = calendar(sessions, weeks, today, tz)
-    trained_days = local_days(sessions[sessions["reps"] > 0], tz)["day"] if len(sessions) else []
-    current, longest = streaks(trained_days, today)
+    current, longest = streaks(trained_days(sessions, tz), today)
     data = data[~data["future"]]
     title = f"Training days: current streak {current} day{'s' if current != 1 else ''}, longest {longest}"
     return alt.Chart(data, title=title).mark_rect(

@@ -250,6 +250,11 @@ class KeypointSeries:
     def __len__(self) -> int:
         return len(self.t)
 
+    def poses(self) -> Iterator[tuple[Pose | None, float]]:
+        """The frames as the engine takes them, `(pose or None, t)`."""
+        for t, xys, size, present in zip(self.t, self.xys, self.size, self.present):
+            yield (Pose(xys, (int(size[0]), int(size[1]))) if present else None), float(t)
+
     def to_movenet(self) -> np.ndarray:
         """float32 [n,17,3] of (y, x, score) normalised 0..1, as `coach pose --keypoints-out` writes."""
         w = np.maximum(self.size[:, 0], 1)[:, None].astype(np.float32)
@@ -590,9 +595,7 @@ class Store:
     def poses(self, session_id: int) -> Iterator[tuple[Pose | None, float]]:
         """The session's frames as the engine takes them, `(pose or None, t)`, to count it again:
         `coach.session.run(exercise, store.poses(session_id))`."""
-        series = self.keypoints(session_id)
-        for t, xys, size, present in zip(series.t, series.xys, series.size, series.present):
-            yield (Pose(xys, (int(size[0]), int(size[1]))) if present else None), float(t)
+        return self.keypoints(session_id).poses()
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -850,10 +853,6 @@ class SessionRecorder:
             source=h["source"], status="running", started_at=_utc(h["started_at"]), fps=h["fps"],
             definition=h["definition"], host=socket.gethostname(), pid=os.getpid(),
             proc_start=_process_start(os.getpid()), heartbeat_at=_now())).inserted_primary_key[0]
-
-    @property
-    def reps(self) -> int:
-        return len(self._rep_rows)
 
     def update(self, result: FrameResult) -> None:
         """Take one frame's result; commit at once if it completed a rep."""

@@ -50,8 +50,7 @@ def page():
     total_reps, total_sessions, streak = st.columns(3)
     total_reps.metric("Reps", int(sessions["reps"].sum()))
     total_sessions.metric("Sessions", len(sessions))
-    trained = charts.local_days(sessions[sessions["reps"] > 0])["day"] if (sessions["reps"] > 0).any() else []
-    current, longest = charts.streaks(trained)
+    current, longest = charts.streaks(charts.trained_days(sessions))
     streak.metric("Streak", f"{current} day{'s' if current != 1 else ''}", f"longest {longest}", delta_color="off")
 
     st.subheader("Sessions")

@@ -117,16 +117,17 @@ def save(args, results, exercise, source, fps: float | None = None, definition: 
 
 def rows(sessions: pd.DataFrame) -> list[dict]:
     """The listed fields of each session, as JSON-ready values."""
-    local = sessions["started_at"].dt.tz_convert(datetime.now().astimezone().tzinfo)
-    out = []
-    for (_, s), when in zip(sessions.iterrows(), local):
-        out.append({"id": int(s["id"]), "date": when.strftime("%Y-%m-%d %H:%M"), "person": s["person"],
-                    "exercise": s["exercise"], "reps": int(s["reps"]), "sets": int(s["sets"]),
-                    "duration_s": round(float(s["duration_s"]), 2), "mean_rom": number(s["mean_rom"]),
-                    "mean_tempo_s": number(s["mean_tempo_s"]), "status": s["status"],
-                    "source": s["source"] if isinstance(s["source"], str) else None,
-                    "started_at": s["started_at"].isoformat(), "uuid": s["uuid"]})
-    return out
+    return [row(s) for _, s in sessions.iterrows()]
+
+
+def row(s: pd.Series) -> dict:
+    when = s["started_at"].tz_convert(datetime.now().astimezone().tzinfo)
+    return {"id": int(s["id"]), "date": when.strftime("%Y-%m-%d %H:%M"), "person": s["person"],
+            "exercise": s["exercise"], "reps": int(s["reps"]), "sets": int(s["sets"]),
+            "duration_s": round(float(s["duration_s"]), 2), "mean_rom": number(s["mean_rom"]),
+            "mean_tempo_s": number(s["mean_tempo_s"]), "status": s["status"],
+            "source": s["source"] if isinstance(s["source"], str) else None,
+            "started_at": s["started_at"].isoformat(), "uuid": s["uuid"]}
 
 
 def number(value, digits=2):
@@ -144,8 +145,7 @@ def table(records: list[dict]) -> str:
     frame = pd.DataFrame([{
         "id": r["id"], "date": r["date"], "person": r["person"], "exercise": r["exercise"], "reps": r["reps"],
         "sets": r["sets"], "duration": minutes(r["duration_s"]),
-        "ROM": "-" if r["mean_rom"] is None else f"{r['mean_rom']:.1f}",
-        "tempo s/rep": "-" if r["mean_tempo_s"] is None else f"{r['mean_tempo_s']:.2f}",
+        "ROM": fmt(r["mean_rom"], 1), "tempo s/rep": fmt(r["mean_tempo_s"]),
         "status": r["status"]} for r in records])
     return frame.to_string(index=False)
 
@@ -204,7 +204,7 @@ def run_recover(args) -> int:
 
 def run_delete(args) -> int:
     with open_store(args) as store:
-        [record] = rows(store.sessions(session_ids=[store.session(args.session_id)["id"]]))
+        record = row(store.session(args.session_id))
         what = (f"session {record['id']}: {record['exercise']}, {record['reps']} reps, {record['date']}, "
                 f"{record['person']}")
         if not args.yes:
@@ -237,11 +237,12 @@ def run_recount(args) -> int:
         frames = store.keypoints(args.session_id)
         if len(frames) == 0:
             raise InputError(f"session {args.session_id} has no keypoints stored, so it cannot be counted again")
-        analysis = count(exercise, store.poses(args.session_id))
+        analysis = count(exercise, frames.poses())
     source = library.sources.get(exercise.id) if not args.definition or args.definition == exercise.id else args.definition
     new_rows = [rep_row(rep) for rep in analysis.reps]
-    old, new = summarise(stored.to_dict("records")), summarise(new_rows)
-    pairs = match(stored.to_dict("records"), new_rows)
+    old_rows = stored.to_dict("records")
+    old, new = summarise(old_rows), summarise(new_rows)
+    pairs = match(old_rows, new_rows)
     report = {
         "session": int(session["id"]), "frames": len(frames),
         "stored": {"exercise": session["exercise"], **rounded(old)},
