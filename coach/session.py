@@ -113,18 +113,24 @@ class Analysis:
 
     def tables(self):
         """(per-frame, per-rep, per-session) DataFrames."""
-        from coach.metrics import frames_table, reps_table, session_table
+        from coach.metrics import frames_table
 
-        reps = self.reps
-        return frames_table(self.results), reps_table(reps), session_table(self.exercise.id, self.results, reps)
+        return frames_table(self.results), self.reps_table(), self.session_table()
+
+    def reps_table(self):
+        from coach.metrics import reps_table
+
+        return reps_table(self.reps)
+
+    def session_table(self):
+        from coach.metrics import session_table
+
+        return session_table(self.exercise.id, self.results, self.reps)
 
     def summary(self) -> dict:
         """The JSON-ready result: exercise, reps, sets, duration_s, frames, fps, reps_detail, warnings."""
-        from coach.metrics import reps_table, session_table
-
-        reps = self.reps
-        session = session_table(self.exercise.id, self.results, reps).iloc[0]
-        detail = reps_table(reps).round(3)
+        session = self.session_table().iloc[0]
+        detail = self.reps_table().round(3)
         return {
             "exercise": self.exercise.id,
             "reps": int(session["reps"]),

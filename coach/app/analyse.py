@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from coach.app import resources, settings
 from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
-from coach.app.video import check_upload
-from coach.session import analyze_video
+from coach.app.video import analyse_upload, check_upload
 
 MODELS = {"lightning": "Lightning (fast, the default)", "thunder": "Thunder (slower, more precise)",
           "lightning-int8": "Lightning int8 (fastest)"}
@@ -54,25 +50,9 @@ def page():
 
 
 def run(upload, exercise, model_name: str) -> dict:
-    model = resources.model(model_name)
-    bar = st.progress(0.0, text="Reading the video...")
-
-    def progress(done: int, total: int):
-        if done % 10 and done != total:
-            return  # the page needs no more than a tenth of the frames' news
-        bar.progress(min(1.0, done / total) if total else 0.0,
-                     text=f"Analysing frame {done} of {total}" if total else f"Analysing frame {done}")
-
-    with tempfile.TemporaryDirectory(prefix="coach-upload-") as folder:
-        path = Path(folder) / f"upload{Path(upload.name).suffix.lower()}"
-        path.write_bytes(upload.getbuffer())
-        out = Path(folder) / "annotated.mp4"
-        analysis = analyze_video(path, exercise, model, out=out, on_progress=progress)
-        video = out.read_bytes()
-    bar.empty()
-    frames, reps, summary = analysis.tables()
-    return {"name": upload.name, "analysis": analysis, "video": video, "reps": reps, "summary": summary,
-            "saved": None}
+    analysis, video = analyse_upload(upload, exercise, resources.model(model_name), annotate=True)
+    return {"name": upload.name, "analysis": analysis, "video": video, "reps": analysis.reps_table(),
+            "summary": analysis.session_table(), "saved": None}
 
 
 def show(done: dict, db, person: str):

@@ -9,17 +9,16 @@ while typing; the lines at fault are marked in its margin.
 from __future__ import annotations
 
 import re
-import tempfile
 from pathlib import Path
 
 import streamlit as st
 
 from coach.app import resources, settings
 from coach.app.signal_chart import signal_chart
-from coach.app.video import check_upload
+from coach.app.video import analyse_upload, check_upload
 from coach.errors import CoachError, ExerciseError
 from coach.exercises import BUILTIN_DIR, parse, safe_file_name, user_dir
-from coach.session import analyze_video, run as count
+from coach.session import run as count
 
 SOURCE = "editor"
 TEMPLATE = """\
@@ -190,13 +189,7 @@ def try_out(exercise):
             if upload is None or not st.button("Count it", key="editor-try-video"):
                 return
             check_upload(upload.name, upload.size, settings.VIDEO_TYPES, settings.max_upload_mb())
-            bar = st.progress(0.0, text="Analysing...")
-            with tempfile.TemporaryDirectory(prefix="coach-try-") as folder:
-                path = Path(folder) / f"clip{Path(upload.name).suffix.lower()}"
-                path.write_bytes(upload.getbuffer())
-                analysis = analyze_video(path, exercise, resources.model(settings.video_model()),
-                                         on_progress=lambda done, total: done % 10 or bar.progress(min(1.0, done / max(total, 1))))
-            bar.empty()
+            analysis, _ = analyse_upload(upload, exercise, resources.model(settings.video_model()))
             label = upload.name
         else:
             db = resources.store()

@@ -40,9 +40,14 @@ def page():
     exercise = what.selectbox("Exercise", [ANY, *sorted(everyone["exercise"].unique())], key="history-exercise")
     dates = when.date_input("Dates", (first, max(last, date.today())), key="history-dates")
     start, end = (dates[0], dates[-1]) if isinstance(dates, (tuple, list)) and dates else (first, last)
-    sessions = db.sessions(person=None if person == ALL else person, exercise=None if exercise == ANY else exercise,
-                           since=datetime.combine(start, time.min).astimezone())
-    sessions = sessions[sessions["started_at"] < pd.Timestamp(datetime.combine(end + timedelta(days=1), time.min).astimezone())]
+    since = pd.Timestamp(datetime.combine(start, time.min).astimezone())
+    until = pd.Timestamp(datetime.combine(end + timedelta(days=1), time.min).astimezone())
+    shown = (everyone["started_at"] >= since) & (everyone["started_at"] < until)
+    if person != ALL:
+        shown &= everyone["person"] == person
+    if exercise != ANY:
+        shown &= everyone["exercise"] == exercise
+    sessions = everyone[shown]
     if sessions.empty:
         st.info("No sessions match these filters.")
         return
@@ -100,7 +105,8 @@ def export(db, sessions: pd.DataFrame):
     sessions_csv, reps_csv = st.columns(2)
     sessions_csv.download_button("Export sessions (CSV)", sessions.to_csv(index=False), "coach-sessions.csv",
                                  "text/csv", key="history-export-sessions", icon=":material/download:")
-    reps_csv.download_button("Export their reps (CSV)", db.reps(ids).to_csv(index=False), "coach-reps.csv",
+    # Read from the database only when the button is pressed.
+    reps_csv.download_button("Export their reps (CSV)", lambda: db.reps(ids).to_csv(index=False), "coach-reps.csv",
                              "text/csv", key="history-export-reps", icon=":material/download:")
 
 

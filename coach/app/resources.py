@@ -46,7 +46,7 @@ def people(db: Store) -> list[str]:
     """The people in the history, the default one first when there is nobody yet."""
     from coach.store import DEFAULT_PERSON
 
-    names = [str(n) for n in db.people()["name"]] if db is not None else []
+    names = [str(n) for n in db.people()["name"]]
     return names or [DEFAULT_PERSON]
 
 

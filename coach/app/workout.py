@@ -148,16 +148,13 @@ class Workout:
         self.session_id: int | None = None
         self.finished = False
         self.lock = threading.Lock()
-        self.last_t = -math.inf
         self.cue: Cue | None = None
         self.last_rep: RepEvent | None = None
-        self.error: str | None = None
 
     def update(self, frame: Frame) -> LiveFrame | None:
         """One camera frame; None (skipped) for a frame that is not newer than the last."""
-        if frame.t <= self.last_t:
+        if frame.t <= self.session.last_t:  # checked before the model runs on it
             return None
-        self.last_t = frame.t
         pose = self.tracker.update(frame)
         result = self.session.step(pose, frame.t)
         self.record(result)
