@@ -307,7 +307,6 @@ def node_lines(node, path=(), lines=None) -> dict[tuple, int]:
         for key, value in node.value:
             lines[(*path, key.value)] = key.start_mark.line + 1
             node_lines(value, (*path, key.value), lines)
-            lines[(*path, key.value)] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             node_lines(item, (*path, i), lines)
@@ -348,21 +347,24 @@ _TAGS = ("butterworth", "one_euro", "ema", "none")
 
 def parse(text: str, source: str = "<text>") -> Exercise:
     """An Exercise from YAML text; ExerciseError `source:line field: problem` otherwise."""
+    loader = LineLoader(text)  # one pass: the nodes (their lines) and the data built from them
     try:
-        document = yaml.compose(text, Loader=LineLoader)
-        data = yaml.load(text, Loader=LineLoader)
+        document = loader.get_single_node()
+        data = loader.construct_document(document) if document is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         raise DefinitionError([f"{source}:{line}: {error.problem or error.context}"]) from None
     except yaml.YAMLError as error:
         raise DefinitionError([f"{source}: not YAML: {error}"]) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise DefinitionError([f"{source}:1: an exercise definition is a mapping of fields (id, name, signals, count, ...)"])
-    lines = node_lines(document)
     try:
         return Exercise.model_validate(data)
     except ValidationError as errors:
+        lines = node_lines(document)
         problems = []
         for error in errors.errors():
             loc, message = describe(error)
