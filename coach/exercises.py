@@ -59,6 +59,13 @@ def sided(points: list[Point], side: str) -> tuple[Keypoint, ...]:
     return tuple(Keypoint[p.value if p.value in KEYPOINTS else f"{side}_{p.value}"] for p in points)
 
 
+def per_side(points: list[Point]) -> dict[str, tuple[Keypoint, ...]]:
+    """{"left": ..., "right": ...} when a side-less joint is among `points`, else {"centre": ...}."""
+    if any(p.value in JOINTS for p in points):
+        return {side: sided(points, side) for side in SIDES}
+    return {"centre": sided(points, "left")}
+
+
 class Signal(Model):
     """A measurement per frame: an angle in degrees, or a length in torso lengths.
 
@@ -84,14 +91,12 @@ class Signal(Model):
 
     @property
     def two_sided(self) -> bool:
-        return any(p.value in JOINTS for p in self.points)
+        return "centre" not in self.keypoints
 
     @functools.cached_property
     def keypoints(self) -> dict[str, tuple[Keypoint, ...]]:
         """{"left": ..., "right": ...} for a two-sided signal, else {"centre": ...}."""
-        if self.two_sided:
-            return {side: sided(self.points, side) for side in SIDES}
-        return {"centre": sided(self.points, "left")}
+        return per_side(self.points)
 
 
 class Butterworth(Model):
@@ -147,9 +152,7 @@ class Visibility(Model):
 
     def groups(self) -> list[tuple[Keypoint, ...]]:
         """The keypoint sets of which one must be seen whole."""
-        if any(p.value in JOINTS for p in self.keypoints):
-            return [sided(self.keypoints, side) for side in SIDES]
-        return [sided(self.keypoints, "left")]
+        return list(per_side(self.keypoints).values())
 
 
 class Count(Model):
