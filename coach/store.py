@@ -198,20 +198,24 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (Linux); OSError where unreadable."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _process_start(pid: int) -> str | None:
     """The process's start time in clock ticks since boot (Linux), to tell a reused pid apart."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return _stat_fields(pid)[19]
     except OSError:
         return None
-    return stat.rsplit(")", 1)[1].split()[19]
 
 
 def _process_alive(pid: int | None, start: str | None) -> bool:
     if pid is None:
         return False
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = _stat_fields(pid)
     except FileNotFoundError:
         return False
     except OSError:  # no /proc: ask the kernel whether the pid exists
@@ -222,7 +226,6 @@ def _process_alive(pid: int | None, start: str | None) -> bool:
         except PermissionError:
             return True
         return True
-    fields = stat.rsplit(")", 1)[1].split()
     if fields[0] in ("Z", "X"):  # killed, waiting to be reaped
         return False
     return start is None or fields[19] == start
@@ -331,8 +334,10 @@ def _typed(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
         elif isinstance(column.type, sa.DateTime):
             frame[column.name] = pd.to_datetime(values, utc=True, format="ISO8601")
         elif isinstance(column.type, sa.String):  # Text too
-            frame[column.name] = values.astype(object).where(values.notna(), None).map(
-                lambda v: v if v is None else str(v))
+            text = values.astype(object).where(values.notna(), None).map(lambda v: v if v is None else str(v))
+            if not column.nullable and column.default is not None:
+                text = text.fillna(column.default.arg)  # CSV reads an empty text back as missing
+            frame[column.name] = text
     return frame
 
 
@@ -679,8 +684,6 @@ class Store:
             if table is keypoints and fmt == "csv":
                 frame["data"] = [base64.b64decode(text) for text in frame["data"]]
             frames[table.name] = _typed(frame, table)
-        frames["reps"]["flags"] = frames["reps"]["flags"].fillna("")
-        frames["reps"]["metrics"] = frames["reps"]["metrics"].fillna("{}")
         names = dict(zip(frames["people"]["id"], frames["people"]["name"]))
 
         def work(conn):
@@ -718,8 +721,8 @@ class Store:
         return (path.parent if path is not None else data_dir()) / "recovery"
 
     def import_recovery(self, path: str | os.PathLike) -> int:
-        """Merge a recovery file into the database (reps and keypoint chunks not yet there);
-        returns the session id. Safe to run twice."""
+        """Merge a recovery file into the database (reps and keypoint chunks not yet there), then
+        rename it to *.jsonl.imported; returns the session id. A merge cut short can run again."""
         records = read_recovery(path)
         header = records[0]
         end = next((r for r in records if r["kind"] == "end"), None)
@@ -750,7 +753,9 @@ class Store:
             _refresh(conn, session_id, status=status, ended_at=_utc(end["ended_at"]) if end else None)
             return session_id
 
-        return self._run(work, write=True)
+        session_id = self._run(work, write=True)
+        Path(path).rename(Path(path).with_suffix(".jsonl.imported"))
+        return session_id
 
     def recover(self) -> list[tuple[Path, int]]:
         """Import every recovery file in recovery_dir(), renaming each to *.imported once it is in."""
@@ -758,7 +763,6 @@ class Store:
         folder = self.recovery_dir()
         for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
             session_id = self.import_recovery(path)
-            path.rename(path.with_suffix(".jsonl.imported"))
             done.append((path, session_id))
         return done
 
@@ -962,7 +966,6 @@ class SessionRecorder:
         except StoreError as error:
             raise StoreError(f"{error}; this session was kept in {self.recovery_path}: "
                              f"`coach history recover` imports it once the database can be written") from None
-        self.recovery_path.rename(self.recovery_path.with_suffix(".jsonl.imported"))
         log.warning("the session was stored after all, from %s", self.recovery_path)
         self.error = None
         return self.session_id
