@@ -2,8 +2,13 @@
 
 import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def missing(reason: str):
@@ -11,6 +16,12 @@ def missing(reason: str):
     if os.environ.get("CI"):
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def store_worker(*args, **kwargs) -> subprocess.Popen:
+    """tests/store_worker.py in a process of its own (see there), its output piped as text."""
+    return subprocess.Popen([sys.executable, str(ROOT / "tests" / "store_worker.py"), *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, **kwargs)
 
 
 def free_port() -> int:

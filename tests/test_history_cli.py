@@ -9,9 +9,7 @@ import pytest
 
 from coach.cli import main
 from coach.store import Store
-from test_store import synthetic_session
-
-FPS = 30.0
+from test_store import FPS, synthetic_session
 
 
 def record_series(store, repcount_dir, name, exercise="squat", person="alice"):

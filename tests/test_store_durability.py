@@ -16,16 +16,10 @@ from sqlalchemy import event
 
 from coach.errors import StoreError
 from coach.store import Store, read_recovery
+from support import store_worker
 from test_store import FPS, synthetic_session
 
-ROOT = Path(__file__).resolve().parents[1]
-WORKER = ROOT / "tests" / "store_worker.py"
 SERIES = "stu5_62"  # 32 squats in two sets
-
-
-def worker(*args, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(WORKER), *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT, **kwargs)
 
 
 def test_sigkill_mid_set_keeps_every_counted_rep(repcount_dir, tmp_path):
@@ -40,7 +34,7 @@ def test_sigkill_mid_set_keeps_every_counted_rep(repcount_dir, tmp_path):
     assert kill_after < len(expected) - 1
 
     db = tmp_path / "coach.db"
-    process = worker(db, "series", path, "--exercise", "squat", "--pace", "0.002", "--person", "alice")
+    process = store_worker(db, "series", path, "--exercise", "squat", "--pace", "0.002", "--person", "alice")
     printed = []
     for line in process.stdout:
         printed.append(int(line.split()[1]))
@@ -76,7 +70,7 @@ def test_sigkill_mid_set_keeps_every_counted_rep(repcount_dir, tmp_path):
 def test_two_processes_writing_at_once_both_land(tmp_path):
     db, go = tmp_path / "coach.db", tmp_path / "go"
     Store.open(db).close()
-    workers = [worker(db, "synthetic", "--reps", 60, "--person", name, "--go", go) for name in ("alice", "bob")]
+    workers = [store_worker(db, "synthetic", "--reps", 60, "--person", name, "--go", go) for name in ("alice", "bob")]
     go.touch()
     for process in workers:
         out, err = process.communicate(timeout=120)

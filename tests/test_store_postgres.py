@@ -9,7 +9,6 @@ import glob
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -18,12 +17,10 @@ import pytest
 import sqlalchemy as sa
 
 from coach.errors import StoreError
-from coach.store import SCHEMA_VERSION, Store
-from support import free_port, missing
+from coach.store import SCHEMA_VERSION, Store, resolve_url
+from support import free_port, missing, store_worker
 from test_store import FPS, synthetic_session
 
-ROOT = Path(__file__).resolve().parents[1]
-WORKER = ROOT / "tests" / "store_worker.py"
 
 
 def unavailable(reason: str):
@@ -121,9 +118,7 @@ def test_history_moves_between_sqlite_and_postgres(postgres, tmp_path):
 def test_two_processes_open_a_new_database_and_write_at_once(postgres, tmp_path):
     url = postgres()  # empty: both workers migrate it at the same moment
     go = tmp_path / "go"
-    workers = [subprocess.Popen([sys.executable, str(WORKER), url, "synthetic", "--reps", "40", "--person", name,
-                                 "--go", str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-               for name in ("alice", "bob")]
+    workers = [store_worker(url, "synthetic", "--reps", 40, "--person", name, "--go", go) for name in ("alice", "bob")]
     go.touch()
     outputs = [worker.communicate(timeout=120) for worker in workers]
     for worker, (out, err) in zip(workers, outputs):
@@ -142,7 +137,7 @@ def test_two_processes_open_a_new_database_and_write_at_once(postgres, tmp_path)
 def test_a_read_only_postgres_database_sends_the_session_to_a_recovery_file(postgres, tmp_path):
     url = postgres()
     Store.open(url).close()
-    admin = sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(resolve_url(url), isolation_level="AUTOCOMMIT")
     name = sa.make_url(url).database
     with admin.connect() as conn:
         conn.exec_driver_sql(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
@@ -168,9 +163,7 @@ def test_a_read_only_postgres_database_sends_the_session_to_a_recovery_file(post
 
 def test_sigkill_mid_session_on_postgres_keeps_the_counted_reps(postgres, repcount_dir):
     url = postgres()
-    process = subprocess.Popen([sys.executable, str(WORKER), url, "series", str(repcount_dir / "stu9_64.npy"),
-                                "--exercise", "squat", "--pace", "0.002"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    process = store_worker(url, "series", repcount_dir / "stu9_64.npy", "--exercise", "squat", "--pace", "0.002")
     printed = []
     for line in process.stdout:
         printed.append(int(line.split()[1]))
