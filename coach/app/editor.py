@@ -143,22 +143,21 @@ def edit(lib):
     base = start.selectbox("Start from", choices, key="editor-base",
                            format_func=lambda i: i if i.startswith("(") else f"a copy of {lib.exercises[i].name}")
     if load.button("Load into the editor", key="editor-load"):
-        load_into_editor(TEMPLATE if base.startswith("(") else lib.sources[base].read_text(encoding="utf-8"))
+        load_into_editor(TEMPLATE if base.startswith("(") else lib.definition(base))
     revision = st.session_state.get("editor-revision", 0)
     initial = st.session_state.get("editor-start", TEMPLATE)
-    text, exercise, problems = st.session_state.get("editor-checked", (initial, None, []))
-    lines = sorted({line for line, _ in problems})
+    lines = st.session_state.get("editor-marked", [])  # the lines at fault at the last check
     result = editor_component()(key="yaml-editor", data={"text": initial, "errors": lines, "revision": revision},
                                 on_text_change=lambda: None, height="content")
     # The editor's text, unless it is from before the last load (then the loaded text).
     typed = result.text if result is not None else None
     text = typed["value"] if isinstance(typed, dict) and typed.get("revision") == revision else initial
     exercise, problems = check(text)
-    if lines != sorted({line for line, _ in problems}):
+    marked = sorted({line for line, _ in problems})
+    if marked != lines:
         # The margin marks come from the last check: redraw it with this one's.
-        st.session_state["editor-checked"] = (text, exercise, problems)
+        st.session_state["editor-marked"] = marked
         st.rerun()
-    st.session_state["editor-checked"] = (text, exercise, problems)
     if problems:
         st.error("\n".join(f"- {message}" for _, message in problems), icon=":material/error:")
         return
