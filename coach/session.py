@@ -101,16 +101,6 @@ class Analysis:
     def sets(self) -> int:
         return self.results[-1].sets if self.results else 0
 
-    @property
-    def times(self) -> np.ndarray:
-        return np.array([r.t for r in self.results], dtype=np.float64)
-
-    @property
-    def keypoints(self) -> np.ndarray:
-        """float32 (T, 17, 3) of (x_px, y_px, score); NaN where no pose was given."""
-        blank = np.full((17, 3), np.nan, np.float32)
-        return np.stack([r.pose.keypoints if r.pose is not None else blank for r in self.results]) if self.results else blank[:0]
-
     def tables(self):
         """(per-frame, per-rep, per-session) DataFrames."""
         from coach.metrics import frames_table
