@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from coach import store as store_module
 from coach.errors import StoreError
 from coach.store import Migration, MIGRATIONS, SCHEMA_VERSION, Store, resolve_url
+from coach.pose.layout import movenet_from_pixels
 from coach.types import FrameResult, Pose, RepEvent
 
 FPS = 30.0
@@ -131,7 +132,7 @@ def test_reps_sets_and_keypoints_read_back_exactly(db):
     first = next(i for i, r in enumerate(results) if r.pose is not None)
     assert np.array_equal(series.xys[first], results[first].pose.keypoints)
     assert tuple(series.size[first]) == (640, 360)
-    assert np.allclose(series.to_movenet()[first], results[first].pose.to_movenet())
+    assert np.allclose(series.to_movenet()[first], movenet_from_pixels(results[first].pose.keypoints, results[first].pose.size))
     assert db.session(session_id)["definition"] == "id: push_up\n"
 
 

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from coach.errors import ModelError
+from coach.pose.layout import pixels_from_movenet
 from coach.pose.models import Variant, resolve
 from coach.pose.skeleton import TORSO, Keypoint
 from coach.types import Frame, Pose
@@ -103,8 +104,7 @@ class PoseModel:
         yxs = self.run(crop_input(image, crop, self.input_size))
         x0, y0, x1, _ = crop
         side = x1 - x0
-        keypoints = np.stack([x0 + yxs[:, 1] * side, y0 + yxs[:, 0] * side, yxs[:, 2]], axis=1)
-        return Pose(keypoints.astype(np.float32), (width, height), crop)
+        return Pose(pixels_from_movenet(yxs, (side, side), (x0, y0)), (width, height), crop)
 
 
 def load_model(name: str = "lightning", threads: int | None = None) -> PoseModel:
