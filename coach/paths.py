@@ -3,10 +3,16 @@ data folder (the history database, recordings)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
 REPOSITORY = PACKAGE.parent
+# The built-in exercise definitions: the repository's exercises/ folder, which the wheel ships
+# inside the package as coach/builtin_exercises (pyproject.toml maps one onto the other).
+BUILTIN_EXERCISES = PACKAGE / "builtin_exercises" if (PACKAGE / "builtin_exercises").is_dir() else REPOSITORY / "exercises"
+# Users' own definitions; the same id as a built-in replaces it.
+USER_EXERCISES_ENV = "COACH_EXERCISES_DIR"
 
 
 def from_checkout() -> bool:
@@ -19,3 +25,8 @@ def data_dir() -> Path:
     if from_checkout():
         return REPOSITORY / "data"
     return Path.cwd() / "data"
+
+
+def user_exercises_dir() -> Path:
+    """COACH_EXERCISES_DIR, else exercises/ in the data folder."""
+    return Path(os.environ.get(USER_EXERCISES_ENV) or data_dir() / "exercises")
