@@ -22,7 +22,7 @@ from coach.errors import InputError
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 # Ordinal axes of "YYYY-MM-DD" strings, labelled "Sep 07" (parsed and printed in UTC).
 DATE_LABEL = "utcFormat(toDate(datum.value), '%b %d')"
-EXERCISE = alt.Color("exercise:N", title="exercise")
+EXERCISE = alt.Color("name:N", title="exercise")  # the exercise's name, as people read it
 NO_VIEW = "view not recorded"
 
 
@@ -66,7 +66,10 @@ def per_week(sessions: pd.DataFrame, tz=None) -> pd.DataFrame:
 
 
 def totals(sessions: pd.DataFrame, period: str, tz=None) -> pd.DataFrame:
-    return (local_days(sessions, tz).groupby([period, "exercise"], as_index=False)
+    frame = local_days(sessions, tz)
+    labels = exercise_labels(frame["exercise"].unique())
+    frame["name"] = [labels[e][0] for e in frame["exercise"]]
+    return (frame.groupby([period, "exercise", "name"], as_index=False)
             .agg(reps=("reps", "sum"), sets=("sets", "sum"), sessions=("id", "count")))
 
 
@@ -102,7 +105,7 @@ def reps_per_day(sessions: pd.DataFrame, tz=None) -> alt.Chart:
               scale=alt.Scale(domain=day_range(data["day"])) if len(data) else alt.Undefined)
     return alt.Chart(data, title="Reps per day").mark_bar().encode(
         x, alt.Y("reps:Q", title="reps", stack="zero"), EXERCISE,
-        tooltip=["day:N", "exercise:N", "reps:Q", "sets:Q", "sessions:Q"])
+        tooltip=["day:N", alt.Tooltip("name:N", title="exercise"), "reps:Q", "sets:Q", "sessions:Q"])
 
 
 def reps_per_week(sessions: pd.DataFrame, tz=None, today: date | None = None) -> alt.LayerChart:
@@ -116,9 +119,9 @@ def reps_per_week(sessions: pd.DataFrame, tz=None, today: date | None = None) ->
               scale=alt.Scale(domain=weeks) if weeks else alt.Undefined)
     bars = alt.Chart(data).mark_bar().encode(
         x, alt.Y("reps:Q", title="reps", stack="zero"),
-        EXERCISE, tooltip=["week:N", "exercise:N", "reps:Q", "sets:Q", "sessions:Q"])
+        EXERCISE, tooltip=["week:N", alt.Tooltip("name:N", title="exercise"), "reps:Q", "sets:Q", "sessions:Q"])
     current = data[data["week"] == this_week].groupby("week", as_index=False)["reps"].sum()
-    current["label"] = current["reps"].map(lambda n: f"this week: {n}")
+    current["label"] = current["reps"].astype(str)
     text = alt.Chart(current).mark_text(dy=-6, fontWeight="bold", baseline="bottom").encode(
         alt.X("week:O"), alt.Y("reps:Q"), alt.Text("label:N"))
     return alt.layer(bars, text, title="Weekly volume (reps per week)")
@@ -133,9 +136,10 @@ def rolling(sessions: pd.DataFrame, column: str, window: int = 5, tz=None) -> pd
     frame["rolling"] = (frame.groupby(["exercise", "view"])[column]
                         .transform(lambda values: values.rolling(window, min_periods=1).mean()))
     labels = exercise_labels(frame["exercise"].unique())
+    frame["name"] = [labels[e][0] for e in frame["exercise"]]
     frame["panel"] = [f"{labels[e][0]}, {v}" + (f" ({labels[e][1]})" if column == "mean_rom" and labels[e][1] else "")
                       for e, v in zip(frame["exercise"], frame["view"])]
-    return frame[["id", "started_at", "started", "at", "day", "exercise", "view", "panel", "person", column, "rolling"]]
+    return frame[["id", "started_at", "started", "at", "day", "exercise", "name", "view", "panel", "person", column, "rolling"]]
 
 
 def trend(sessions: pd.DataFrame, column: str, title: str, axis: str, window: int = 5, tz=None) -> alt.FacetChart:
@@ -149,7 +153,7 @@ def trend(sessions: pd.DataFrame, column: str, title: str, axis: str, window: in
     base = alt.Chart().encode(x, color=EXERCISE)
     points = base.mark_point(filled=True, opacity=0.6).encode(
         alt.Y(f"{column}:Q", title=axis, scale=alt.Scale(zero=False), axis=alt.Axis(format=".3~g")),
-        tooltip=["started:N", "exercise:N", "view:N", alt.Tooltip(f"{column}:Q", format=".2f"), "id:Q"])
+        tooltip=["started:N", alt.Tooltip("name:N", title="exercise"), "view:N", alt.Tooltip(f"{column}:Q", format=".2f"), "id:Q"])
     line = base.mark_line(strokeWidth=2).encode(alt.Y("rolling:Q", title=axis))
     return alt.layer(points, line, data=data).properties(width=420, height=120).facet(
         row=alt.Row("panel:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelOrient="top",
