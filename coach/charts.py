@@ -283,14 +283,23 @@ def dashboard(sessions: pd.DataFrame, reps: pd.DataFrame | None = None, title: s
     ).resolve_scale(color="independent")
 
 
+def png(chart, scale: float = 2.0) -> bytes:
+    """A chart rendered to PNG bytes (vl-convert, no browser needed)."""
+    import io
+
+    out = io.BytesIO()
+    chart.save(out, format="png", scale_factor=scale)
+    return out.getvalue()
+
+
 def save_png(chart, path: str | Path, scale: float = 2.0) -> Path:
-    """Render a chart to PNG (vl-convert, no browser needed)."""
+    """Render a chart to a PNG file."""
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise InputError(f"--plot writes a PNG: give a file name ending in .png, not {path.name!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        chart.save(str(path), format="png", scale_factor=scale)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png(chart, scale))
     except (OSError, ValueError) as error:
         raise InputError(f"cannot write {path}: {error}") from None
     return path
