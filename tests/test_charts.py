@@ -239,3 +239,28 @@ def test_several_weeks_in_two_views_through_the_store(tmp_path):
     chart = charts.dashboard(sessions, reps, today=today, tz="UTC")
     path = charts.save_png(chart, tmp_path / "history.png", scale=1)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_try_it_shows_each_form_rule_and_the_reps_that_broke_it(repcount_dir):
+    """A squat definition made strict (knee under 75 deg at the bottom) on a real RepCount series:
+    every rep breaks `shallow`, none breaks `lean`, as the reps' flags say."""
+    import numpy as np
+
+    from coach.app.signal_chart import form_chart, rule_frame
+    from coach.exercises import BUILTIN_DIR, parse
+    from coach.session import Session, series_poses
+
+    squat = parse((BUILTIN_DIR / "squat.yaml").read_text().replace("above: 110", "above: 75"))
+    yxs = np.load(repcount_dir / "stu9_64.npy")
+    session = Session(squat)
+    results = [session.step(pose, t) for pose, t in series_poses(yxs, np.arange(len(yxs)) / 30)]
+    reps = [r.rep for r in results if r.rep is not None]
+    rules = rule_frame(reps, squat)
+    broke = rules.groupby("rule")["broke"].sum().to_dict()
+    assert broke == {"shallow": len(reps), "lean": 0} and len(reps) > 10
+    assert [rep.flags for rep in reps] == [("shallow",)] * len(reps)
+    assert set(rules["test"]) == {"min over bottom above 75", "max over bottom above 55"}
+    spec = form_chart(results, squat).to_dict()
+    assert [panel["title"] for panel in spec["vconcat"]] == [
+        "knee: shallow (min over bottom above 75)", "torso_lean: lean (max over bottom above 55)"]
+    assert form_chart(results, squat.model_copy(update={"form": []})) is None
