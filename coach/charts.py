@@ -2,8 +2,9 @@
 saves as PNG.
 
 Every function takes the sessions table of `Store.sessions()` (one row per session: started_at in
-UTC, person, exercise, reps, sets, duration_s, mean_rom, mean_tempo_s, status) and returns a chart
-whose `.data` holds the numbers drawn, so that a test can check them. Days are the person's local
+UTC, person, exercise, reps, sets, duration_s, mean_rom, mean_tempo_s, status, and `view`, the
+camera view where it was recorded) and returns a chart whose `.data` holds the numbers drawn, so
+that a test can check them. Personal bests also read the reps table of `Store.reps()`. Days are the person's local
 calendar days (`tz`, default this machine's zone); dates travel to Vega-Lite as "YYYY-MM-DD"
 strings drawn with UTC time units, so no renderer's time zone can move a bar to another day.
 """
@@ -21,7 +22,25 @@ from coach.errors import InputError
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 # Ordinal axes of "YYYY-MM-DD" strings, labelled "Sep 07" (parsed and printed in UTC).
 DATE_LABEL = "utcFormat(toDate(datum.value), '%b %d')"
-EXERCISE = alt.Color("exercise:N", title="exercise")
+EXERCISE = alt.Color("name:N", title="exercise")  # the exercise's name, as people read it
+NO_VIEW = "view not recorded"
+
+
+def exercise_labels(ids) -> dict[str, tuple[str, str]]:
+    """{exercise id: (name, unit of its driving signal)} from the library; an exercise no longer
+    defined keeps its id and no unit."""
+    from coach.exercises import Library
+
+    library = Library()
+    return {i: (library.exercises[i].name, library.exercises[i].drive.unit) if i in library.exercises else (i, "")
+            for i in ids}
+
+
+def views(sessions: pd.DataFrame) -> pd.Series:
+    """The camera view of each session ("side", "front"...), NO_VIEW where it was not stored."""
+    if "view" not in sessions:
+        return pd.Series(NO_VIEW, index=sessions.index)
+    return sessions["view"].where(sessions["view"].notna() & (sessions["view"] != ""), NO_VIEW)
 
 
 def local_days(sessions: pd.DataFrame, tz=None) -> pd.DataFrame:
@@ -47,7 +66,10 @@ def per_week(sessions: pd.DataFrame, tz=None) -> pd.DataFrame:
 
 
 def totals(sessions: pd.DataFrame, period: str, tz=None) -> pd.DataFrame:
-    return (local_days(sessions, tz).groupby([period, "exercise"], as_index=False)
+    frame = local_days(sessions, tz)
+    labels = exercise_labels(frame["exercise"].unique())
+    frame["name"] = [labels[e][0] for e in frame["exercise"]]
+    return (frame.groupby([period, "exercise", "name"], as_index=False)
             .agg(reps=("reps", "sum"), sets=("sets", "sum"), sessions=("id", "count")))
 
 
@@ -83,61 +105,110 @@ def reps_per_day(sessions: pd.DataFrame, tz=None) -> alt.Chart:
               scale=alt.Scale(domain=day_range(data["day"])) if len(data) else alt.Undefined)
     return alt.Chart(data, title="Reps per day").mark_bar().encode(
         x, alt.Y("reps:Q", title="reps", stack="zero"), EXERCISE,
-        tooltip=["day:N", "exercise:N", "reps:Q", "sets:Q", "sessions:Q"])
+        tooltip=["day:N", alt.Tooltip("name:N", title="exercise"), "reps:Q", "sets:Q", "sessions:Q"])
 
 
-def reps_per_week(sessions: pd.DataFrame, tz=None) -> alt.Chart:
+def reps_per_week(sessions: pd.DataFrame, tz=None, today: date | None = None) -> alt.LayerChart:
+    """Weekly volume: reps per week and exercise, stacked; this week's bar says so with its total."""
     data = per_week(sessions, tz)
-    x = alt.X("week:O", title="week of", axis=alt.Axis(labelAngle=-45, labelExpr=DATE_LABEL),
-              scale=alt.Scale(domain=week_range(data["week"])) if len(data) else alt.Undefined)
-    return alt.Chart(data, title="Reps per week").mark_bar().encode(
+    today = today or pd.Timestamp.now(tz or datetime.now().astimezone().tzinfo).date()
+    this_week = (today - timedelta(days=today.weekday())).isoformat()
+    weeks = week_range(pd.concat([data["week"], pd.Series([this_week])]) if len(data) else data["week"])
+    label = f"datum.value == '{this_week}' ? 'this week' : {DATE_LABEL}"
+    x = alt.X("week:O", title="week of", axis=alt.Axis(labelAngle=-45, labelExpr=label),
+              scale=alt.Scale(domain=weeks) if weeks else alt.Undefined)
+    bars = alt.Chart(data).mark_bar().encode(
         x, alt.Y("reps:Q", title="reps", stack="zero"),
-        EXERCISE, tooltip=["week:N", "exercise:N", "reps:Q", "sets:Q", "sessions:Q"])
+        EXERCISE, tooltip=["week:N", alt.Tooltip("name:N", title="exercise"), "reps:Q", "sets:Q", "sessions:Q"])
+    current = data[data["week"] == this_week].groupby("week", as_index=False)["reps"].sum()
+    current["label"] = current["reps"].astype(str)
+    text = alt.Chart(current).mark_text(dy=-6, fontWeight="bold", baseline="bottom").encode(
+        alt.X("week:O"), alt.Y("reps:Q"), alt.Text("label:N"))
+    return alt.layer(bars, text, title="Weekly volume (reps per week)")
 
 
 def rolling(sessions: pd.DataFrame, column: str, window: int = 5, tz=None) -> pd.DataFrame:
-    """`column` per session with its rolling mean over the last `window` sessions of that exercise."""
+    """`column` per session with its rolling mean over the last `window` sessions of that exercise
+    in that camera view (a side view measures another range than a front view)."""
     frame = local_days(sessions, tz)
+    frame["view"] = views(frame)
     frame = frame[frame[column].notna()].copy()
-    frame["rolling"] = (frame.groupby("exercise")[column]
+    frame["rolling"] = (frame.groupby(["exercise", "view"])[column]
                         .transform(lambda values: values.rolling(window, min_periods=1).mean()))
-    return frame[["id", "started_at", "started", "at", "day", "exercise", "person", column, "rolling"]]
+    labels = exercise_labels(frame["exercise"].unique())
+    frame["name"] = [labels[e][0] for e in frame["exercise"]]
+    frame["panel"] = [f"{labels[e][0]}, {v}" + (f" ({labels[e][1]})" if column == "mean_rom" and labels[e][1] else "")
+                      for e, v in zip(frame["exercise"], frame["view"])]
+    return frame[["id", "started_at", "started", "at", "day", "exercise", "name", "view", "panel", "person", column, "rolling"]]
 
 
 def trend(sessions: pd.DataFrame, column: str, title: str, axis: str, window: int = 5, tz=None) -> alt.FacetChart:
-    """Points per session and a line of their rolling mean, one panel per exercise (units differ:
-    degrees for an angle, torso lengths for a height)."""
+    """Points per session and a line of their rolling mean, one panel per exercise and view (units
+    differ: degrees for an angle, torso lengths for a height). The x axis is by day: a session is
+    drawn on its local day, under that day's label, whatever its hour."""
     data = rolling(sessions, column, window, tz)
     days = day_range(data["day"], least=7)
-    x = alt.X("at:T", title="session", axis=alt.Axis(format="%b %d"),
-              scale=alt.Scale(domain=[f"{day}T00:00:00" for day in days]) if days else alt.Undefined)
+    x = alt.X("utcyearmonthdate(day):T", title="day", axis=alt.Axis(format="%b %d", labelAngle=-45),
+              scale=alt.Scale(domain=days) if days else alt.Undefined)
     base = alt.Chart().encode(x, color=EXERCISE)
     points = base.mark_point(filled=True, opacity=0.6).encode(
         alt.Y(f"{column}:Q", title=axis, scale=alt.Scale(zero=False), axis=alt.Axis(format=".3~g")),
-        tooltip=["started:N", "exercise:N", alt.Tooltip(f"{column}:Q", format=".2f"), "id:Q"])
+        tooltip=["started:N", alt.Tooltip("name:N", title="exercise"), "view:N", alt.Tooltip(f"{column}:Q", format=".2f"), "id:Q"])
     line = base.mark_line(strokeWidth=2).encode(alt.Y("rolling:Q", title=axis))
-    return alt.layer(points, line, data=data).properties(width=420, height=140).facet(
-        row=alt.Row("exercise:N", title=None), title=f"{title} (rolling mean of {window} sessions)",
+    return alt.layer(points, line, data=data).properties(width=420, height=120).facet(
+        row=alt.Row("panel:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelOrient="top",
+                                                             labelFontWeight="bold")),
+        title=f"{title} (rolling mean of {window} sessions)",
     ).resolve_scale(y="independent")
 
 
 def rom_trend(sessions: pd.DataFrame, window: int = 5, tz=None) -> alt.FacetChart:
-    return trend(sessions, "mean_rom", "Range of motion", "mean range of motion", window, tz)
+    return trend(sessions, "mean_rom", "Range of motion per camera view", "mean range of motion", window, tz)
 
 
 def tempo_trend(sessions: pd.DataFrame, window: int = 5, tz=None) -> alt.FacetChart:
     return trend(sessions, "mean_tempo_s", "Tempo", "seconds per rep", window, tz)
 
 
-def sets_per_session(sessions: pd.DataFrame, tz=None) -> alt.Chart:
-    data = local_days(sessions, tz)[["id", "started", "exercise", "sets", "reps"]]
-    # Bars no wider than 30 px, so that a short history does not draw a few slabs.
-    bar = max(2, min(30, 300 // max(len(data), 1)))
-    return alt.Chart(data, title="Sets per session").mark_bar(size=bar).encode(
-        alt.X("id:O", title="session", sort=None),
-        alt.Y("sets:Q", title="sets", axis=alt.Axis(tickMinStep=1, format="d",
-                                                    tickCount=int(min(max(data["sets"].max(), 1), 10)) if len(data) else 5)),
-        EXERCISE, tooltip=["id:Q", "started:N", "exercise:N", "sets:Q", "reps:Q"])
+def personal_bests(sessions: pd.DataFrame, reps: pd.DataFrame, tz=None) -> pd.DataFrame:
+    """Per exercise and view: the most reps in one set, the largest range of one rep, the longest
+    time at the far end of one rep, each with its value, unit and day. `reps` is Store.reps() (rows
+    of sessions not in `sessions` are ignored)."""
+    frame = local_days(sessions, tz)
+    frame["view"] = views(frame)
+    rows = reps.merge(frame[["id", "day", "view"]], left_on="session_id", right_on="id")
+    labels = exercise_labels(rows["exercise"].unique())
+    out = []
+    if rows.empty:
+        return pd.DataFrame(columns=["exercise", "name", "view", "best", "value", "text", "day"])
+    rows["rom"] = rows["rom_max"] - rows["rom_min"]
+    per_set = rows.groupby(["exercise", "view", "session_id", "set_index", "day"], as_index=False).size()
+    for (exercise, view), group in rows.groupby(["exercise", "view"]):
+        name, unit = labels[exercise]
+        sets = per_set[(per_set["exercise"] == exercise) & (per_set["view"] == view)]
+        most = sets.loc[sets["size"].idxmax()]
+        deepest = group.loc[group["rom"].idxmax()]
+        longest = group.loc[group["time_bottom"].idxmax()]
+        unit_text = {"degrees": "deg", "torso lengths": "torso lengths"}.get(unit, unit)
+        for best, value, text, day in (
+                ("most reps in a set", most["size"], f"{most['size']} rep{'s' if most['size'] != 1 else ''}", most["day"]),
+                ("largest range", deepest["rom"], f"{deepest['rom']:.3g} {unit_text}".strip(), deepest["day"]),
+                ("longest hold at the turn", longest["time_bottom"], f"{longest['time_bottom']:.1f} s", longest["day"])):
+            out.append({"exercise": exercise, "name": name, "view": view, "best": best, "value": float(value),
+                        "text": f"{text}  ({date.fromisoformat(day):%b %d})", "day": day})
+    return pd.DataFrame(out)
+
+
+def bests_chart(sessions: pd.DataFrame, reps: pd.DataFrame, tz=None) -> alt.Chart:
+    """Personal bests as a table drawn in text: a row per exercise and view, a column per best."""
+    data = personal_bests(sessions, reps, tz)
+    data["row"] = data["name"] + ", " + data["view"]
+    return alt.Chart(data, title="Personal bests").mark_text(align="left", dx=-60, fontSize=12).encode(
+        alt.X("best:N", title=None, sort=["most reps in a set", "largest range", "longest hold at the turn"],
+              axis=alt.Axis(orient="top", labelAngle=0, labelFontWeight="bold", domain=False, ticks=False)),
+        alt.Y("row:N", title=None, axis=alt.Axis(domain=False, ticks=False, labelFontWeight="bold")),
+        alt.Text("text:N"), tooltip=["name:N", "view:N", "best:N", "text:N"],
+    ).properties(width=alt.Step(150), height=alt.Step(22))
 
 
 def streaks(days: list[str] | pd.Series, today: date | None = None) -> tuple[int, int]:
@@ -182,7 +253,8 @@ def streak_calendar(sessions: pd.DataFrame, weeks: int | None = None, today: dat
     data = calendar(sessions, weeks, today, tz)
     current, longest = streaks(trained_days(sessions, tz), today)
     data = data[~data["future"]]
-    title = f"Training days: current streak {current} day{'s' if current != 1 else ''}, longest {longest}"
+    title = alt.Title("Training days", subtitle=f"current streak {current} day{'s' if current != 1 else ''}, "
+                                                f"longest {longest}", anchor="start")
     return alt.Chart(data, title=title).mark_rect(
         cornerRadius=2, stroke="white", strokeWidth=1.5).encode(
         alt.X("week:O", title=None, axis=alt.Axis(labelAngle=-45, labelExpr=DATE_LABEL, labelOverlap=True)),
@@ -190,31 +262,44 @@ def streak_calendar(sessions: pd.DataFrame, weeks: int | None = None, today: dat
         color=alt.condition("datum.reps > 0", alt.Color("reps:Q", title="reps", scale=alt.Scale(scheme="greens")),
                             alt.value("#e8e8e8")),
         tooltip=["day:N", "reps:Q"],
-    ).properties(width=alt.Step(14), height=alt.Step(14))
+    ).properties(width=alt.Step(20), height=alt.Step(20))
 
 
-def dashboard(sessions: pd.DataFrame, title: str = "Workout history", today: date | None = None, tz=None):
-    """All the figures in one column: what `coach history --plot` writes."""
+def dashboard(sessions: pd.DataFrame, reps: pd.DataFrame | None = None, title: str = "Workout history",
+              today: date | None = None, tz=None):
+    """All the figures in one column: what `coach history --plot` writes and the page exports.
+    `reps` (Store.reps()) adds the personal bests."""
     if sessions.empty:
         raise InputError("no sessions to plot (store some with `coach analyze ... --save`)")
+    bottom = [streak_calendar(sessions, today=today, tz=tz)]
+    if reps is not None and len(reps):
+        bottom.insert(0, bests_chart(sessions, reps, tz))
     return alt.vconcat(
         alt.hconcat(reps_per_day(sessions, tz).properties(width=360, height=180),
-                    reps_per_week(sessions, tz).properties(width=240, height=180)),
+                    reps_per_week(sessions, tz, today).properties(width=260, height=180)),
         alt.hconcat(rom_trend(sessions, tz=tz), tempo_trend(sessions, tz=tz)),
-        alt.hconcat(sets_per_session(sessions, tz).properties(width=300, height=150),
-                    streak_calendar(sessions, today=today, tz=tz)),
+        alt.hconcat(*bottom),
         title=title,
     ).resolve_scale(color="independent")
 
 
+def png(chart, scale: float = 2.0) -> bytes:
+    """A chart rendered to PNG bytes (vl-convert, no browser needed)."""
+    import io
+
+    out = io.BytesIO()
+    chart.save(out, format="png", scale_factor=scale)
+    return out.getvalue()
+
+
 def save_png(chart, path: str | Path, scale: float = 2.0) -> Path:
-    """Render a chart to PNG (vl-convert, no browser needed)."""
+    """Render a chart to a PNG file."""
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise InputError(f"--plot writes a PNG: give a file name ending in .png, not {path.name!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        chart.save(str(path), format="png", scale_factor=scale)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png(chart, scale))
     except (OSError, ValueError) as error:
         raise InputError(f"cannot write {path}: {error}") from None
     return path

@@ -330,3 +330,106 @@ def test_closing_the_tab_mid_set_loses_no_counted_rep(browser, app, shots):
     assert list(sessions["status"]) == ["complete"]
     assert list(sessions["exercise"]) == ["jumping_jack"]
     assert stored >= reps  # every rep the page showed (and any counted after) is there
+
+
+# -- the History page: rename and delete, each after a confirmation --------------------------
+
+def record_sessions(app, person: str, files: list[str], exercise: str = "bicep_curl") -> list[int]:
+    """Sessions of `person` in the app's database, through the store, one per file name."""
+    from coach.store import Store
+    from test_store import synthetic_session
+
+    with Store.open(app["home"] / "coach.db") as store:
+        return [store.record(synthetic_session(seed=i)[0], exercise, person, source=f"/videos/{name}", view="front")
+                for i, name in enumerate(files)]
+
+
+def stored_sessions(app):
+    from coach.store import Store
+
+    with Store.open(app["home"] / "coach.db") as store:
+        return store.sessions()
+
+
+def pick_session(page, text: str):
+    """Pick the session whose label holds `text` in the "Open a session" box."""
+    box = page.get_by_role("combobox", name="Open a session", exact=True)
+    box.click()
+    box.fill(text)
+    page.get_by_role("option", name=re.compile(re.escape(text))).click()
+    expect(box).to_have_value(re.compile(re.escape(text)))
+    settle(page)
+
+
+def type_into(page, label: str, text: str):
+    """Fill a Streamlit text box and commit it (Enter), then let the rerun finish."""
+    box = page.get_by_role("textbox", name=label, exact=True)
+    box.fill(text)
+    box.press("Enter")
+    settle(page)
+
+
+def history_for(page, app, person: str):
+    open_page(page, app, "history")
+    choose(page, "Person", person)
+
+
+def test_the_history_renames_and_deletes_a_session_after_asking(page, app, shots):
+    monday, tuesday = record_sessions(app, "hana", ["curls-monday.mp4", "curls-tuesday.mp4"])
+    history_for(page, app, "hana")
+    pick_session(page, "curls-monday.mp4")  # the file's name, not its path
+    type_into(page, f"Name of session {monday}", "Heavy curls")
+    page.get_by_role("button", name="Rename session", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"Session {monday} will be called “Heavy curls”.")
+    screenshot(page, shots, "history-rename-session", whole=False)
+    dialog.get_by_role("button", name="Rename", exact=True).click()
+    expect(page.get_by_text(f"Renamed session {monday}.")).to_be_visible()
+    expect(dialog).to_have_count(0)
+    settle(page)
+    assert stored_sessions(app).set_index("id").loc[monday, "name"] == "Heavy curls"
+
+    pick_session(page, "curls-tuesday.mp4")
+    delete = page.get_by_role("button", name="Delete session")
+    delete.click()
+    expect(dialog).to_contain_text("this cannot be undone")
+    dialog.get_by_role("button", name="Cancel", exact=True).click()  # asked, and said no
+    expect(dialog).to_have_count(0)
+    settle(page)
+    assert tuesday in set(stored_sessions(app)["id"])
+    delete.click()
+    expect(dialog).to_contain_text(f"#{tuesday} ·")
+    dialog.get_by_role("button", name="Delete", exact=True).click()
+    expect(page.get_by_text(f"Deleted session {tuesday}.")).to_be_visible()
+    settle(page)
+    left = stored_sessions(app)
+    assert tuesday not in set(left["id"]) and monday in set(left["id"])
+    screenshot(page, shots, "history")
+
+
+def test_the_history_renames_a_person_after_asking_and_exports_its_charts(page, app):
+    record_sessions(app, "ivan", ["ivan.mp4"])
+    record_sessions(app, "jo", ["jo.mp4"])
+    history_for(page, app, "ivan")
+    choose(page, "Person to rename", "ivan")
+    type_into(page, "New name", "jo")
+    page.get_by_role("button", name="Rename person", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("“ivan” becomes “jo”")
+    dialog.get_by_role("button", name="Rename", exact=True).click()
+    expect(dialog.get_by_test_id("stAlert")).to_contain_text("there is already a person named 'jo'")
+    dialog.get_by_role("button", name="Cancel", exact=True).click()
+    expect(dialog).to_have_count(0)
+    settle(page)
+    type_into(page, "New name", "Ivan K")
+    page.get_by_role("button", name="Rename person", exact=True).click()
+    dialog.get_by_role("button", name="Rename", exact=True).click()
+    expect(page.get_by_text("Renamed ivan to Ivan K.")).to_be_visible()
+    settle(page)
+    people = set(stored_sessions(app)["person"])
+    assert "Ivan K" in people and "ivan" not in people and "jo" in people
+    expect(page.get_by_role("combobox", name="Person", exact=True)).to_have_value("Ivan K")  # still filtered on him
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export the charts (PNG)").click()
+    png = Path(download.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and download.value.suggested_filename == "coach-history.png"

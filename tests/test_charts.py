@@ -1,7 +1,7 @@
 """The history figures: the numbers each chart draws, its encodings, and a real PNG."""
 
 import struct
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
@@ -41,15 +41,15 @@ def history():
 def test_reps_per_day_sums_each_local_day_and_exercise(history):
     data = charts.per_day(history, tz="UTC")
     assert data.to_dict("records")[:3] == [
-        {"day": "2026-11-02", "exercise": "push_up", "reps": 12, "sets": 3, "sessions": 1},
-        {"day": "2026-11-02", "exercise": "squat", "reps": 10, "sets": 2, "sessions": 1},
-        {"day": "2026-11-03", "exercise": "squat", "reps": 8, "sets": 1, "sessions": 1},
+        {"day": "2026-11-02", "exercise": "push_up", "name": "Push-up", "reps": 12, "sets": 3, "sessions": 1},
+        {"day": "2026-11-02", "exercise": "squat", "name": "Squat", "reps": 10, "sets": 2, "sessions": 1},
+        {"day": "2026-11-03", "exercise": "squat", "name": "Squat", "reps": 8, "sets": 1, "sessions": 1},
     ]
     chart = charts.reps_per_day(history, tz="UTC")
     spec = chart.to_dict()  # also validates against the Vega-Lite schema
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["x"]["field"] == "day" and spec["encoding"]["x"]["timeUnit"] == "utcyearmonthdate"
-    assert spec["encoding"]["y"]["field"] == "reps" and spec["encoding"]["color"]["field"] == "exercise"
+    assert spec["encoding"]["y"]["field"] == "reps" and spec["encoding"]["color"]["field"] == "name"
     pd.testing.assert_frame_equal(chart.data, data)
 
 
@@ -65,7 +65,7 @@ def test_reps_per_week_start_on_monday(history):
     assert data.set_index(["week", "exercise"])["reps"].to_dict() == {
         ("2026-11-02", "push_up"): 12, ("2026-11-02", "squat"): 30,
         ("2026-11-09", "push_up"): 20, ("2026-11-09", "squat"): 15}
-    spec = charts.reps_per_week(history, tz="UTC").to_dict()
+    spec = charts.reps_per_week(history, tz="UTC", today=date(2026, 11, 11)).to_dict()["layer"][0]
     assert spec["encoding"]["x"]["field"] == "week" and spec["mark"]["type"] == "bar"
     # The axis holds at least 8 weeks, the last one the latest week trained.
     weeks = spec["encoding"]["x"]["scale"]["domain"]
@@ -81,13 +81,16 @@ def test_rom_and_tempo_trends_carry_a_rolling_mean_per_exercise(history):
     assert squat["rolling"].tolist() == pytest.approx([90.0, 95.0, 105.0, 102.5])
     push = data[data["exercise"] == "push_up"]
     assert push["rolling"].tolist() == pytest.approx([0.50, 0.55])  # the session with no reps has no ROM
+    assert set(data["panel"]) == {"Squat, view not recorded (degrees)", "Push-up, view not recorded (degrees)"}
     chart = charts.rom_trend(history, window=2, tz="UTC")
     spec = chart.to_dict()
-    assert spec["facet"]["row"]["field"] == "exercise"
+    assert spec["facet"]["row"]["field"] == "panel"
     assert spec["resolve"]["scale"]["y"] == "independent"  # degrees and torso lengths on their own axes
     layers = spec["spec"]["layer"]
     assert [layer["mark"]["type"] for layer in layers] == ["point", "line"]
     assert layers[0]["encoding"]["y"]["field"] == "mean_rom" and layers[1]["encoding"]["y"]["field"] == "rolling"
+    # By day: a session at 18:00 sits on its own day's label, not next to the next day's.
+    assert layers[0]["encoding"]["x"]["field"] == "day" and layers[0]["encoding"]["x"]["timeUnit"] == "utcyearmonthdate"
     pd.testing.assert_frame_equal(chart.data, data)
     tempo = charts.tempo_trend(history, window=3, tz="UTC")
     assert tempo.data[tempo.data["exercise"] == "squat"]["rolling"].tolist() == pytest.approx(
@@ -95,11 +98,41 @@ def test_rom_and_tempo_trends_carry_a_rolling_mean_per_exercise(history):
     assert "rolling mean of 3 sessions" in tempo.to_dict()["title"]
 
 
-def test_sets_per_session(history):
-    chart = charts.sets_per_session(history, tz="UTC")
-    assert chart.data["sets"].tolist() == [2, 3, 1, 2, 3, 0, 2]
+def test_each_camera_view_has_its_own_trend(history):
+    history["view"] = ["side", None, "front", "side", "front", None, None]
+    data = charts.rolling(history, "mean_rom", window=5, tz="UTC")
+    squat = data[data["exercise"] == "squat"].set_index("id")
+    assert squat["view"].to_dict() == {1: "side", 3: "front", 4: "side", 5: "front"}
+    # Side 90 then 110, front 100 then 95: each view's mean on its own, not one mixed line.
+    assert squat["rolling"].to_dict() == pytest.approx({1: 90.0, 3: 100.0, 4: 100.0, 5: 97.5})
+    assert "Squat, front (degrees)" in set(data["panel"])
+
+
+def test_weekly_volume_labels_this_week(history):
+    chart = charts.reps_per_week(history, tz="UTC", today=date(2026, 11, 11))
     spec = chart.to_dict()
-    assert spec["encoding"]["x"]["field"] == "id" and spec["encoding"]["y"]["field"] == "sets"
+    bars, text = spec["layer"]
+    assert "'2026-11-09' ? 'this week'" in bars["encoding"]["x"]["axis"]["labelExpr"]
+    assert chart.layer[1].data.to_dict("records") == [{"week": "2026-11-09", "reps": 35, "label": "35"}]
+    # A week with no session yet still shows as this week, empty.
+    later = charts.reps_per_week(history, tz="UTC", today=date(2026, 11, 25))
+    assert later.to_dict()["layer"][0]["encoding"]["x"]["scale"]["domain"][-1] == "2026-11-23"
+
+
+def test_personal_bests(history):
+    reps = pd.DataFrame([  # session 1: two sets of 2 and 3 reps; session 4: one set of 1
+        {"session_id": 1, "exercise": "squat", "set_index": 0, "rom_min": 80, "rom_max": 170, "time_bottom": 0.4},
+        {"session_id": 1, "exercise": "squat", "set_index": 0, "rom_min": 90, "rom_max": 168, "time_bottom": 0.2},
+        *[{"session_id": 1, "exercise": "squat", "set_index": 1, "rom_min": 85, "rom_max": 165, "time_bottom": 0.3}] * 3,
+        {"session_id": 4, "exercise": "squat", "set_index": 0, "rom_min": 60, "rom_max": 171, "time_bottom": 2.5},
+        {"session_id": 99, "exercise": "squat", "set_index": 0, "rom_min": 0, "rom_max": 180, "time_bottom": 9},
+    ])
+    bests = charts.personal_bests(history, reps, tz="UTC").set_index("best")
+    assert bests.loc["most reps in a set", "text"] == "3 reps  (Nov 02)"
+    assert bests.loc["largest range", "text"] == "111 deg  (Nov 04)"  # session 99 is not in the table
+    assert bests.loc["longest hold at the turn", "text"] == "2.5 s  (Nov 04)"
+    assert set(bests["view"]) == {charts.NO_VIEW}
+    assert charts.bests_chart(history, reps, tz="UTC").to_dict()["mark"]["type"] == "text"
 
 
 @pytest.mark.parametrize("days, today, expected", [
@@ -125,7 +158,8 @@ def test_streak_calendar(history):
     chart = charts.streak_calendar(history, weeks=2, today=today, tz="UTC")
     spec = chart.to_dict()
     assert spec["mark"]["type"] == "rect"
-    assert spec["title"] == "Training days: current streak 1 day, longest 3"
+    assert spec["title"] == {"text": "Training days", "subtitle": "current streak 1 day, longest 3", "anchor": "start"}
+    assert spec["width"] == spec["height"] == {"step": 20}  # cells big enough to read
     assert chart.data["day"].max() == "2026-11-11"  # the rest of this week is not drawn
     assert spec["encoding"]["color"]["condition"]["field"] == "reps"
     assert len(charts.calendar(history, today=today, tz="UTC")) == 8 * 7  # default: at least 8 weeks
@@ -148,7 +182,85 @@ def test_empty_history():
     empty = sessions_table([])
     assert charts.per_day(empty).empty and charts.rolling(empty, "mean_rom").empty
     for make in (charts.reps_per_day, charts.reps_per_week, charts.rom_trend, charts.tempo_trend,
-                 charts.sets_per_session, charts.streak_calendar):
+                 charts.streak_calendar):
         make(empty).to_dict()  # the app can draw an empty history
     with pytest.raises(InputError, match="no sessions to plot"):
         charts.dashboard(empty)
+
+
+def made_up_history(path, today: date, weeks: int = 5):
+    """Several weeks of squats filmed from the side (~125 deg) and from the front (~70 deg), and
+    push-ups, recorded through the real store into a SQLite file, then dated back day by day.
+    Returns the store's sessions and reps tables."""
+    import sqlite3
+
+    import numpy as np
+
+    from coach.store import Store
+    from coach.types import FrameResult, RepEvent
+
+    rng = np.random.default_rng(7)
+    plan = []  # (days ago, hour, exercise, view, reps, rom)
+    for day in range(weeks * 7 - 1, -1, -1):
+        if day % 7 in (1, 3, 5) or day < 3:
+            view = "side" if day % 2 else "front"
+            rom = (118 if view == "side" else 62) + (weeks * 7 - day) * 0.3 + rng.normal(0, 3)
+            plan.append((day, 19 if day % 3 else 7, "squat", view, int(rng.integers(6, 16)), rom))
+        if day % 7 == 2:
+            plan.append((day, 21, "push_up", "side", int(rng.integers(8, 25)), 55 + rng.normal(0, 4)))
+    with Store.open(path) as store:
+        for days_ago, hour, exercise, view, count, rom in plan:
+            results, t = [], 0.0
+            for i in range(count):
+                hold = 0.2 + 0.1 * (i % 4) + (1.5 if exercise == "squat" and days_ago == 9 and i == 0 else 0)
+                rep = RepEvent(i + 1, 0 if i < count // 2 + 1 else 1, t, t + 2.0, 170 - rom, 170.0, 0.8, hold, 0.9,
+                               100.0, None, 0.9)
+                results.append(FrameResult(t + 2.0, None, {}, "standing", i + 1, 1, True, rep))
+                t += 2.0
+            session_id = store.record(results, exercise, "alice", source=f"/videos/{exercise}-{days_ago}.mp4", view=view)
+            when = datetime.combine(today - timedelta(days=days_ago), datetime.min.time()) + timedelta(hours=hour)
+            raw = sqlite3.connect(path)
+            raw.execute("UPDATE sessions SET started_at = ? WHERE id = ?",
+                        (when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f"), session_id))
+            raw.commit()
+            raw.close()
+        return store.sessions(), store.reps()
+
+
+def test_several_weeks_in_two_views_through_the_store(tmp_path):
+    today = date(2026, 11, 25)
+    sessions, reps = made_up_history(tmp_path / "coach.db", today)
+    assert set(sessions["view"]) == {"side", "front"}
+    trend = charts.rolling(sessions, "mean_rom", tz="UTC")
+    squat = trend[trend["exercise"] == "squat"].groupby("view")["mean_rom"].mean()
+    assert squat["side"] > 100 > 80 > squat["front"]  # two views, two trends, neither drags the other
+    bests = charts.personal_bests(sessions, reps, tz="UTC")
+    assert set(zip(bests["exercise"], bests["view"])) == {("squat", "side"), ("squat", "front"), ("push_up", "side")}
+    chart = charts.dashboard(sessions, reps, today=today, tz="UTC")
+    path = charts.save_png(chart, tmp_path / "history.png", scale=1)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_try_it_shows_each_form_rule_and_the_reps_that_broke_it(repcount_dir):
+    """A squat definition made strict (knee under 75 deg at the bottom) on a real RepCount series:
+    every rep breaks `shallow`, none breaks `lean`, as the reps' flags say."""
+    import numpy as np
+
+    from coach.app.signal_chart import form_chart, rule_frame
+    from coach.exercises import BUILTIN_DIR, parse
+    from coach.session import Session, series_poses
+
+    squat = parse((BUILTIN_DIR / "squat.yaml").read_text().replace("above: 110", "above: 75"))
+    yxs = np.load(repcount_dir / "stu9_64.npy")
+    session = Session(squat)
+    results = [session.step(pose, t) for pose, t in series_poses(yxs, np.arange(len(yxs)) / 30)]
+    reps = [r.rep for r in results if r.rep is not None]
+    rules = rule_frame(reps, squat)
+    broke = rules.groupby("rule")["broke"].sum().to_dict()
+    assert broke == {"shallow": len(reps), "lean": 0} and len(reps) > 10
+    assert [rep.flags for rep in reps] == [("shallow",)] * len(reps)
+    assert set(rules["test"]) == {"min over bottom above 75", "max over bottom above 55"}
+    spec = form_chart(results, squat).to_dict()
+    assert [panel["title"] for panel in spec["vconcat"]] == [
+        "knee: shallow (min over bottom above 75)", "torso_lean: lean (max over bottom above 55)"]
+    assert form_chart(results, squat.model_copy(update={"form": []})) is None

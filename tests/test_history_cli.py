@@ -1,14 +1,17 @@
 """`coach history` as a user runs it, on sessions the real engine counted from RepCount series."""
 
 import json
+import sqlite3
 import struct
 from datetime import date, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from coach.cli import main
-from coach.store import Store
+from coach.errors import StoreError
+from coach.store import SCHEMA_VERSION, Store
 from test_store import FPS, synthetic_session
 
 
@@ -51,12 +54,15 @@ def test_list_shows_one_row_per_session(history, capsys):
     code, out, _ = coach(capsys, "history", "--db", path)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["id", "date", "person", "exercise", "reps", "sets", "duration", "ROM",
-                                "tempo", "s/rep", "status"]
+    assert lines[0].split() == ["id", "date", "person", "exercise", "session", "view", "reps", "sets", "duration",
+                                "mean", "ROM", "tempo", "status"]
     assert [line.split()[0] for line in lines[1:]] == ["3", "2", "1"]  # newest first
     first = lines[-1].split()
-    assert first[3:6] == ["alice", "squat", str(squats[0][1][-1].reps)]
-    assert first[-1] == "complete"
+    reps = squats[0][1][-1].reps
+    # The exercise's name, the file's name (not its path), a unit on each measure.
+    assert first[3:9] == ["alice", "Squat", "stu9_64.npy", "-", str(reps), "reps" if reps != 1 else "rep"]
+    assert first[-4] == "deg" and first[-2] == "s/rep" and first[-1] == "complete"
+    assert lines[1].split()[3:5] == ["bob", "Push-up"]
 
 
 def test_json_and_filters(history, capsys, monkeypatch):
@@ -239,7 +245,67 @@ def test_analyze_save_of_videos_then_history(clips_dir, capsys, tmp_path):
     records = [json.loads(line) for line in coach(capsys, "history", "--db", db, "--json")[1].splitlines()]
     assert [(r["exercise"], r["reps"], r["person"]) for r in reversed(records)] == [
         (exercise, reps, "me") for _, exercise, reps in clips]
+    # The view each was filmed from, as the set-up check tells it, goes with the session.
+    assert [r["view"] for r in reversed(records)] == ["side", "front", "side"]
     report = json.loads(coach(capsys, "history", "recount", 1, "--db", db, "--json")[1])
     assert report["stored"]["reps"] == report["recount"]["reps"] == 3  # from the stored video keypoints
     code, out, _ = coach(capsys, "history", "--db", db, "--plot", tmp_path / "history.png")
     assert code == 0 and (tmp_path / "history.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_analyze_save_of_an_input_without_a_rep_says_so_and_saves_only_when_asked(repcount_dir, capsys, tmp_path):
+    db = tmp_path / "coach.db"
+    still = tmp_path / "still.npy"
+    np.save(still, np.load(repcount_dir / "stu9_64.npy")[:15])  # half a second: no rep yet
+    code, out, err = coach(capsys, "analyze", still, "--exercise", "squat", "--fps", 30, "--save", "--db", db)
+    assert code == 0 and "0 squat reps" in out
+    assert err.strip() == f"coach: not saved: no squat rep was counted in {still} (--save-empty keeps it anyway)"
+    with Store.open(db) as store:
+        assert store.sessions().empty
+    code, _, err = coach(capsys, "analyze", still, "--exercise", "squat", "--fps", 30, "--save", "--save-empty",
+                         "--db", db)
+    assert code == 0 and err.strip() == f"coach: saved session 1 (squat, 0 reps) to {db}"
+    line = coach(capsys, "history", "--db", db)[1].splitlines()[1].split()
+    assert line[5:10] == ["still.npy", "-", "0", "reps", "0"]  # 0, not None; the file's name, not its path
+    assert "None" not in line and "nan" not in line
+
+
+def test_rename_a_session_and_a_person(capsys, tmp_path):
+    path = tmp_path / "coach.db"
+    with Store.open(path) as store:
+        first = store.record(synthetic_session(reps_per_set=(1,))[0], "squat", "carol", source="/clips/a.mp4")
+        store.record(synthetic_session()[0], "squat", "dan")
+        store.rename_session(first, "  heavy day ")
+        store.rename_person("carol", "Caroline")
+        with pytest.raises(StoreError, match="there is already a person named 'dan'"):
+            store.rename_person("Caroline", "dan")
+        with pytest.raises(StoreError, match="no person named 'nobody'"):
+            store.rename_person("nobody", "x")
+        with pytest.raises(StoreError, match="no session 99"):
+            store.rename_session(99, "x")
+        renamed = store.session(first)
+        assert (renamed["name"], renamed["person"]) == ("heavy day", "Caroline")
+        assert store.sessions(person="Caroline")["id"].tolist() == [first]
+    line = coach(capsys, "history", "--db", path)[1].splitlines()[-1].split()
+    assert line[3:8] == ["Caroline", "Squat", "heavy", "day", "-"] and line[8:10] == ["1", "rep"]
+    with Store.open(path) as store:
+        store.rename_session(first, "")  # no name: the file's name again
+    assert coach(capsys, "history", "--db", path)[1].splitlines()[-1].split()[5] == "a.mp4"
+
+
+def test_a_version_1_database_gets_the_view_and_name_columns(tmp_path):
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        kept = store.record(synthetic_session()[0], "squat", "erin", view="side")
+    raw = sqlite3.connect(path)  # make it as version 1 left it
+    raw.execute("ALTER TABLE sessions DROP COLUMN view")
+    raw.execute("ALTER TABLE sessions DROP COLUMN name")
+    raw.execute("DELETE FROM schema_version WHERE version > 1")
+    raw.commit()
+    raw.close()
+    with Store.open(path) as store:
+        assert store.version() == SCHEMA_VERSION
+        old = store.session(kept)
+        assert old["reps"] == 5 and pd.isna(old["view"]) and pd.isna(old["name"])
+        again = store.record(synthetic_session()[0], "squat", "erin", view="front")
+        assert store.session(again)["view"] == "front"

@@ -82,7 +82,7 @@ def test_new_database_is_wal_and_versioned(tmp_path):
     raw.close()
     with Store.open(path) as again:  # opening again migrates nothing
         assert again.version() == SCHEMA_VERSION
-        assert len(again.read(sa.select(store_module.schema_version))) == 1
+        assert len(again.read(sa.select(store_module.schema_version))) == len(MIGRATIONS)
 
 
 def test_each_rep_is_in_the_database_the_moment_it_is_counted(db, tmp_path):
@@ -250,15 +250,16 @@ def test_migrations_run_once_in_order_and_roll_back_on_failure(db):
         conn.exec_driver_sql("CREATE TABLE half_done (id INTEGER)")
         conn.exec_driver_sql("INSERT INTO no_such_table VALUES (1)")
 
-    step2 = Migration(2, "goals", add_goals)
-    assert db.migrate((*MIGRATIONS, step2)) == 2
-    assert db.migrate((*MIGRATIONS, step2)) == 2  # nothing to do the second time
-    assert db.version() == 2
+    new = SCHEMA_VERSION + 1
+    step2 = Migration(new, "goals", add_goals)
+    assert db.migrate((*MIGRATIONS, step2)) == new
+    assert db.migrate((*MIGRATIONS, step2)) == new  # nothing to do the second time
+    assert db.version() == new
     with pytest.raises(StoreError):
-        db.migrate((*MIGRATIONS, step2, Migration(3, "broken", broken)))
-    assert db.version() == 2
+        db.migrate((*MIGRATIONS, step2, Migration(new + 1, "broken", broken)))
+    assert db.version() == new
     with db.engine.connect() as conn:
         names = set(sa.inspect(conn).get_table_names())
     assert "goals" in names and "half_done" not in names  # the failed step left nothing behind
-    with pytest.raises(StoreError, match="schema version 2, newer than this coach knows"):
+    with pytest.raises(StoreError, match=f"schema version {new}, newer than this coach knows"):
         db.migrate()

@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from coach.app import resources, settings
-from coach.app.signal_chart import signal_chart
+from coach.app.signal_chart import form_chart, signal_chart
 from coach.app.video import analyse_upload, check_upload
 from coach.errors import CoachError, ExerciseError
 from coach.exercises import BUILTIN_DIR, parse, safe_file_name, user_dir
@@ -209,6 +209,9 @@ def try_out(exercise):
         st.caption(label)
         if analysis.results:
             st.altair_chart(signal_chart(analysis.results, exercise), width="stretch")
+            form = form_chart(analysis.results, exercise)
+            if form is not None:
+                st.altair_chart(form, width="stretch")
 
 
 def save(lib, exercise, text: str):

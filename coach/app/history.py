@@ -17,9 +17,13 @@ from coach.session import run as count
 
 ALL = "Everyone"
 ANY = "Any exercise"
-COLUMNS = {"id": "session", "when": "started", "person": "person", "exercise": "exercise", "reps": "reps",
-           "sets": "sets", "duration": "duration", "mean_rom": "mean ROM", "mean_tempo_s": "tempo s/rep",
-           "status": "status", "source": "source"}
+COLUMNS = {"id": "session", "when": "started", "person": "person", "exercise_name": "exercise", "title": "name",
+           "view": "view", "reps": "reps", "sets": "sets", "duration": "duration", "rom": "mean ROM",
+           "tempo": "tempo", "status": "status"}
+# The flash message an action leaves for the next run (the dialogs rerun the page).
+DONE = "history-done"
+# A person filter to set before the filter is drawn (a widget's value cannot change after).
+NEXT_PERSON = "history-next-person"
 
 
 def page():
@@ -29,6 +33,8 @@ def page():
         session_page(db, int(chosen))
         return
     st.title("History")
+    if DONE in st.session_state:
+        st.success(st.session_state.pop(DONE))
     everyone = db.sessions()
     if everyone.empty:
         st.info("No workouts yet: do one on the Workout page, or analyse a video and save it.")
@@ -36,6 +42,8 @@ def page():
     local = everyone["started_at"].dt.tz_convert(datetime.now().astimezone().tzinfo)
     first, last = local.min().date(), local.max().date()
     who, what, when = st.columns([1, 1, 2])
+    if NEXT_PERSON in st.session_state:
+        st.session_state["history-person"] = st.session_state.pop(NEXT_PERSON)
     person = who.selectbox("Person", [ALL, *sorted(everyone["person"].unique())], key="history-person")
     exercise = what.selectbox("Exercise", [ANY, *sorted(everyone["exercise"].unique())], key="history-exercise")
     dates = when.date_input("Dates", (first, max(last, date.today())), key="history-dates")
@@ -66,12 +74,13 @@ def page():
     rows = picked.selection.rows if picked is not None else []
     if rows:
         open_session(int(table.iloc[rows[0]]["session"]))
-    options = {int(r["session"]): f"#{r['session']} · {r['started']} · {r['exercise']} · {r['reps']} "
+    options = {int(r["session"]): f"#{r['session']} · {r['started']} · {r['exercise']} · {r['name']} · {r['reps']} "
                                   f"rep{'s' if r['reps'] != 1 else ''} · {r['person']}" for _, r in table.iterrows()}
     pick, go = st.columns([3, 1], vertical_alignment="bottom")
     shown = pick.selectbox("Open a session", list(options), format_func=options.get, key="history-open")
     if go.button("Open session", key="history-open-button"):
         open_session(shown)
+    manage(db, sessions, shown, options[shown])
     export(db, sessions)
 
     st.subheader("Progress")
@@ -81,18 +90,109 @@ def page():
     # The trends have a panel per exercise of a fixed width: each gets a row of its own.
     st.altair_chart(charts.rom_trend(sessions), width="content")
     st.altair_chart(charts.tempo_trend(sessions), width="content")
+    reps = db.reps([int(i) for i in sessions["id"]])
     left, right = st.columns(2)
-    left.altair_chart(charts.sets_per_session(sessions), width="stretch")
+    if len(reps):
+        left.altair_chart(charts.bests_chart(sessions, reps), width="content")
     right.altair_chart(charts.streak_calendar(sessions), width="content")
+    # Rendered only when pressed: the same figure as `coach history --plot`.
+    st.download_button("Export the charts (PNG)", lambda: charts.png(charts.dashboard(sessions, reps)),
+                       "coach-history.png", "image/png", key="history-export-png", icon=":material/image:")
 
 
 def session_table(sessions: pd.DataFrame) -> pd.DataFrame:
+    """The sessions as the page lists them: exercise names, the session's name or its file's name,
+    a unit on every measure (ROM in its exercise's unit), 0 reps as 0."""
+    from coach.cli.history import UNITS, measure
+
     frame = sessions.copy()
     local = frame["started_at"].dt.tz_convert(datetime.now().astimezone().tzinfo)
+    labels = charts.exercise_labels(frame["exercise"].unique())
     frame["when"] = local.dt.strftime("%Y-%m-%d %H:%M")
+    frame["exercise_name"] = [labels[e][0] for e in frame["exercise"]]
+    frame["title"] = [session_title(s) for _, s in frame.iterrows()]
+    frame["view"] = frame["view"].where(frame["view"].notna(), "-")
     frame["duration"] = frame["duration_s"].map(lambda s: f"{int(s) // 60}:{int(s) % 60:02d}")
-    frame = frame[list(COLUMNS)].rename(columns=COLUMNS)
-    return frame.round({"mean ROM": 1, "tempo s/rep": 2})
+    frame["rom"] = [measure(None if pd.isna(v) else v, UNITS.get(labels[e][1], labels[e][1]), 1)
+                    for v, e in zip(frame["mean_rom"], frame["exercise"])]
+    frame["tempo"] = [measure(None if pd.isna(v) else v, "s/rep", 2) for v in frame["mean_tempo_s"]]
+    frame["reps"] = frame["reps"].fillna(0).astype(int)
+    return frame[list(COLUMNS)].rename(columns=COLUMNS)
+
+
+def session_title(session: pd.Series) -> str:
+    """The name given to a session, else its file's name ("live" for a workout)."""
+    from coach.cli.history import row
+    from coach.cli.history import session_title as title
+
+    return title(row(session))
+
+
+def manage(db, sessions: pd.DataFrame, session_id: int, what: str):
+    """Rename or delete the session picked above, rename a person: each asks to confirm first."""
+    st.subheader("Rename or delete")
+    name_box, rename, delete = st.columns([3, 1, 1], vertical_alignment="bottom")
+    current = sessions.set_index("id").loc[session_id, "name"]
+    name = name_box.text_input(f"Name of session {session_id}", "" if pd.isna(current) else current,
+                               key=f"history-name-{session_id}", placeholder="its file's name")
+    if rename.button("Rename session", key="history-rename"):
+        confirm_rename_session(db, session_id, name)
+    if delete.button("Delete session", key="history-delete", icon=":material/delete:"):
+        confirm_delete(db, session_id, what)
+    who, new_box, go = st.columns([2, 2, 1], vertical_alignment="bottom")
+    person = who.selectbox("Person to rename", sorted(db.people()["name"]), key="history-rename-who")
+    new = new_box.text_input("New name", key="history-rename-new")
+    if go.button("Rename person", key="history-rename-person", disabled=not new.strip()):
+        confirm_rename_person(db, person, new)
+
+
+@st.dialog("Delete this session?")
+def confirm_delete(db, session_id: int, what: str):
+    st.write(f"{what}")
+    st.write("It is deleted with its reps and keypoints; this cannot be undone.")
+    yes, no = st.columns(2)
+    if yes.button("Delete", type="primary", key="history-confirm-delete"):
+        db.delete_session(session_id)
+        finish(f"Deleted session {session_id}.")
+    if no.button("Cancel", key="history-cancel-delete"):
+        st.rerun()
+
+
+@st.dialog("Rename this session?")
+def confirm_rename_session(db, session_id: int, name: str):
+    st.write(f"Session {session_id} will be called “{name.strip()}”." if name.strip()
+             else f"Session {session_id} will lose its name and show its file's name again.")
+    yes, no = st.columns(2)
+    if yes.button("Rename", type="primary", key="history-confirm-rename"):
+        db.rename_session(session_id, name)
+        finish(f"Renamed session {session_id}.")
+    if no.button("Cancel", key="history-cancel-rename"):
+        st.rerun()
+
+
+@st.dialog("Rename this person?")
+def confirm_rename_person(db, old: str, new: str):
+    st.write(f"“{old}” becomes “{new.strip()}”, with all their sessions.")
+    yes, no = st.columns(2)
+    confirmed = yes.button("Rename", type="primary", key="history-confirm-person")
+    if no.button("Cancel", key="history-cancel-person"):
+        st.rerun()
+    if confirmed:
+        try:
+            db.rename_person(old, new)
+        except CoachError as error:  # the name is taken: say so and let them cancel
+            st.error(str(error))
+            return
+        if st.session_state.get("history-person") == old:  # keep the page on that person
+            st.session_state[NEXT_PERSON] = new.strip()
+        finish(f"Renamed {old} to {new.strip()}.")
+
+
+def finish(message: str):
+    """Close the dialog and show `message` on the page that reruns."""
+    st.session_state[DONE] = message
+    st.session_state.pop("history-table", None)  # its row numbers may point elsewhere now
+    st.rerun()
 
 
 def open_session(session_id: int):
@@ -121,7 +221,8 @@ def session_page(db, session_id: int):
     session = db.session(session_id)
     when = session["started_at"].tz_convert(datetime.now().astimezone().tzinfo).strftime("%Y-%m-%d %H:%M")
     st.title(f"Session {session_id}: {session['exercise'].replace('_', ' ')}")
-    st.caption(f"{session['person']} · {when} · {session['source'] or ''} · {session['status']}")
+    view = f"{session['view']} view" if isinstance(session["view"], str) else "view not recorded"
+    st.caption(f"{session['person']} · {when} · {session_title(session)} · {view} · {session['status']}")
     reps, sets, duration, rom, tempo = st.columns(5)
     reps.metric("Reps", int(session["reps"]))
     sets.metric("Sets", int(session["sets"]))

@@ -85,3 +85,47 @@ def signal_chart(results: list[FrameResult], exercise: Exercise, height: int = 2
     layers.append(alt.Chart(reps).mark_text(dy=-4, fontSize=11, fontWeight="bold", color="#2e7d32").encode(
         alt.X("mid_t:Q"), alt.Y(value=8), alt.Text("label:N")))
     return alt.layer(*layers).properties(height=height, title=f"{exercise.name}: {drive} and the counted reps")
+
+
+def rule_frame(reps: list[RepEvent], exercise: Exercise) -> pd.DataFrame:
+    """One row per form rule and rep: the rule's signal, its threshold, and whether the rep broke it
+    (as the CLI's rep lines say `form: shallow`)."""
+    rows = []
+    for rule in exercise.form:
+        bounds = [(side, value) for side, value in (("above", rule.above), ("below", rule.below)) if value is not None]
+        for side, level in bounds:
+            for rep in reps:
+                rows.append({"rule": rule.rule, "signal": rule.signal, "test": f"{rule.stat} over {rule.phase} {side} {level:g}",
+                             "level": level, "rep": rep.index, "start_t": rep.start_t, "end_t": rep.end_t,
+                             "mid_t": (rep.start_t + rep.end_t) / 2, "broke": rule.rule in rep.flags})
+    return pd.DataFrame(rows, columns=["rule", "signal", "test", "level", "rep", "start_t", "end_t", "mid_t", "broke"])
+
+
+def form_chart(results: list[FrameResult], exercise: Exercise, height: int = 150) -> alt.VConcatChart | None:
+    """A panel per signal that a form rule checks: the signal, each rule's threshold as a dashed
+    line, and the reps that broke a rule shaded red with their numbers; None without form rules."""
+    if not exercise.form:
+        return None
+    reps = [r.rep for r in results if r.rep is not None]
+    rules = rule_frame(reps, exercise)
+    panels = []
+    for name in dict.fromkeys(rule.signal for rule in exercise.form):
+        signal = pd.DataFrame({"t": [r.t for r in results], "value": [r.signals.get(name, math.nan) for r in results]})
+        mine = rules[rules["signal"] == name]
+        lines = mine.drop_duplicates(["rule", "level"])
+        broken = mine[mine["broke"]]
+        unit = exercise.signals[name].unit
+        layers = [
+            alt.Chart(broken).mark_rect(color="#c62828", opacity=0.15).encode(
+                alt.X("start_t:Q", title="time (s)"), alt.X2("end_t:Q"), tooltip=["rep:Q", "rule:N", "test:N"]),
+            alt.Chart(signal).mark_line(color="#1f4e9c", strokeWidth=1.4).encode(
+                alt.X("t:Q", title="time (s)"), alt.Y("value:Q", title=f"{name} ({unit})", scale=alt.Scale(zero=False))),
+            alt.Chart(lines).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
+                alt.Y("level:Q"), alt.Color("rule:N", title="form rule"), tooltip=["rule:N", "test:N"]),
+            alt.Chart(broken).mark_text(dy=-4, fontSize=10, fontWeight="bold", color="#c62828").encode(
+                alt.X("mid_t:Q"), alt.Y(value=8), alt.Text("rep:Q"), tooltip=["rep:Q", "rule:N", "test:N"]),
+        ]
+        panels.append(alt.layer(*layers).properties(
+            height=height, title=f"{name}: " + "; ".join(f"{r} ({t})" for r, t in zip(lines["rule"], lines["test"]))))
+    return alt.vconcat(*panels, title="Form rules: thresholds, and the reps that broke them (red)").resolve_scale(
+        color="independent")

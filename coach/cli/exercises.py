@@ -20,6 +20,8 @@ def add_parser(sub):
     listing.add_argument("--json", action="store_true", help="one JSON object per exercise, one per line")
     show = actions.add_parser("show", help="print one definition as YAML")
     show.add_argument("name", help="exercise id or a definition file")
+    show.add_argument("--comments", action="store_true",
+                      help="explain each field in a comment above it (units, default, range)")
     validate = actions.add_parser("validate", help="check definition files; exit 1 if any has an error")
     validate.add_argument("files", nargs="+", metavar="FILE")
     parser.set_defaults(run=run)
@@ -32,7 +34,7 @@ def run(args) -> int:
         return validate(args.files)
     library = Library(user=args.dir)
     if args.action == "show":
-        return show(library, args.name)
+        return show(library, args.name, args.comments)
     return listing(library, args.json)
 
 
@@ -53,16 +55,19 @@ def listing(library: Library, as_json: bool) -> int:
     return 0
 
 
-def show(library: Library, name: str) -> int:
+def show(library: Library, name: str, comments: bool = False) -> int:
     import yaml
+
+    from coach.reference import commented
 
     exercise = library.get(name)
     source = library.sources.get(exercise.id)
     if source is not None and name in library.exercises:
         print(f"# {source}")
-        print(source.read_text(encoding="utf-8"), end="")
+        text = source.read_text(encoding="utf-8")
     else:
-        print(yaml.safe_dump(exercise.model_dump(mode="json", exclude_defaults=False), sort_keys=False), end="")
+        text = yaml.safe_dump(exercise.model_dump(mode="json", exclude_defaults=False), sort_keys=False)
+    print(commented(text, exercise) if comments else text, end="")
     return 0
 
 

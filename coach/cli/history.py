@@ -97,6 +97,8 @@ def add_save_options(parser) -> None:
     parser.add_argument("--save", action="store_true", help="store each analysis as a session in the history")
     parser.add_argument("--person", help="with --save: whose session it is (default: me)")
     parser.add_argument("--db", help="with --save: " + DB_HELP)
+    parser.add_argument("--save-empty", action="store_true",
+                        help="with --save: store an input in which no rep was counted too (by default it is not)")
 
 
 def save(args, results, exercise, source, fps: float | None = None, definition: str | None = None) -> int | None:
@@ -104,13 +106,36 @@ def save(args, results, exercise, source, fps: float | None = None, definition: 
     `results` are the FrameResults of `exercise` (an Exercise) in order, `definition` its YAML."""
     if not getattr(args, "save", False):
         return None
+    reps = sum(r.rep is not None for r in results)
+    if reps == 0 and not args.save_empty:
+        print(f"coach: not saved: no {exercise.id} rep was counted in {source} (--save-empty keeps it anyway)",
+              file=sys.stderr)
+        return None
     with open_store(args) as store:
         session_id = store.record(results, exercise.id, args.person, source=str(source), fps=fps,
-                                  definition=definition)
+                                  definition=definition, view=recorded_view(results, exercise.visibility.min_score))
         where = store.where
-    reps = sum(r.rep is not None for r in results)
-    print(f"coach: saved session {session_id} ({exercise.id}, {reps} reps) to {where}", file=sys.stderr)
+    print(f"coach: saved session {session_id} ({exercise.id}, {plural(reps, 'rep')}) to {where}", file=sys.stderr)
     return session_id
+
+
+def recorded_view(results, min_score: float) -> str | None:
+    """"front" or "side": how the camera saw the person over the whole input (the live set-up
+    check's shoulder-width ratio, its median over the frames with a pose); None when unclear."""
+    import numpy as np
+
+    from coach.app.workout import FRONT_RATIO, SIDE_RATIO, shoulder_ratio
+
+    ratios = [shoulder_ratio(r.pose, min_score) for r in results if r.pose is not None and r.visible]
+    ratios = [r for r in ratios if not math.isnan(r)]
+    if not ratios:
+        return None
+    median = float(np.median(ratios))
+    return "front" if median >= FRONT_RATIO else "side" if median <= SIDE_RATIO else None
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 # -- the list ---------------------------------------------------------------------------------
@@ -123,11 +148,16 @@ def rows(sessions: pd.DataFrame) -> list[dict]:
 def row(s: pd.Series) -> dict:
     when = s["started_at"].tz_convert(datetime.now().astimezone().tzinfo)
     return {"id": int(s["id"]), "date": when.strftime("%Y-%m-%d %H:%M"), "person": s["person"],
+            "name": text(s.get("name")), "view": text(s.get("view")),
             "exercise": s["exercise"], "reps": int(s["reps"]), "sets": int(s["sets"]),
             "duration_s": round(float(s["duration_s"]), 2), "mean_rom": number(s["mean_rom"]),
             "mean_tempo_s": number(s["mean_tempo_s"]), "status": s["status"],
-            "source": s["source"] if isinstance(s["source"], str) else None,
+            "source": text(s["source"]),
             "started_at": s["started_at"].isoformat(), "uuid": s["uuid"]}
+
+
+def text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def number(value, digits=2):
@@ -139,15 +169,35 @@ def minutes(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+UNITS = {"degrees": "deg", "torso lengths": "torso"}
+
+
 def table(records: list[dict]) -> str:
+    """The sessions as the terminal shows them: exercise names, a unit on every measure, the
+    file's name (or the session's own name), "1 rep"."""
     import pandas as pd
 
+    from coach.charts import exercise_labels
+
+    labels = exercise_labels({r["exercise"] for r in records})
     frame = pd.DataFrame([{
-        "id": r["id"], "date": r["date"], "person": r["person"], "exercise": r["exercise"], "reps": r["reps"],
-        "sets": r["sets"], "duration": minutes(r["duration_s"]),
-        "ROM": fmt(r["mean_rom"], 1), "tempo s/rep": fmt(r["mean_tempo_s"]),
-        "status": r["status"]} for r in records])
+        "id": r["id"], "date": r["date"], "person": r["person"], "exercise": labels[r["exercise"]][0],
+        "session": session_title(r), "view": r["view"] or "-", "reps": plural(r["reps"], "rep"),
+        "sets": plural(r["sets"], "set"), "duration": minutes(r["duration_s"]),
+        "mean ROM": measure(r["mean_rom"], UNITS.get(labels[r["exercise"]][1], labels[r["exercise"]][1]), 1),
+        "tempo": measure(r["mean_tempo_s"], "s/rep", 2), "status": r["status"]} for r in records])
     return frame.to_string(index=False)
+
+
+def session_title(record: dict) -> str:
+    """The name given to a session, else its file's name ("live" for a workout)."""
+    from pathlib import PurePath
+
+    return record["name"] or (PurePath(record["source"]).name if record["source"] else "-")
+
+
+def measure(value, unit: str, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f} {unit}".strip()
 
 
 def run_list(args) -> int:
@@ -167,10 +217,17 @@ def run_list(args) -> int:
         print(f"no sessions{wanted} in {where} (store one with `coach analyze VIDEO --exercise ID --save`)")
     if args.plot:
         who = f" of {args.person}" if args.person else ""
-        path = charts.save_png(charts.dashboard(sessions, title=f"Workout history{who}"), args.plot)
+        reps = store_reps(args, sessions) if len(sessions) else None
+        path = charts.save_png(charts.dashboard(sessions, reps, title=f"Workout history{who}"), args.plot)
         if not args.json:
             print(f"wrote {path}")
     return 0
+
+
+def store_reps(args, sessions: pd.DataFrame) -> pd.DataFrame:
+    """The reps of the listed sessions, for the personal bests."""
+    with open_store(args) as store:
+        return store.reps([int(i) for i in sessions["id"]])
 
 
 # -- export, import, recover, delete ----------------------------------------------------------
@@ -205,7 +262,7 @@ def run_recover(args) -> int:
 def run_delete(args) -> int:
     with open_store(args) as store:
         record = row(store.session(args.session_id))
-        what = (f"session {record['id']}: {record['exercise']}, {record['reps']} reps, {record['date']}, "
+        what = (f"session {record['id']}: {record['exercise']}, {plural(record['reps'], 'rep')}, {record['date']}, "
                 f"{record['person']}")
         if not args.yes:
             try:

@@ -284,6 +284,29 @@ class Store:
             return conn.execute(sessions.delete().where(sessions.c.id == session_id)).rowcount > 0
         return self.run(work, write=True)
 
+    def rename_session(self, session_id: int, name: str | None) -> None:
+        """Give a session a name (None or blank: none, the list shows its file again)."""
+        name = (name or "").strip() or None
+        if name is not None and len(name) > 100:
+            raise StoreError(f"a session name is at most 100 characters, got {len(name)}")
+        done = self.run(lambda conn: conn.execute(
+            sessions.update().where(sessions.c.id == int(session_id)).values(name=name)).rowcount, write=True)
+        if not done:
+            raise StoreError(f"no session {session_id} in {self.where} (`coach history` lists them)")
+
+    def rename_person(self, old: str, new: str) -> None:
+        """Rename a person, with all their sessions; the new name must not be taken."""
+        new = new.strip()
+        if not new or len(new) > 100:
+            raise StoreError(f"a person's name is 1 to 100 characters, got {new!r}")
+
+        def work(conn):
+            if conn.execute(sa.select(people.c.id).where(people.c.name == new)).scalar() is not None:
+                raise StoreError(f"there is already a person named {new!r}")
+            if not conn.execute(people.update().where(people.c.name == old).values(name=new)).rowcount:
+                raise StoreError(f"no person named {old!r} in {self.where}")
+        self.run(work, write=True)
+
     # -- export, import and recovery (coach.store.transfer, coach.store.recovery) ------------
 
     def export(self, folder: str | os.PathLike, fmt: str = "csv") -> dict[str, int]:

@@ -45,7 +45,8 @@ class SessionRecorder:
     """
 
     def __init__(self, store: Store, exercise: str, person: str | None = None, *, source: str = "live",
-                 fps: float | None = None, definition: str | None = None, flush_s: float = 10.0):
+                 fps: float | None = None, definition: str | None = None, flush_s: float = 10.0,
+                 view: str | None = None):
         self.store = store
         self.uuid = str(uuidlib.uuid4())
         self.exercise = exercise
@@ -61,7 +62,7 @@ class SessionRecorder:
         self._first_t: float | None = None
         self._buffer: list[tuple[float, np.ndarray, tuple[int, int], bool]] = []
         self._header = {"kind": "session", "format": RECOVERY_FORMAT, "uuid": self.uuid, "person": self.person,
-                        "exercise": exercise, "source": source, "fps": fps, "definition": definition,
+                        "exercise": exercise, "source": source, "fps": fps, "definition": definition, "view": view,
                         "started_at": now().isoformat()}
         try:
             self.session_id = store.run(self._create, write=True)
@@ -73,7 +74,7 @@ class SessionRecorder:
         return conn.execute(sessions.insert().values(
             uuid=self.uuid, person_id=self.store.person_id(conn, self.person), exercise=self.exercise,
             source=h["source"], status="running", started_at=utc(h["started_at"]), fps=h["fps"],
-            definition=h["definition"], host=socket.gethostname(), pid=os.getpid(),
+            definition=h["definition"], view=h["view"], host=socket.gethostname(), pid=os.getpid(),
             proc_start=process_start(os.getpid()), heartbeat_at=now())).inserted_primary_key[0]
 
     def update(self, result: FrameResult) -> None:

@@ -93,7 +93,7 @@ def import_recovery(store: Store, path: str | os.PathLike) -> int:
                 uuid=header["uuid"], person_id=store.person_id(conn, header["person"]),
                 exercise=header["exercise"], source=header.get("source"), status="interrupted",
                 started_at=utc(header["started_at"]), fps=header.get("fps"),
-                definition=header.get("definition"))).inserted_primary_key[0]
+                definition=header.get("definition"), view=header.get("view"))).inserted_primary_key[0]
         have_reps = set(conn.execute(sa.select(reps.c.rep_index).where(reps.c.session_id == session_id)).scalars())
         new_reps = [dict(r, session_id=session_id, committed_at=utc(r["committed_at"]))
                     for r in rep_rows if r["rep_index"] not in have_reps]

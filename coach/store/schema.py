@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pandas as pd
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_PERSON = "me"
 STATUSES = ("running", "complete", "interrupted")
 REP_FIELDS = ("set_index", "start_t", "end_t", "rom_min", "rom_max", "time_down", "time_bottom", "time_up",
@@ -57,6 +57,8 @@ sessions = sa.Table(
     sa.Column("pid", sa.Integer),
     sa.Column("proc_start", sa.String(32)),
     sa.Column("heartbeat_at", UTC),
+    sa.Column("view", sa.String(16)),  # the camera view it was recorded from: front, side, back
+    sa.Column("name", sa.String(100)),  # a name the person gave it (the History page renames)
     sa.Index("ix_sessions_person_started", "person_id", "started_at"),
 )
 sets = sa.Table(
@@ -113,8 +115,18 @@ class Migration:
     apply: Callable[[sa.Connection], None]
 
 
+def _migrate_2(conn: sa.Connection) -> None:
+    # Version 1 databases lack these columns; migration 1 on a new database built them already
+    # (it creates the tables as they are now).
+    have = {c["name"] for c in sa.inspect(conn).get_columns("sessions")}
+    for column in ("view", "name"):
+        if column not in have:
+            conn.execute(sa.text(f"ALTER TABLE sessions ADD COLUMN {column} VARCHAR({16 if column == 'view' else 100})"))
+
+
 # Append a Migration for every schema change; never edit one that has shipped.
-MIGRATIONS = (Migration(1, "people, sessions, sets, reps, keypoints", _migrate_1),)
+MIGRATIONS = (Migration(1, "people, sessions, sets, reps, keypoints", _migrate_1),
+              Migration(2, "sessions.view and sessions.name", _migrate_2))
 
 
 def current_version(conn: sa.Connection) -> int:

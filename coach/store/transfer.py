@@ -100,6 +100,8 @@ def import_(store: Store, folder: str | os.PathLike) -> dict[str, int]:
         except (OSError, ValueError) as error:
             raise StoreError(f"cannot read {path}: {error}") from None
         missing = {c.name for c in table.columns} - set(frame.columns)
+        for name in [name for name in missing if table.c[name].nullable]:  # an export from before they existed
+            frame[name], missing = None, missing - {name}
         if missing:
             raise StoreError(f"{path} lacks the columns {', '.join(sorted(missing))}")
         if table is keypoints and fmt == "csv":
