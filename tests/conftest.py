@@ -46,3 +46,24 @@ def model_dir_env(models_dir):
     """Point every model lookup at ../shared/models, as the README's commands do."""
     os.environ["COACH_MODEL_DIR"] = str(models_dir)
     yield
+
+
+@pytest.fixture(scope="session")
+def clip_poses(clips_dir):
+    """`clip_poses(clip, model) -> [(pose, t), ...]`: a shared clip's poses through a model with
+    crop tracking, as the pipeline finds them, computed once per clip and model for the whole run
+    (the same clip through the same model is needed by several tests)."""
+    from coach.pose import PoseTracker, load_model
+    from coach.sources import read_video
+
+    models, cache = {}, {}
+
+    def poses(clip: str, model: str = "lightning") -> list:
+        if (clip, model) not in cache:
+            if model not in models:
+                models[model] = load_model(model)
+            tracker = PoseTracker(models[model])
+            cache[clip, model] = [(tracker.update(frame), frame.t) for frame in read_video(clips_dir / clip)]
+        return cache[clip, model]
+
+    return poses

@@ -12,7 +12,8 @@ from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
 from coach.cli import main
 from coach.exercises import Library
-from coach.pipeline import analyze_video
+from coach.pipeline import Pipeline, analyze_video
+from coach.session import Analysis
 from coach.pose import load_model
 from coach.sources import read_video
 from coach.store import Store
@@ -66,18 +67,18 @@ def test_the_live_worker_and_a_file_find_the_same_reps_at_the_same_times(model, 
     assert len(live_reps) == 3
 
 
-def test_a_locked_database_holds_up_no_rep(model, clips_dir, tmp_path):
+def test_a_locked_database_holds_up_no_rep(model, clip_poses, tmp_path):
     """Another program holds the database's write lock (a real BEGIN EXCLUSIVE) from the first
     rep on: the count goes on meanwhile, and once the lock is released every rep is stored."""
     db = tmp_path / "coach.db"
     store = Store.open(db, timeout_s=30)
     workout = Workout(model, Library().get("squat"), store, "dee")
-    frames = list(read_video(clips_dir / "squat_side_3.mp4"))
+    frames = clip_poses("squat_side_3.mp4", "lightning")  # the poses the model finds, cached
     blocker = sqlite3.connect(db, isolation_level=None, timeout=30)
     counted = []
     locked_at = None
-    for frame in frames:
-        step = workout.update(frame)
+    for pose, t in frames:
+        step = workout.pipeline.step_pose(pose, t)
         if step.result.rep is not None:
             counted.append(step.result.rep.index)
             if locked_at is None:
@@ -135,3 +136,14 @@ def test_bad_keypoint_files_are_one_line_errors_naming_the_file(tmp_path, capsys
     err = capsys.readouterr().err
     assert err.startswith(f"coach: error: {tmp_path / bad}: ") and err.count("\n") == 1, err
     assert message in err, err
+
+
+def test_a_file_filmed_from_the_wrong_side_warns_about_the_camera_angle(clip_poses):
+    """The view check is in the pipeline, so a file hears of the camera angle as the live view does."""
+    poses = clip_poses("squat_side_3.mp4", "lightning")
+    jacks = Library().get("jumping_jack")
+    analysis = Pipeline(None, jacks).run_poses(poses, Analysis(jacks, size=poses[0][0].size))
+    assert "the camera saw the person from the side; the jumping jack is counted from the front or back" \
+        in analysis.warnings
+    squat = Library().get("squat")
+    assert not any("camera saw" in w for w in Pipeline(None, squat).run_poses(poses, Analysis(squat, size=poses[0][0].size)).warnings)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from coach.app import resources, settings
+from coach.app import pages, resources, settings
 from coach.app.overlay import draw_live
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
@@ -120,7 +120,7 @@ def page():
                     st.info("Nothing to save: no camera frame was analysed.")
                 else:
                     st.success(f"Workout saved: {reps} {name} rep{'s' if reps != 1 else ''} (session {saved_id}).")
-                st.page_link(history_page(), label="See it in the history", icon=":material/monitoring:")
+                st.page_link(pages.history(), label="See it in the history", icon=":material/monitoring:")
             else:
                 st.info("Pick the person and the exercise, then press START.")
         return
@@ -133,12 +133,6 @@ def page():
         time.sleep(POLL_S)
     with board.container():
         show(session)
-
-
-def history_page():
-    from coach.app import history
-
-    return st.Page(history.page, title="History", url_path="history")
 
 
 def show(session: LiveSession):

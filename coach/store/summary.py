@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 
+from coach import metrics
 from coach.store.schema import REP_FIELDS
 from coach.types import RepEvent
 
@@ -35,10 +37,7 @@ def set_rows(rep_rows: list[dict]) -> list[dict]:
 
 
 def summarise(rep_rows: list[dict]) -> dict:
-    """Session totals from its reps: count, sets, mean range of motion, mean tempo (s per rep)."""
-    if not rep_rows:
-        return {"reps": 0, "sets": 0, "mean_rom": None, "mean_tempo_s": None}
-    rom = [r["rom_max"] - r["rom_min"] for r in rep_rows]
-    tempo = [r["end_t"] - r["start_t"] for r in rep_rows]
-    return {"reps": len(rep_rows), "sets": len({r["set_index"] for r in rep_rows}),
-            "mean_rom": float(np.nanmean(rom)), "mean_tempo_s": float(np.mean(tempo))}
+    """Session totals from its rep rows (coach.metrics.summarise), None where there is no mean."""
+    totals = metrics.summarise([r["rom_max"] - r["rom_min"] for r in rep_rows],
+                               [r["end_t"] - r["start_t"] for r in rep_rows], [r["set_index"] for r in rep_rows])
+    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in totals.items()}
