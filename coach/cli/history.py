@@ -20,7 +20,7 @@ import sys
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from coach.errors import InputError
+from coach.errors import InputError, StoreError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,7 +111,13 @@ def save(args, results, exercise, source, fps: float | None = None, definition: 
         print(f"coach: not saved: no {exercise.id} rep was counted in {source} (--save-empty keeps it anyway)",
               file=sys.stderr)
         return None
-    with open_store(args) as store:
+    from coach.store import Store
+
+    try:
+        store = open_store(args)
+    except StoreError as error:  # what was measured still goes to a recovery file, named in the error
+        store = Store.unusable(getattr(args, "db", None), error)
+    with store:
         session_id = store.record(results, exercise.id, args.person, source=str(source), fps=fps,
                                   definition=definition, view=recorded_view(results, exercise.visibility.min_score))
         where = store.where
@@ -252,10 +258,17 @@ def run_recover(args) -> int:
     with open_store(args) as store:
         folder = store.recovery_dir()
         done = store.recover()
+    failed = [(path, result) for path, result in done if isinstance(result, Exception)]
     for path, session_id in done:
-        print(f"recovered session {session_id} from {path}")
+        if not isinstance(session_id, Exception):
+            print(f"recovered session {session_id} from {path}")
     if not done:
         print(f"nothing to recover in {folder}")
+    for _, error in failed[:-1]:
+        print(f"coach: skipped {error}", file=sys.stderr)
+    if failed:
+        others = f" and {len(failed) - 1} more above" if len(failed) > 1 else ""
+        raise StoreError(f"{failed[-1][1]}{others}: left as they are, the other files were recovered")
     return 0
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -25,7 +27,7 @@ from coach.store.liveness import writer_alive
 from coach.store.location import default_recovery_dir, describe, resolve_url, sqlite_file
 from coach.store.messages import explain
 from coach.store.recorder import SessionRecorder
-from coach.store.schema import (FLOAT_COLUMNS, MIGRATIONS, TIME_COLUMNS, Migration, current_version, keypoints, now,
+from coach.store.schema import (FLOAT_COLUMNS, MIGRATIONS, TABLES, TIME_COLUMNS, Migration, current_version, keypoints, now,
                                 people, reps, schema_version, sessions, sets, utc)
 from coach.types import FrameResult, Pose
 
@@ -43,6 +45,7 @@ class Store:
         self.timeout_s = timeout_s
         self.backend = url.get_backend_name()
         self._recovery_dir = recovery_dir
+        self.failure: StoreError | None = None  # set by Store.unusable: every transaction raises it
         self.engine = self._create_engine()
         self._writer = self.engine.execution_options(coach_write=True)
 
@@ -59,7 +62,22 @@ class Store:
                 raise StoreError(f"cannot create the folder of the history database {path}: {error}") from None
         store = cls(url, timeout_s=timeout_s, recovery_dir=Path(recovery_dir) if recovery_dir else None)
         if migrate:
-            store.migrate()
+            try:
+                store.migrate()
+            except StoreError:
+                store.close()
+                raise
+        return store
+
+    @classmethod
+    def unusable(cls, db: str | os.PathLike | None, failure: StoreError) -> Store:
+        """The store `db` names, which failed to open with `failure`: every transaction raises it,
+        so that a recorder on it keeps what it measured in a recovery file."""
+        try:
+            store = cls(resolve_url(db))
+        except StoreError:  # not even a URL: the recovery files go to the per-user data folder
+            store = cls(sa.URL.create("sqlite", database=":memory:"))
+        store.failure = failure
         return store
 
     def _create_engine(self) -> sa.Engine:
@@ -115,16 +133,21 @@ class Store:
     def run(self, work: Callable[[sa.Connection], T], *, write: bool) -> T:
         """Run `work(conn)` in one transaction and return what it returns; any database failure
         becomes a StoreError. `write=True` takes the write lock up front."""
+        if self.failure is not None:
+            raise self.failure
         try:
             with (self._writer if write else self.engine).begin() as conn:
                 return work(conn)
-        except sa.exc.SQLAlchemyError as error:
+        except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError, sqlite3.Error) as error:  # pandas wraps its reads
             raise explain(error, self.where, self.timeout_s) from error
 
     def migrate(self, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
         """Bring the schema up to the newest migration, each step in the transaction that records it.
         A database already up to date is only read, so a read-only one opens too."""
         newest = max(m.version for m in migrations)
+        path = sqlite_file(self.url)
+        if path is not None and path.is_file() and path.stat().st_size > 0:
+            self._check_sqlite_file(path, newest)
 
         def check(current):
             if current > newest:
@@ -150,6 +173,38 @@ class Store:
             return newest
 
         return self.run(work, write=True)
+
+    def _check_sqlite_file(self, path: Path, newest: int) -> None:
+        """Refuse, leaving it byte for byte as it is, a file that is not a coach history database or
+        is damaged: read it read-only before the engine (which switches it to WAL) ever touches it."""
+        left = "; it was left as it is (name another database with --db or COACH_DB)"
+        with path.open("rb") as file:
+            if file.read(16) != b"SQLite format 3\x00":
+                raise StoreError(f"{path} is not a SQLite database, so not a coach history database{left}")
+        try:
+            with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=self.timeout_s)) as conn:
+                names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                version = (conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+                           if schema_version.name in names else 0)
+                columns = {table.name: {row[1] for row in conn.execute(f"PRAGMA table_info({table.name})")}
+                           for table in TABLES}
+                problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        except sqlite3.Error as error:
+            raise explain(error, self.where, self.timeout_s) from None
+        if problems != ["ok"]:
+            raise StoreError(f"the history database {path} is damaged (PRAGMA quick_check: {problems[0]}){left}: "
+                             f"restore a copy, or save what SQLite can with `sqlite3 {path} .recover`")
+        others = sorted(name for name in names if not name.startswith("sqlite_"))
+        if schema_version.name not in names and others:
+            raise StoreError(f"{path} is a SQLite database but not a coach history database (it holds the tables "
+                             f"{', '.join(others[:5])}{', ...' if len(others) > 5 else ''}){left}")
+        if version == newest:
+            for table in TABLES:
+                lacking = sorted({c.name for c in table.columns} - columns[table.name])
+                if lacking:
+                    what = "table" if not columns[table.name] else "columns " + ", ".join(lacking)
+                    raise StoreError(f"the history database {path} says schema version {version} but its "
+                                     f"{table.name} {what} {'is' if what == 'table' else 'are'} missing{left}")
 
     def version(self) -> int:
         return self.run(current_version, write=False)
@@ -253,7 +308,10 @@ class Store:
         query = (sa.select(keypoints.c.data).where(keypoints.c.session_id == int(session_id))
                  .order_by(keypoints.c.chunk_index))
         blobs = self.run(lambda conn: conn.execute(query).scalars().all(), write=False)
-        return unpack(blobs)
+        try:
+            return unpack(blobs)
+        except ValueError as error:
+            raise StoreError(f"the keypoints of session {session_id} in {self.where} are damaged: {error}") from None
 
     def poses(self, session_id: int) -> Iterator[tuple[Pose | None, float]]:
         """The session's frames as the engine takes them, `(pose or None, t)`, to count it again:

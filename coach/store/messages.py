@@ -6,7 +6,9 @@ from coach.errors import StoreError
 
 
 def explain(error: Exception, where: str, timeout_s: float) -> StoreError:
-    text = str(getattr(error, "orig", None) or error).strip().splitlines()[0] if str(error).strip() else repr(error)
+    while getattr(error, "orig", None) or error.__cause__:  # the driver's own words (pandas and SQLAlchemy wrap them)
+        error = getattr(error, "orig", None) or error.__cause__
+    text = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
     low = text.lower()
     if "locked" in low or "lock timeout" in low or "could not obtain lock" in low:
         message = f"the history database {where} is locked by another program (waited {timeout_s:g} s)"
@@ -18,6 +20,10 @@ def explain(error: Exception, where: str, timeout_s: float) -> StoreError:
         message = f"no permission to write the history database {where}"
     elif "connection" in low and ("refused" in low or "failed" in low):
         message = f"cannot connect to the history database {where}"
+    elif "malformed" in low or "not a database" in low:
+        message = f"the history database {where} is damaged (restore a copy, or try `sqlite3 FILE .recover`)"
+    elif "no such table" in low or "no such column" in low or "has no column" in low:
+        message = f"the history database {where} lacks part of coach's schema"
     elif "disk" in low and ("full" in low or "i/o" in low):
         message = f"cannot write the history database {where}: the disk is full or failing"
     else:

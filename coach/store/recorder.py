@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import shutil
 import socket
 import uuid as uuidlib
 from pathlib import Path
@@ -17,7 +18,7 @@ from coach.errors import StoreError
 from coach.keypoints import KeypointSeries
 from coach.store.blobs import pack
 from coach.store.liveness import process_start
-from coach.store.recovery import RECOVERY_FORMAT, append_record
+from coach.store.recovery import RECOVERY_FORMAT, append_record, recovery_dirs
 from coach.store.schema import DEFAULT_PERSON, STATUSES, keypoints, now, reps, sessions, sets, utc
 from coach.store.summary import rep_row, set_rows, summarise
 from coach.types import FrameResult
@@ -55,6 +56,8 @@ class SessionRecorder:
         self.session_id: int | None = None
         self.recovery_path: Path | None = None
         self.error: StoreError | None = None
+        self.keep_error: OSError | None = None  # why the last recovery file write failed
+        self._unwritten: list[dict] = []  # recovery records no folder could take yet
         self._finished = False
         self._rep_rows: list[dict] = []
         self._frames = 0
@@ -63,7 +66,7 @@ class SessionRecorder:
         self._buffer: list[tuple[float, np.ndarray, tuple[int, int], bool]] = []
         self._header = {"kind": "session", "format": RECOVERY_FORMAT, "uuid": self.uuid, "person": self.person,
                         "exercise": exercise, "source": source, "fps": fps, "definition": definition, "view": view,
-                        "started_at": now().isoformat()}
+                        "started_at": now().isoformat(), "database": store.where}
         try:
             self.session_id = store.run(self._create, write=True)
         except StoreError as error:
@@ -142,27 +145,55 @@ class SessionRecorder:
         """From now on, write to a recovery file; start it with every rep so far but `pending`
         (the one being written now, which the caller appends)."""
         self.error = error
-        folder = self.store.recovery_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.recovery_path = folder / f"{now():%Y%m%dT%H%M%S}-{self.uuid}.jsonl"
-            append_record(self.recovery_path, {**self._header, "reason": str(error)})
-            for row in self._rep_rows:
-                if row is not pending:
-                    append_record(self.recovery_path, {"kind": "rep", **row})
-        except OSError as os_error:
-            raise StoreError(f"{error}; and the recovery file could not be written either: {os_error}") from None
-        log.warning("%s; recording to %s instead", error, self.recovery_path)
+        self._keep({**self._header, "reason": str(error)},
+                   *({"kind": "rep", **row} for row in self._rep_rows if row is not pending))
+        log.warning("%s; recording to %s instead", error, self.recovery_path or "memory (no folder can be written)")
         # Keypoint chunks already committed stay in the database; import merges by chunk index.
 
     def _append_recovery(self, rep: dict | None, chunk: dict | None, status: str | None) -> None:
+        records = []
         if rep is not None:
-            append_record(self.recovery_path, {"kind": "rep", **rep})
+            records.append({"kind": "rep", **rep})
         if chunk is not None:
-            append_record(self.recovery_path, {"kind": "keypoints", **chunk,
-                                               "data": base64.b64encode(chunk["data"]).decode("ascii")})
+            records.append({"kind": "keypoints", **chunk, "data": base64.b64encode(chunk["data"]).decode("ascii")})
         if status is not None:
-            append_record(self.recovery_path, {"kind": "end", "status": status, "ended_at": now().isoformat()})
+            records.append({"kind": "end", "status": status, "ended_at": now().isoformat()})
+        self._keep(*records)
+
+    def _keep(self, *records: dict) -> None:
+        """Append records to the recovery file. Where that fails (a full disk, a read-only folder),
+        move the file to the next folder that can be written (see recovery_dirs); where none can,
+        hold the records in memory and try again at the next one."""
+        self._unwritten.extend(records)
+        folders = recovery_dirs(self.store)
+        if self.recovery_path is not None and self.recovery_path.parent in folders:
+            folders = folders[folders.index(self.recovery_path.parent):]
+        for folder in folders:
+            try:
+                self._move_recovery_file(folder)
+                while self._unwritten:
+                    append_record(self.recovery_path, self._unwritten[0])
+                    self._unwritten.pop(0)
+                return
+            except OSError as error:
+                self.keep_error = error
+                log.warning("cannot write the recovery file in %s: %s", folder, error)
+
+    def _move_recovery_file(self, folder: Path) -> None:
+        """Make the recovery file live in `folder`, bringing what the one before holds along."""
+        if self.recovery_path is not None and self.recovery_path.parent == folder:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{now():%Y%m%dT%H%M%S}-{self.uuid}.jsonl"
+        try:
+            if self.recovery_path is not None and self.recovery_path.exists():
+                shutil.copyfile(self.recovery_path, path)
+        except OSError:
+            path.unlink(missing_ok=True)
+            raise
+        old, self.recovery_path = self.recovery_path, path
+        if old is not None:
+            old.unlink(missing_ok=True)  # its records are all in the new file now
 
     def finish(self, status: str = "complete") -> int | None:
         """Write what is left and close the session ('complete' or 'interrupted'); returns its id.
@@ -175,6 +206,13 @@ class SessionRecorder:
         self._flush(None, status)
         if self.error is None:
             return self.session_id
+        if self._unwritten:
+            if self.recovery_path is not None and self.recovery_path.exists():
+                raise StoreError(f"{self.error}; and the recovery file {self.recovery_path} could not take the end "
+                                 f"of this session ({self.keep_error}): free some disk space, then "
+                                 f"`coach history recover` imports what it holds")
+            raise StoreError(f"{self.error}; and no recovery file could be written either ({self.keep_error}), "
+                             f"so this session was lost: free some disk space")
         try:  # the database may be back (a lock released): merge the recovery file
             self.session_id = self.store.import_recovery(self.recovery_path)
         except StoreError as error:

@@ -12,7 +12,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from coach.errors import StoreError
-from coach.store.schema import SCHEMA_VERSION, TABLES, keypoints, now, reps, sessions, sets
+from coach.store.blobs import check as check_blob
+from coach.store.schema import SCHEMA_VERSION, STATUSES, TABLES, keypoints, now, reps, sessions, sets
 
 if TYPE_CHECKING:
     from coach.store.database import Store
@@ -26,26 +27,108 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.to_dict("records")
 
 
-def _typed(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
+def _problem(path: Path, frame: pd.DataFrame, bad: pd.Series, column: str, problem: str) -> StoreError:
+    """The error naming the first row of `frame` where `bad` holds (rows count from 1 after the header)."""
+    row = int(bad.to_numpy().argmax())
+    value = frame[column].iloc[row] if column in frame else None
+    shown = "" if value is None or (not isinstance(value, (bytes, str)) and pd.isna(value)) else f" ({str(value)[:40]!r})"
+    return StoreError(f"{path}: row {row + 1}, column {column}{shown}: {problem}; nothing was imported")
+
+
+def _typed(frame: pd.DataFrame, table: sa.Table, path: Path, fmt: str) -> pd.DataFrame:
     """Cast a table read back from CSV or parquet to its columns' types (ints with gaps come back
-    as floats, digit strings as ints), so every backend binds them as the schema says."""
-    frame = frame.copy()
+    as floats, digit strings as ints), so every backend binds them as the schema says; a value
+    that is not of its column's type, or missing where the column needs one, is a StoreError."""
+    typed = frame.copy()
     for column in table.columns:
-        if column.name not in frame:
-            continue
-        values = frame[column.name]
-        if isinstance(column.type, sa.Integer):
-            frame[column.name] = pd.to_numeric(values).astype("Int64")
-        elif isinstance(column.type, sa.Float):
-            frame[column.name] = pd.to_numeric(values).astype(float)
+        name = column.name
+        values = frame[name].astype(object)
+        missing = values.isna()
+        numeric_dtype = frame[name].dtype.kind in "iufb"
+        if isinstance(column.type, (sa.Integer, sa.Float)):
+            numbers = pd.to_numeric(values.where(~values.map(lambda v: isinstance(v, (bool, bytes))), "x"),
+                                    errors="coerce")
+            bad = ~missing & numbers.isna()
+            if isinstance(column.type, sa.Integer):
+                bad |= ~missing & ~bad & ((numbers % 1 != 0) | (numbers.abs() >= 2**63))
+            if bad.any():
+                kind = "an integer" if isinstance(column.type, sa.Integer) else "a number"
+                raise _problem(path, frame, bad, name, f"not {kind}")
+            typed[name] = numbers.astype("Int64" if isinstance(column.type, sa.Integer) else float)
         elif isinstance(column.type, sa.DateTime):
-            frame[column.name] = pd.to_datetime(values, utc=True, format="ISO8601")
+            times = pd.to_datetime(values.where(~values.map(lambda v: isinstance(v, (int, float, bytes))), "x"),
+                                   utc=True, format="ISO8601", errors="coerce")
+            bad = ~missing & times.isna()
+            if bad.any():
+                raise _problem(path, frame, bad, name, "not an ISO time such as 2026-05-01T09:30:00+00:00")
+            typed[name] = times
         elif isinstance(column.type, sa.String):  # Text too
-            text = values.astype(object).where(values.notna(), None).map(lambda v: v if v is None else str(v))
+            bad = ~missing & (numeric_dtype | ~values.map(lambda v: isinstance(v, str)))
+            if bad.any():
+                raise _problem(path, frame, bad, name, "not text")
+            if column.type.length:
+                long = ~missing & (values.map(lambda v: len(v) if isinstance(v, str) else 0) > column.type.length)
+                if long.any():
+                    raise _problem(path, frame, long, name, f"longer than {column.type.length} characters")
+            text = values.where(~missing, None)
             if not column.nullable and column.default is not None:
                 text = text.fillna(column.default.arg)  # CSV reads an empty text back as missing
-            frame[column.name] = text
-    return frame
+            typed[name] = text
+        elif isinstance(column.type, sa.LargeBinary):
+            typed[name] = [_blob(path, frame, row, value, fmt) for row, value in enumerate(values)]
+        if not column.nullable and typed[name].isna().any():
+            raise _problem(path, frame, typed[name].isna(), name, "empty, but this column needs a value")
+    return typed
+
+
+def _blob(path: Path, frame: pd.DataFrame, row: int, value, fmt: str) -> bytes | None:
+    """A keypoint chunk from its cell (base64 text in CSV, bytes in parquet), checked to be one."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    try:
+        blob = base64.b64decode(value, validate=True) if fmt == "csv" else value
+        if not isinstance(blob, bytes):
+            raise ValueError(f"not bytes but {type(blob).__name__}")
+        check_blob(blob)
+    except (TypeError, ValueError) as error:  # binascii.Error is a ValueError
+        raise _problem(path, frame, pd.Series(range(len(frame))) == row, "data", str(error)) from None
+    return blob
+
+
+def _check_links(frames: dict[str, pd.DataFrame], paths: dict[str, Path]) -> None:
+    """Every row's ids unique and pointing at a row that is there; statuses ones coach knows."""
+    unique = {"people": [["id"], ["name"]], "sessions": [["id"], ["uuid"]],
+              "sets": [["id"], ["session_id", "set_index"]], "reps": [["id"], ["session_id", "rep_index"]],
+              "keypoints": [["id"], ["session_id", "chunk_index"]]}
+    for name, keys in unique.items():
+        for key in keys:
+            twice = frames[name].duplicated(subset=key)
+            if twice.any():
+                raise _problem(paths[name], frames[name], twice, key[-1], f"{' and '.join(key)} repeat an earlier row")
+    people, sessions_ = frames["people"], frames["sessions"]
+    blank = people["name"].map(lambda v: not v.strip())
+    if blank.any():
+        raise _problem(paths["people"], people, blank, "name", "a person's name cannot be empty")
+    unknown = ~sessions_["status"].isin(STATUSES)
+    if unknown.any():
+        raise _problem(paths["sessions"], sessions_, unknown, "status", f"not one of {', '.join(STATUSES)}")
+    orphans = ~sessions_["person_id"].isin(people["id"])
+    if orphans.any():
+        raise _problem(paths["sessions"], sessions_, orphans, "person_id", "no such id in people")
+    for name in ("sets", "reps", "keypoints"):
+        orphans = ~frames[name]["session_id"].isin(sessions_["id"])
+        if orphans.any():
+            raise _problem(paths[name], frames[name], orphans, "session_id", "no such id in sessions")
+    metrics = ~frames["reps"]["metrics"].map(_is_json_object)
+    if metrics.any():
+        raise _problem(paths["reps"], frames["reps"], metrics, "metrics", "not a JSON object")
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
 
 
 def export(store: Store, folder: str | os.PathLike, fmt: str = "csv") -> dict[str, int]:
@@ -74,39 +157,57 @@ def export(store: Store, folder: str | os.PathLike, fmt: str = "csv") -> dict[st
     return counts
 
 
-def import_(store: Store, folder: str | os.PathLike) -> dict[str, int]:
-    """Load an export made by `export` (from this or another database). Sessions already here
-    (same uuid) are skipped, so importing twice changes nothing. Returns counts."""
-    folder = Path(folder)
+def _manifest(folder: Path) -> dict:
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
     except (OSError, ValueError) as error:
         raise StoreError(f"{folder} is not a coach history export (manifest.json: {error})") from None
-    if manifest.get("format") != EXPORT_FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
         raise StoreError(f"{folder}/manifest.json is not a coach history export")
-    if manifest.get("schema_version", 0) > SCHEMA_VERSION:
-        raise StoreError(f"{folder} was exported with schema version {manifest['schema_version']}, newer than "
+    version = manifest.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise StoreError(f"{folder}/manifest.json: schema_version is {version!r}, not a version number")
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{folder} was exported with schema version {version}, newer than "
                          f"this coach knows ({SCHEMA_VERSION}); upgrade coach")
+    if manifest.get("file_format", "csv") not in ("csv", "parquet"):
+        raise StoreError(f"{folder}/manifest.json: file_format is {manifest['file_format']!r}, not csv or parquet")
+    return manifest
+
+
+def _read(path: Path, table: sa.Table, fmt: str) -> pd.DataFrame:
+    try:
+        if fmt == "csv":
+            text = {c.name: str for c in table.columns if isinstance(c.type, (sa.String, sa.LargeBinary))}
+            return pd.read_csv(path, dtype=text)
+        return pd.read_parquet(path)
+    except (OSError, ValueError, TypeError, NotImplementedError, ImportError) as error:  # pyarrow's, too
+        raise StoreError(f"cannot read {path}: {str(error).strip().splitlines()[0] if str(error).strip() else error!r}"
+                         ) from None
+
+
+def import_(store: Store, folder: str | os.PathLike) -> dict[str, int]:
+    """Load an export made by `export` (from this or another database). Sessions already here
+    (same uuid) are skipped, so importing twice changes nothing. Every row is checked before any is
+    written, and all is written in one transaction: a bad row imports nothing. Returns counts."""
+    folder = Path(folder)
+    manifest = _manifest(folder)
     fmt = manifest.get("file_format", "csv")
-    frames = {}
+    counts = manifest.get("tables") if isinstance(manifest.get("tables"), dict) else {}
+    frames, paths = {}, {}
     for table in TABLES:
-        path = folder / f"{table.name}.{fmt}"
-        try:
-            if fmt == "csv":
-                text = {c.name: str for c in table.columns if isinstance(c.type, (sa.String, sa.LargeBinary))}
-                frame = pd.read_csv(path, dtype=text)
-            else:
-                frame = pd.read_parquet(path)
-        except (OSError, ValueError) as error:
-            raise StoreError(f"cannot read {path}: {error}") from None
+        path = paths[table.name] = folder / f"{table.name}.{fmt}"
+        frame = _read(path, table, fmt)
         missing = {c.name for c in table.columns} - set(frame.columns)
         for name in [name for name in missing if table.c[name].nullable]:  # an export from before they existed
             frame[name], missing = None, missing - {name}
         if missing:
             raise StoreError(f"{path} lacks the columns {', '.join(sorted(missing))}")
-        if table is keypoints and fmt == "csv":
-            frame["data"] = [base64.b64decode(text) for text in frame["data"]]
-        frames[table.name] = _typed(frame, table)
+        if counts.get(table.name, len(frame)) != len(frame):
+            raise StoreError(f"{path} holds {len(frame)} rows but manifest.json says {counts[table.name]}: "
+                             f"is it cut short?")
+        frames[table.name] = _typed(frame.reset_index(drop=True), table, path, fmt)
+    _check_links(frames, paths)
     names = dict(zip(frames["people"]["id"], frames["people"]["name"]))
 
     def work(conn):
