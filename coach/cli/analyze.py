@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.cli import history
+from coach.cli import exercises, history
 from coach.cli.pose import beside
 from coach.errors import InputError
 
@@ -50,6 +50,7 @@ def run(args) -> int:
     from coach.sources import check_exists
 
     library = Library()
+    exercises.warn_problems(library)
     exercise = library.get(args.exercise)
     definition = library.definition(args.exercise) if args.save else None
     if args.fps is not None and not (0 < args.fps <= 1000):
