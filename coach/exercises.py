@@ -14,6 +14,7 @@ import functools
 import os
 import re
 import stat
+import tempfile
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
@@ -460,9 +461,10 @@ def parse(text: str, source: str = "<text>") -> Exercise:
         raise DefinitionError(sorted(problems, key=lambda p: p.line)) from None
 
 
-def read(path) -> str:
+def read(path, lossy: bool = False) -> str:
     """A definition file's text: a regular file of at most MAX_FILE_BYTES of UTF-8, else a
-    DefinitionError naming it. A FIFO or a device (a link to /dev/zero) is refused, not read."""
+    DefinitionError naming it. A FIFO or a device (a link to /dev/zero) is refused, not read.
+    `lossy` (for the editor, to fix the file in): bytes that are not UTF-8 become U+FFFD."""
     path = Path(path)
 
     def refuse(message: str, line: int | None = None):
@@ -481,7 +483,7 @@ def read(path) -> str:
     if len(data) > MAX_FILE_BYTES:
         refuse(f"over {MAX_FILE_BYTES // 1_000_000} MB: not an exercise definition")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8", errors="replace" if lossy else "strict")
     except UnicodeDecodeError as error:
         refuse(f"not UTF-8 text (byte {data[error.start]:#04x})", data.count(b"\n", 0, error.start) + 1)
 
@@ -557,3 +559,34 @@ def safe_file_name(exercise_id: str) -> str:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", exercise_id):
         raise ExerciseError(f"{exercise_id!r} cannot be a file name: use lower-case letters, digits and _")
     return f"{exercise_id}.yaml"
+
+
+def save(folder: Path, exercise_id: str, text: str) -> Path:
+    """Write a definition into the user's folder as `<id>.yaml`, whole or not at all.
+
+    The text goes to a new temporary file of its own in the same folder (O_EXCL: never a file
+    or link already there, so two saves at once never share one and a planted link is never
+    followed), then replaces the target atomically: a reader sees the old file or the new one.
+    """
+    folder = Path(folder)
+    target = folder / safe_file_name(exercise_id)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ExerciseError(f"cannot save {target.name}: {folder} is not a folder (see {USER_DIR_ENV})") from None
+    except OSError as error:
+        raise ExerciseError(f"cannot save into {folder}: {error.strerror or error}") from None
+    try:
+        fd, partial = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+    except OSError as error:
+        raise ExerciseError(f"cannot save into {folder}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, target)
+    except OSError as error:
+        Path(partial).unlink(missing_ok=True)
+        raise ExerciseError(f"cannot save {target}: {error.strerror or error}") from None
+    return target

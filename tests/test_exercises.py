@@ -2,13 +2,15 @@
 loader is safe, users' definitions override built-ins, and `coach exercises` behaves."""
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from coach.cli import main
 from coach.errors import ExerciseError
-from coach.exercises import BUILTIN_DIR, DefinitionError, Library, Problem, load, parse, safe_file_name
+from coach.exercises import BUILTIN_DIR, DefinitionError, Library, Problem, load, parse, safe_file_name, save
 from coach.pose.skeleton import Keypoint
 
 SHIPPED = {"squat", "push_up", "pull_up", "sit_up", "jumping_jack", "front_raise", "bench_press", "glute_bridge",
@@ -293,3 +295,66 @@ def test_problems_are_records_the_editor_can_mark():
         Problem("mine.yaml", line_of(SQUAT, "order: 2"), "smoothing.order", "Input should be less than or equal to 4, got 9"),
         Problem("mine.yaml", line_of(SQUAT, "depth: 0.5"), "count.depth", "Input should be less than or equal to 1, got 2"),
     ]
+
+
+SAVER = """
+import sys, time
+from pathlib import Path
+from coach.exercises import save
+folder, go = Path(sys.argv[1]), Path(sys.argv[3])
+while not go.exists():
+    time.sleep(0.001)
+for i in range(40):
+    save(folder, "mine", Path(sys.argv[4]).read_text())
+print("ok")
+"""
+
+
+def test_four_processes_saving_one_definition_at_once_all_succeed_and_readers_see_whole_files(tmp_path):
+    folder, go = tmp_path / "mine", tmp_path / "go"
+    texts = []
+    for i in range(4):
+        text = SQUAT.replace("id: squat", "id: mine").replace("name: Squat", f"name: Saver {i}") + "# " + "x" * 20_000 + "\n"
+        (tmp_path / f"text{i}").write_text(text)
+        texts.append(text)
+    savers = [subprocess.Popen([sys.executable, "-c", SAVER, str(folder), "mine", str(go), str(tmp_path / f"text{i}")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(4)]
+    go.touch()
+    seen = set()
+    while any(saver.poll() is None for saver in savers):
+        if (folder / "mine.yaml").exists():
+            text = (folder / "mine.yaml").read_text()
+            assert text in texts  # never empty, never mixed
+            seen.add(text)
+    for saver in savers:
+        out, err = saver.communicate(timeout=60)
+        assert (saver.returncode, out, err) == (0, "ok\n", "")
+    assert seen and sorted(path.name for path in folder.iterdir()) == ["mine.yaml"]
+
+
+def test_saving_never_follows_a_planted_link_and_refuses_clearly(tmp_path):
+    folder, outside = tmp_path / "mine", tmp_path / "outside.txt"
+    folder.mkdir()
+    outside.write_text("keep me")
+    for planted in ("mine.yaml.part", ".mine.yaml.part"):
+        (folder / planted).symlink_to(outside)
+    text = SQUAT.replace("id: squat", "id: mine")
+    assert save(folder, "mine", text) == folder / "mine.yaml"
+    assert outside.read_text() == "keep me" and (folder / "mine.yaml").read_text() == text
+    # The target itself a link: it is replaced by the file, the link's target is untouched.
+    (folder / "mine.yaml").unlink()
+    (folder / "mine.yaml").symlink_to(outside)
+    save(folder, "mine", text)
+    assert outside.read_text() == "keep me" and not (folder / "mine.yaml").is_symlink()
+
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(ExerciseError, match=rf"^cannot save mine.yaml: {tmp_path / 'a_file'} is not a folder \(see COACH_EXERCISES_DIR\)$"):
+        save(tmp_path / "a_file", "mine", text)
+    folder.chmod(0o555)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("running as root: a read-only folder is writable")
+        with pytest.raises(ExerciseError, match=rf"^cannot save into {folder}: Permission denied$"):
+            save(folder, "mine", text)
+    finally:
+        folder.chmod(0o755)
