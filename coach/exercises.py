@@ -345,6 +345,8 @@ class LineLoader(yaml.SafeLoader):
 def construct_mapping(loader: LineLoader, node: yaml.MappingNode, deep=False):
     seen = set()
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise yaml.constructor.ConstructorError(None, None, "`<<` merge keys are not used in definitions", key_node.start_mark)
         key = loader.construct_object(key_node, deep=deep)
         if not isinstance(key, (str, int, float, bool, type(None))):
             raise yaml.constructor.ConstructorError(None, None, "a key must be a plain name", key_node.start_mark)

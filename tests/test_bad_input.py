@@ -221,8 +221,9 @@ def test_history_delete_with_stdin_closed_is_one_error_line(tmp_path, series):
     assert snapshot(tmp_path) == before
 
 
-def test_app_refuses_a_bad_upload_limit_in_one_line():
+def test_app_refuses_bad_settings_in_one_line_before_starting():
     one_error(coach("app", "--port", free_port(), env={"COACH_MAX_UPLOAD_MB": "lots"}), "COACH_MAX_UPLOAD_MB")
+    one_error(coach("app", "--port", free_port(), "--ice-servers", '[{"url": "stun:x"}]'), "COACH_ICE_SERVERS")
 
 
 def test_app_serves_on_a_port_left_in_time_wait(tmp_path):

@@ -238,6 +238,7 @@ def alias_bomb(levels: int) -> str:
     ("id: 2020-13-45\n", "mine.yaml:1: cannot read this value: month must be in 1..12"),
     ("id: !!float abc\n", "mine.yaml:1: cannot read this value: could not convert string to float: 'abc'"),
     ("? [a, b]\n: 1\n", "mine.yaml:1: a key must be a plain name"),
+    ("a: &a {x: 1}\nb: {<<: *a}\n", "mine.yaml:2: `<<` merge keys are not used in definitions"),
     (SQUAT.replace("min_range: 30", "min_range: .inf"), f"mine.yaml:{line_of(SQUAT, 'min_range')} count.min_range: Input should be a finite number, got inf"),
     (SQUAT.replace("hysteresis: 4", "hysteresis: .inf"), f"mine.yaml:{line_of(SQUAT, 'hysteresis')} count.hysteresis: Input should be a finite number, got inf"),
     (SQUAT.replace("hysteresis: 4", "hysteresis: 4\n  far_limit: .nan"), f"mine.yaml:{line_of(SQUAT, 'hysteresis') + 1} count.far_limit: Input should be a finite number, got nan"),
@@ -246,7 +247,7 @@ def alias_bomb(levels: int) -> str:
     (SQUAT.replace("    points: [hip, knee, ankle]", "    points: [left_hip, hip, knee]"),
      f"mine.yaml:{line_of(SQUAT, '    points: [hip, knee, ankle]')} signals.knee.points: the keypoints of a signal must differ, got [left_hip, hip, knee]"),
 ], ids=["bomb", "bomb-in-a-definition", "alias-cycle", "deep", "long-int", "nul", "form-feed", "escape", "bad-date",
-        "bad-float", "list-key", "inf-range", "inf-hysteresis", "nan-limit", "same-points", "same-point-sided"])
+        "bad-float", "list-key", "merge-key", "inf-range", "inf-hysteresis", "nan-limit", "same-points", "same-point-sided"])
 def test_hostile_and_broken_yaml_is_one_problem_at_its_line(text, expected):
     assert problems(text) == [expected]
 

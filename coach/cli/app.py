@@ -32,7 +32,8 @@ def run(args) -> int:
     if not 0 < args.port < 65536:
         raise InputError(f"--port must be between 1 and 65535, got {args.port}")
     check_free(args.host, args.port)
-    max_upload_mb = settings.max_upload_mb()  # checked now, not on the first page
+    max_upload_mb = settings.max_upload_mb()  # the settings checked now, not on the first page
+    settings.ice_servers(args.ice_servers)
     env = dict(os.environ)
     if args.db:
         env["COACH_DB"] = args.db
