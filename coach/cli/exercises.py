@@ -31,6 +31,7 @@ def run(args) -> int:
     if args.action == "validate":
         return validate(args.files)
     library = Library(user=args.dir)
+    warn_problems(library)
     if args.action == "show":
         return show(library, args.name)
     return listing(library, args.json)
@@ -39,7 +40,6 @@ def run(args) -> int:
 def listing(library: Library, as_json: bool) -> int:
     from coach.exercises import BUILTIN_DIR
 
-    warn_problems(library)
     for exercise_id in library.ids():
         exercise = library.exercises[exercise_id]
         source = library.sources[exercise_id]
