@@ -8,10 +8,13 @@ taken from the YAML node the problem is in.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import os
 import re
+import stat
+import tempfile
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
@@ -32,11 +35,26 @@ Point = enum.Enum("Point", {name: name for name in [*KEYPOINTS, *JOINTS]}, type=
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
 
-class DefinitionError(ExerciseError):
-    """An invalid definition; `problems` holds each `file:line field: problem` on its own."""
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a definition: where (`file`, 1-based `line` or None for the whole file,
+    `field` as `count.depth` or "") and what."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where} {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class DefinitionError(ExerciseError):
+    """An invalid definition; `problems` holds each Problem, in line order."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(map(str, problems)))
         self.problems = problems
 
 
@@ -49,7 +67,8 @@ class FieldProblem(ValueError):
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Every float of every definition is finite: `.inf` or `.nan` passes `gt=0` and breaks the counter.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def sided(points: list[Point], side: str) -> tuple[Keypoint, ...]:
@@ -251,6 +270,10 @@ class Exercise(Model):
     @model_validator(mode="after")
     def check_references(self):
         names = sorted(self.signals)
+        for name, signal in self.signals.items():
+            if any(len(set(points)) < len(points) for points in signal.keypoints.values()):
+                raise FieldProblem(("signals", name, "points"), "the keypoints of a signal must differ, got "
+                                   f"[{', '.join(p.value for p in signal.points)}]")
         if self.count.signal not in self.signals:
             raise FieldProblem(("count", "signal"), f"unknown signal {self.count.signal!r} (signals: {', '.join(names)})")
         seen = set()
@@ -280,46 +303,98 @@ class Exercise(Model):
 
 
 # ---------------------------------------------------------------------------------------------
-# Loading: safe YAML with the line of every node, so a pydantic error can name its line.
+# Loading: safe YAML with the line of every node, so a pydantic error can name its line. A
+# definition is a few hundred values; the bounds below refuse what no definition needs, before
+# it costs memory or time (an alias bomb, a device file, a 10,000-deep nesting).
+
+MAX_FILE_BYTES = 1_000_000
+MAX_VALUES = 10_000  # values in the document with every alias expanded
+MAX_DEPTH = 50
+MAX_NUMBER_CHARS = 40
 
 
 class LineLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (a silent override hides typos)."""
+    """SafeLoader that refuses duplicate keys (a silent override hides typos), deep nesting and
+    numbers too long to be meant, and reports a bad value (a date 2020-13-45) at its line."""
+
+    def __init__(self, text):
+        super().__init__(text)
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node, deep=False):
+        if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_NUMBER_CHARS and self.resolve(
+                yaml.ScalarNode, node.value, (True, False)) in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+            raise yaml.constructor.ConstructorError(None, None, f"a number of {len(node.value)} digits is too long", node.start_mark)
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as error:
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read this value: {error}", node.start_mark) from None
 
 
 def construct_mapping(loader: LineLoader, node: yaml.MappingNode, deep=False):
-    seen = {}
+    seen = set()
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise yaml.constructor.ConstructorError(None, None, "`<<` merge keys are not used in definitions", key_node.start_mark)
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, (str, int, float, bool, type(None))):
+            raise yaml.constructor.ConstructorError(None, None, "a key must be a plain name", key_node.start_mark)
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen[key] = True
+        seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
 
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
 
 
-def node_lines(node, path=(), lines=None) -> dict[tuple, int]:
-    """{path: 1-based line} for every key and item of a composed YAML document."""
-    lines = {} if lines is None else lines
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines[(*path, key.value)] = key.start_mark.line + 1
-            node_lines(value, (*path, key.value), lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            node_lines(item, (*path, i), lines)
-    return lines
+def expanded_size(node, sizes: dict[int, int]) -> int:
+    """How many values `node` stands for with every alias expanded; each node is counted once
+    (an alias is the same node object again), so a bomb is measured without being built."""
+    known = sizes.get(id(node))
+    if known is not None:
+        if known < 0:
+            raise yaml.composer.ComposerError(None, None, "an alias refers to the value it is in", node.start_mark)
+        return known
+    sizes[id(node)] = -1
+    children = node.value if isinstance(node, yaml.SequenceNode) else (
+        [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else [])
+    size = 1
+    for child in children:
+        size += expanded_size(child, sizes)
+        if size > MAX_VALUES:
+            # Report the innermost node where the document blows up.
+            raise yaml.composer.ComposerError(None, None, f"this expands (through aliases) to more than "
+                                              f"{MAX_VALUES:,} values; a definition needs a few hundred", node.start_mark)
+    sizes[id(node)] = size
+    return size
 
 
-def line_of(lines: dict[tuple, int], loc: tuple) -> int:
-    """The line of the deepest part of `loc` the document has (a missing field: its parent's)."""
-    loc = tuple(loc)
-    while loc and loc not in lines:
-        loc = loc[:-1]
-    return lines.get(loc, 1)
+def line_at(document, loc: tuple) -> int:
+    """The 1-based line of the deepest part of `loc` the document has (a missing field: its
+    parent's), found by walking down the nodes along `loc` only (never every alias path)."""
+    node, line = document, document.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
 
 
 def describe(error: dict) -> tuple[tuple, str]:
@@ -346,42 +421,76 @@ def describe(error: dict) -> tuple[tuple, str]:
 _TAGS = ("butterworth", "one_euro", "ema", "none")
 
 
+def control_character(text: str, source: str) -> Problem | None:
+    """A character YAML forbids (NUL, form feed, ESC...), at its line; PyYAML's own check names
+    only an offset, and raises before any mark exists."""
+    found = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if found is None:
+        return None
+    line = text.count("\n", 0, found.start()) + 1
+    return Problem(source, line, "", f"control character U+{ord(found.group()[0]):04X} is not allowed in a definition")
+
+
 def parse(text: str, source: str = "<text>") -> Exercise:
-    """An Exercise from YAML text; ExerciseError `source:line field: problem` otherwise."""
+    """An Exercise from YAML text; DefinitionError with each `source:line field: problem` otherwise."""
+    bad = control_character(text, source)
+    if bad is not None:
+        raise DefinitionError([bad])
     loader = LineLoader(text)  # one pass: the nodes (their lines) and the data built from them
     try:
         document = loader.get_single_node()
+        if document is not None:
+            expanded_size(document, {})
         data = loader.construct_document(document) if document is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        raise DefinitionError([f"{source}:{line}: {error.problem or error.context}"]) from None
+        raise DefinitionError([Problem(source, mark.line + 1 if mark else 1, "", str(error.problem or error.context))]) from None
     except yaml.YAMLError as error:
-        raise DefinitionError([f"{source}: not YAML: {error}"]) from None
+        raise DefinitionError([Problem(source, None, "", f"not YAML: {error}")]) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        raise DefinitionError([f"{source}:1: an exercise definition is a mapping of fields (id, name, signals, count, ...)"])
+        raise DefinitionError([Problem(source, 1, "", "an exercise definition is a mapping of fields (id, name, signals, count, ...)")])
     try:
         return Exercise.model_validate(data)
     except ValidationError as errors:
-        lines = node_lines(document)
         problems = []
         for error in errors.errors():
             loc, message = describe(error)
-            field = ".".join(str(part) for part in loc) or "(top)"
-            problems.append((line_of(lines, loc), f"{source}:{line_of(lines, loc)} {field}: {message}"))
-        raise DefinitionError([text for _, text in sorted(problems)]) from None
+            problems.append(Problem(source, line_at(document, loc), ".".join(str(part) for part in loc) or "(top)", message))
+        raise DefinitionError(sorted(problems, key=lambda p: p.line)) from None
+
+
+def read(path, lossy: bool = False) -> str:
+    """A definition file's text: a regular file of at most MAX_FILE_BYTES of UTF-8, else a
+    DefinitionError naming it. A FIFO or a device (a link to /dev/zero) is refused, not read.
+    `lossy` (for the editor, to fix the file in): bytes that are not UTF-8 become U+FFFD."""
+    path = Path(path)
+
+    def refuse(message: str, line: int | None = None):
+        raise DefinitionError([Problem(str(path), line, "", message)])
+
+    try:
+        # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        refuse(f"cannot read: {error.strerror or error}")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        refuse("not a regular file")
+    with os.fdopen(fd, "rb") as file:
+        data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        refuse(f"over {MAX_FILE_BYTES // 1_000_000} MB: not an exercise definition")
+    try:
+        return data.decode("utf-8", errors="replace" if lossy else "strict")
+    except UnicodeDecodeError as error:
+        refuse(f"not UTF-8 text (byte {data[error.start]:#04x})", data.count(b"\n", 0, error.start) + 1)
 
 
 def load(path) -> Exercise:
     """An Exercise from a YAML file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ExerciseError(f"{path}: cannot read: {error.strerror or error}") from None
-    return parse(text, str(path))
+    return parse(read(path), str(path))
 
 
 def user_dir() -> Path:
@@ -391,18 +500,21 @@ def user_dir() -> Path:
 class Library:
     """The built-in definitions, then the user's (same id: the user's wins), then extra paths.
 
-    Files load when the library is built, so a broken user file is reported at once with its
-    line; `errors` keeps those problems for `coach exercises list` to show.
+    Files load when the library is built. A bad user file only disables itself: its problems go
+    to `problems`, for `coach exercises list`, `coach analyze` and the app to show, and the rest
+    load. Two user files with one id are a problem too (the later file, in name order, is used).
     """
 
     def __init__(self, builtin_dir=BUILTIN_DIR, user=None, extra=()):
         self.exercises: dict[str, Exercise] = {}
         self.sources: dict[str, Path] = {}
-        self.errors: list[str] = []
-        if not Path(builtin_dir).is_dir():  # an install without its definitions would know no exercise
-            raise ExerciseError(f"the built-in exercise definitions are missing: no folder {builtin_dir}")
-        folders = [Path(builtin_dir), Path(user) if user is not None else user_dir()]
-        for folder in folders:
+        self.problems: list[Problem] = []
+        builtin, mine = Path(builtin_dir), Path(user) if user is not None else user_dir()
+        if not builtin.is_dir():  # an install without its definitions would know no exercise
+            raise ExerciseError(f"the built-in exercise definitions are missing: no folder {builtin}")
+        if mine.exists() and not mine.is_dir():
+            self.problems.append(Problem(str(mine), None, "", "not a folder: your exercises are not loaded"))
+        for folder in (builtin, mine):
             for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
                 self.add(path, strict=False)
         for path in extra:
@@ -411,11 +523,15 @@ class Library:
     def add(self, path: Path, strict: bool) -> Exercise | None:
         try:
             exercise = load(path)
-        except ExerciseError as error:
+        except DefinitionError as error:
             if strict:
                 raise
-            self.errors.append(str(error))
+            self.problems.extend(error.problems)
             return None
+        earlier = self.sources.get(exercise.id)
+        if earlier is not None and earlier.parent == path.parent:
+            self.problems.append(Problem(str(path), None, "", f"id {exercise.id!r} is also the id of {earlier.name}; "
+                                         "this file replaces it (rename one)"))
         self.exercises[exercise.id] = exercise
         self.sources[exercise.id] = path
         return exercise
@@ -437,7 +553,7 @@ class Library:
         source = self.sources.get(name)
         if source is None and (name.endswith((".yaml", ".yml")) or os.sep in name):
             source = Path(name)
-        return source.read_text(encoding="utf-8") if source is not None else None
+        return read(source) if source is not None else None
 
 
 def safe_file_name(exercise_id: str) -> str:
@@ -445,3 +561,34 @@ def safe_file_name(exercise_id: str) -> str:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", exercise_id):
         raise ExerciseError(f"{exercise_id!r} cannot be a file name: use lower-case letters, digits and _")
     return f"{exercise_id}.yaml"
+
+
+def save(folder: Path, exercise_id: str, text: str) -> Path:
+    """Write a definition into the user's folder as `<id>.yaml`, whole or not at all.
+
+    The text goes to a new temporary file of its own in the same folder (O_EXCL: never a file
+    or link already there, so two saves at once never share one and a planted link is never
+    followed), then replaces the target atomically: a reader sees the old file or the new one.
+    """
+    folder = Path(folder)
+    target = folder / safe_file_name(exercise_id)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ExerciseError(f"cannot save {target.name}: {folder} is not a folder (see {USER_DIR_ENV})") from None
+    except OSError as error:
+        raise ExerciseError(f"cannot save into {folder}: {error.strerror or error}") from None
+    try:
+        fd, partial = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+    except OSError as error:
+        raise ExerciseError(f"cannot save into {folder}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, target)
+    except OSError as error:
+        Path(partial).unlink(missing_ok=True)
+        raise ExerciseError(f"cannot save {target}: {error.strerror or error}") from None
+    return target

@@ -6,6 +6,7 @@ model never waits for the decoder. Times are the container's timestamps, not ind
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from pathlib import Path
@@ -19,6 +20,9 @@ from coach.types import Frame
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 # Frames the reader thread decodes ahead of the consumer.
 READ_AHEAD = 8
+MAX_FPS = 1000
+
+log = logging.getLogger(__name__)
 
 
 def check_exists(path) -> Path:
@@ -53,8 +57,11 @@ class VideoSource:
     def __init__(self, path):
         self.path = check_exists(path)
         capture = self.open()
-        self.fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
-        self.frame_count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        fps = capture.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if 0 < fps <= MAX_FPS else 0.0  # NaN, 0 or absurd: unknown
+        # 0 when unknown: a raw H.264 stream (even renamed .mp4) gives a negative count.
+        count = capture.get(cv2.CAP_PROP_FRAME_COUNT)
+        self.frame_count = int(count) if 0 < count < 2**31 else 0
         self.size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
         ok, _ = capture.read()
         capture.release()
@@ -68,6 +75,7 @@ class VideoSource:
         return capture
 
     def __len__(self) -> int:
+        """The container's frame count; 0 when it does not say."""
         return self.frame_count
 
     def __iter__(self):
@@ -97,6 +105,10 @@ class VideoSource:
             while not stop.is_set():
                 ok, image = capture.read()
                 if not ok:
+                    if index < self.frame_count:
+                        log.warning("%s: decoding stopped at frame %d of the %d the file lists: it may be "
+                                    "truncated or damaged; the counts are from those %d frames",
+                                    self.path, index, self.frame_count, index)
                     break
                 t = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
                 # Some containers report no time for a frame; never let time stand still or run back.

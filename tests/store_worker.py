@@ -1,10 +1,10 @@
 """A separate process that records one session into a store, for the durability tests.
 
-    python tests/store_worker.py DB synthetic [--reps N] [--person NAME] [--go FILE]
+    python tests/store_worker.py DB synthetic [--reps N] [--person NAME] [--go FILE] [--barrier DIR]
     python tests/store_worker.py DB series FILE.npy --exercise ID [--fps 30] [--pace S]
 
 `synthetic` records N made-up reps as fast as it can (after FILE appears, so that two workers
-start together). `series` feeds a real keypoint series through the exercise engine's Session and
+start together; with --barrier DIR, none goes past rep 1 before all have committed it). `series` feeds a real keypoint series through the exercise engine's Session and
 the recorder, one frame every `--pace` seconds. Both print `rep N` once rep N is committed, and
 `done ID` at the end.
 """
@@ -20,10 +20,18 @@ from coach.store import Store
 from coach.types import FrameResult, Pose, RepEvent
 
 
-def synthetic(store: Store, args) -> int:
-    go = Path(args.go) if args.go else None
-    while go is not None and not go.exists():
+def wait_for(done, timeout_s: float = 60.0):
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() > deadline:
+            sys.exit("store_worker: timed out waiting for the other workers")
         time.sleep(0.005)
+
+
+def synthetic(store: Store, args) -> int:
+    if args.go:
+        go = Path(args.go)
+        wait_for(go.exists)
     rng = np.random.default_rng(args.reps)
     with store.recorder("squat", args.person, source="synthetic", fps=30.0) as recorder:
         for frame in range(args.reps * 10):
@@ -36,6 +44,12 @@ def synthetic(store: Store, args) -> int:
             recorder.update(FrameResult(t, pose, {}, "up", frame // 10, 1, True, rep))
             if rep is not None:
                 print(f"rep {rep.index}", flush=True)
+                if args.barrier and rep.index == 1:
+                    # Rep 1 is committed: say so, and go on only once every worker has said so,
+                    # so that each one's first commit comes before the others' last.
+                    barrier = Path(args.barrier)
+                    (barrier / args.person).touch()
+                    wait_for(lambda: len(list(barrier.iterdir())) >= args.parties)
     return recorder.session_id
 
 
@@ -64,6 +78,8 @@ def main() -> int:
     one = sub.add_parser("synthetic")
     one.add_argument("--reps", type=int, default=20)
     one.add_argument("--go")
+    one.add_argument("--barrier", help="a folder: after rep 1, wait there until --parties workers reach rep 1")
+    one.add_argument("--parties", type=int, default=2)
     two = sub.add_parser("series")
     two.add_argument("file")
     two.add_argument("--exercise", required=True)

@@ -69,9 +69,11 @@ def test_sigkill_mid_set_keeps_every_counted_rep(repcount_dir, tmp_path):
 
 
 def test_two_processes_writing_at_once_both_land(tmp_path):
-    db, go = tmp_path / "coach.db", tmp_path / "go"
+    db, go, barrier = tmp_path / "coach.db", tmp_path / "go", tmp_path / "barrier"
     Store.open(db).close()
-    workers = [store_worker(db, "synthetic", "--reps", 60, "--person", name, "--go", go) for name in ("alice", "bob")]
+    barrier.mkdir()
+    workers = [store_worker(db, "synthetic", "--reps", 60, "--person", name, "--go", go, "--barrier", barrier)
+               for name in ("alice", "bob")]
     go.touch()
     for process in workers:
         out, err = process.communicate(timeout=120)
@@ -87,7 +89,7 @@ def test_two_processes_writing_at_once_both_land(tmp_path):
             mine = committed[committed["session_id"] == session_id]
             assert mine["rep_index"].tolist() == list(range(1, 61))
             assert len(store.keypoints(int(session_id))) == 600
-        # They really overlapped: each committed reps while the other was between its first and last.
+        # They overlapped (the barrier makes it certain): each one's first rep came before the other's last.
         spans = committed.groupby("session_id")["committed_at"].agg(["min", "max"])
         assert spans["min"].max() < spans["max"].min()
 

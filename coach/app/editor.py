@@ -8,7 +8,6 @@ while typing; the lines at fault are marked in its margin.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import streamlit as st
@@ -16,8 +15,9 @@ import streamlit as st
 from coach.app import resources, settings
 from coach.app.signal_chart import form_chart, signal_chart
 from coach.app.video import analyse_upload, check_upload
-from coach.errors import CoachError, ExerciseError
-from coach.exercises import BUILTIN_DIR, parse, safe_file_name, user_dir
+from coach.errors import CoachError
+from coach.exercises import BUILTIN_DIR, DefinitionError, parse, read, safe_file_name, user_dir
+from coach.exercises import save as save_definition
 from coach.session import run as count
 
 SOURCE = "editor"
@@ -112,8 +112,6 @@ def page():
 
 def browse(lib):
     st.subheader("Library")
-    for error in lib.errors:
-        st.error(f"Not loaded: {error}")
     rows = []
     for exercise_id in lib.ids():
         exercise = lib.exercises[exercise_id]
@@ -127,7 +125,7 @@ def browse(lib):
     exercise = lib.exercises[shown]
     st.markdown(exercise.description or "")
     with st.expander(f"{shown}.yaml", expanded=False):
-        st.code(lib.sources[shown].read_text(encoding="utf-8"), language="yaml", line_numbers=True)
+        st.code(read(lib.sources[shown]), language="yaml", line_numbers=True)
 
 
 def load_into_editor(text: str):
@@ -139,11 +137,17 @@ def load_into_editor(text: str):
 def edit(lib):
     st.subheader("Editor")
     start, load = st.columns([3, 1], vertical_alignment="bottom")
-    choices = ["(a new exercise)", *lib.ids()]
-    base = start.selectbox("Start from", choices, key="editor-base",
-                           format_func=lambda i: i if i.startswith("(") else f"a copy of {lib.exercises[i].name}")
+    # A user file that does not load is offered too, so that it can be fixed here.
+    broken = sorted({problem.file for problem in lib.problems if Path(problem.file).parent == user_dir()})
+    choices = ["(a new exercise)", *lib.ids(), *broken]
+    base = start.selectbox("Start from", choices, key="editor-base", format_func=lambda i: i if i.startswith("(") else (
+        f"a copy of {lib.exercises[i].name}" if i in lib.exercises else f"{Path(i).name} (not loaded: fix it)"))
     if load.button("Load into the editor", key="editor-load"):
-        load_into_editor(TEMPLATE if base.startswith("(") else lib.definition(base))
+        try:
+            load_into_editor(TEMPLATE if base.startswith("(") else lib.definition(base) if base in lib.exercises
+                             else read(base, lossy=True))
+        except CoachError as error:
+            st.error(str(error))
     revision = st.session_state.get("editor-revision", 0)
     initial = st.session_state.get("editor-start", TEMPLATE)
     lines = st.session_state.get("editor-marked", [])  # the lines at fault at the last check
@@ -153,13 +157,13 @@ def edit(lib):
     typed = result.text if result is not None else None
     text = typed["value"] if isinstance(typed, dict) and typed.get("revision") == revision else initial
     exercise, problems = check(text)
-    marked = sorted({line for line, _ in problems})
+    marked = sorted({problem.line or 1 for problem in problems})
     if marked != lines:
         # The margin marks come from the last check: redraw it with this one's.
         st.session_state["editor-marked"] = marked
         st.rerun()
     if problems:
-        st.error("\n".join(f"- {message}" for _, message in problems), icon=":material/error:")
+        st.error("\n".join(f"- {problem}" for problem in problems), icon=":material/error:")
         return
     st.success(f"Valid: {exercise.name} (`{exercise.id}`), counted on {exercise.count.signal}.",
                icon=":material/check_circle:")
@@ -168,15 +172,11 @@ def edit(lib):
 
 
 def check(text: str):
-    """(exercise, []) for a valid definition, else (None, [(line, message), ...])."""
+    """(exercise, []) for a valid definition, else (None, [Problem, ...])."""
     try:
         return parse(text, SOURCE), []
-    except ExerciseError as error:
-        problems = []
-        for message in str(error).split("; "):
-            found = re.match(rf"{SOURCE}:(\d+)", message)
-            problems.append((int(found.group(1)) if found else 1, message))
-        return None, problems
+    except DefinitionError as error:
+        return None, error.problems
 
 
 def try_out(exercise):
@@ -230,10 +230,11 @@ def save(lib, exercise, text: str):
     replace = st.checkbox(f"Yes, this {' and '.join(notes)}", key="editor-replace") if notes else True
     st.caption(f"Saved as {folder / name}")
     if st.button("Save to my exercises", type="primary", disabled=not replace, key="editor-save"):
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".yaml.part")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(target)  # never a half-written definition in the library
+        try:
+            save_definition(folder, exercise.id, text)
+        except CoachError as error:
+            st.error(str(error))
+            return
         st.session_state["editor-saved"] = exercise.id
         st.rerun()
     saved = st.session_state.pop("editor-saved", None)

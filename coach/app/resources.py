@@ -38,8 +38,12 @@ def store() -> Store:
 
 
 def library() -> Library:
-    """The built-in and the user's exercise definitions, read afresh (the editor adds to them)."""
-    return Library()
+    """The built-in and the user's exercise definitions, read afresh (the editor adds to them).
+    A user file that does not load is named on the page; the rest load."""
+    lib = Library()
+    for problem in lib.problems:
+        st.warning(f"Your exercises: {problem} (fix it on the Exercises page)", icon=":material/warning:")
+    return lib
 
 
 def people(db: Store) -> list[str]:

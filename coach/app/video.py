@@ -39,7 +39,10 @@ def analyse_upload(upload, exercise, model, annotate: bool = False) -> tuple[Ana
         path = Path(folder) / f"upload{Path(upload.name).suffix.lower()}"
         path.write_bytes(upload.getbuffer())
         out = Path(folder) / "annotated.mp4" if annotate else None
-        analysis = analyze_video(path, exercise, model, out=out, on_progress=progress)
+        try:
+            analysis = analyze_video(path, exercise, model, out=out, on_progress=progress)
+        except InputError as error:  # name the user's file, not our temporary copy
+            raise InputError(str(error).replace(str(path), upload.name)) from None
         video = out.read_bytes() if out else None
     bar.empty()
     return analysis, video

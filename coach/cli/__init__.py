@@ -6,6 +6,7 @@ The subcommands import their libraries (pandas, cv2, pydantic...) when they run,
 
 import argparse
 import logging
+import os
 import sys
 
 from coach.errors import CoachError
@@ -26,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        quiet_video_libraries()
     try:
         return args.run(args) or 0
     except CoachError as error:
@@ -38,3 +41,11 @@ def main(argv=None) -> int:
         # The reader went away (`coach history | head`): stop quietly, as Unix tools do.
         sys.stdout = None
         return 0
+
+
+def quiet_video_libraries():
+    """Keep OpenCV's and FFmpeg's own messages ("[h264 @ 0x...] Invalid NAL unit size") off the
+    terminal: what matters reaches the user as coach's warning or error line. Set before cv2 is
+    imported, and inherited by `coach app`'s server; an explicit setting wins (for debugging)."""
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET

@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.cli import history
+from coach.cli import exercises, history
 from coach.errors import InputError
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ def run(args) -> int:
     from coach.sources import check_exists
 
     library = Library()
+    exercises.warn_problems(library)
     exercise = library.get(args.exercise)
     definition = library.definition(args.exercise) if args.save else None
     from coach.keypoints import MAX_FPS

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+from coach.app import settings
 from coach.errors import InputError
 
 ENTRY = Path(__file__).resolve().parents[1] / "app" / "main.py"
@@ -30,25 +32,37 @@ def run(args) -> int:
     if not 0 < args.port < 65536:
         raise InputError(f"--port must be between 1 and 65535, got {args.port}")
     check_free(args.host, args.port)
+    max_upload_mb = settings.max_upload_mb()  # the settings checked now, not on the first page
+    settings.ice_servers(args.ice_servers)
     env = dict(os.environ)
     if args.db:
         env["COACH_DB"] = args.db
     if args.ice_servers:
         env["COACH_ICE_SERVERS"] = args.ice_servers
-    command = streamlit_command(args.host, args.port)
+    command = streamlit_command(args.host, args.port, max_upload_mb)
     print(f"coach app: http://{args.host}:{args.port}  (Ctrl-C stops it)", file=sys.stderr)
+    server = subprocess.Popen(command, env=env)
+
+    def stop(signum, frame):
+        server.terminate()  # SIGTERM (a service manager, `kill`) or SIGHUP stops the server too
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
     try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 0
+        server.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached the server too: let it finish
+        server.wait()
+    return 0 if server.returncode in (0, -signal.SIGTERM, -signal.SIGINT) else server.returncode
 
 
-def streamlit_command(host: str, port: int) -> list[str]:
-    """`streamlit run` on the app, headless, with no telemetry and no file watching."""
+def streamlit_command(host: str, port: int, max_upload_mb: int) -> list[str]:
+    """`streamlit run` on the app, headless, with no telemetry and no file watching, and the
+    same upload limit as the app's pages (Streamlit's own would refuse larger files with 413)."""
     return [
         sys.executable, "-m", "streamlit", "run", str(ENTRY),
         f"--server.address={host}",
         f"--server.port={port}",
+        f"--server.maxUploadSize={max_upload_mb}",
         "--server.headless=true",
         "--server.fileWatcherType=none",
         "--server.runOnSave=false",
@@ -62,6 +76,8 @@ def streamlit_command(host: str, port: int) -> list[str]:
 def check_free(host: str, port: int):
     """A clear error now rather than Streamlit's own after it has started."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As the server will: a port with only TIME_WAIT sockets left from the last run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:

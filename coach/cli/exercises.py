@@ -33,6 +33,7 @@ def run(args) -> int:
     if args.action == "validate":
         return validate(args.files)
     library = Library(user=args.dir)
+    warn_problems(library)
     if args.action == "show":
         return show(library, args.name, args.comments)
     return listing(library, args.json)
@@ -41,8 +42,6 @@ def run(args) -> int:
 def listing(library: Library, as_json: bool) -> int:
     from coach.exercises import BUILTIN_DIR
 
-    for error in library.errors:
-        print(f"coach: warning: skipped {error}", file=sys.stderr)
     for exercise_id in library.ids():
         exercise = library.exercises[exercise_id]
         source = library.sources[exercise_id]
@@ -55,16 +54,23 @@ def listing(library: Library, as_json: bool) -> int:
     return 0
 
 
+def warn_problems(library: Library):
+    """One warning line per problem of the user's files: a bad file only disables itself."""
+    for problem in library.problems:
+        print(f"coach: warning: {problem}", file=sys.stderr)
+
+
 def show(library: Library, name: str, comments: bool = False) -> int:
     import yaml
 
+    from coach.exercises import read
     from coach.reference import commented
 
     exercise = library.get(name)
     source = library.sources.get(exercise.id)
     if source is not None and name in library.exercises:
         print(f"# {source}")
-        text = source.read_text(encoding="utf-8")
+        text = read(source)
     else:
         text = yaml.safe_dump(exercise.model_dump(mode="json", exclude_defaults=False), sort_keys=False)
     print(commented(text, exercise) if comments else text, end="")
@@ -80,7 +86,7 @@ def validate(files: list[str]) -> int:
             exercise = load(path)
         except DefinitionError as error:
             failed += 1
-            print("\n".join(error.problems), file=sys.stderr)
+            print("\n".join(map(str, error.problems)), file=sys.stderr)
             continue
         except ExerciseError as error:
             failed += 1

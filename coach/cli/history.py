@@ -278,6 +278,8 @@ def run_delete(args) -> int:
         what = (f"session {record['id']}: {record['exercise']}, {plural(record['reps'], 'rep')}, {record['date']}, "
                 f"{record['person']}")
         if not args.yes:
+            if sys.stdin is None:  # started with stdin closed (`<&-`): input() would raise RuntimeError
+                raise InputError(f"cannot ask before deleting session {record['id']}: stdin is closed (add --yes)")
             try:
                 answer = input(f"delete {what}? [y/N] ")
             except EOFError:
