@@ -79,6 +79,14 @@ class Count:
     sets: int
     rep: RepEvent | None = None
     resting: bool = False
+    # Why a swing that went at least half the depth a rep needs was not counted, at the frame it
+    # was dropped: one of REJECTIONS.
+    rejected: str | None = None
+
+
+# The reasons a swing is not a rep.
+TOO_SMALL, TOO_SHORT, TOO_LONG, NOT_HELD, NOT_SEEN = "too small", "too short", "too long", "not held at the far end", "not seen"
+REJECTIONS = (TOO_SMALL, TOO_SHORT, TOO_LONG, NOT_HELD, NOT_SEEN)
 
 
 class Counter:
@@ -97,9 +105,12 @@ class Counter:
         self.partials: deque[float] = deque(maxlen=spec.recent_reps)  # since the last rep
         self.reps = 0
         self.sets = 0
+        self.rejected: str | None = None  # set on the frame a swing is dropped
         self.last_rep_end: float | None = None
         self.seen_since: float | None = None
         self.last_seen: float | None = None
+        # The last min_rep_s of (t, v) seen: still when it spans under the hysteresis.
+        self.window: deque[tuple[float, float]] = deque()
         self.restart()
 
     def restart(self):
@@ -128,13 +139,14 @@ class Counter:
     def update(self, sample: Sample) -> Count:
         spec, t = self.spec, sample.t
         v = self.sign * sample.value
+        self.rejected = None
         if not sample.visible or math.isnan(v):
             if self.last_seen is not None and t - self.last_seen > self.lost_s:
-                self.restart()
+                self.drop_lost()
                 self.seen_since = None
             return self.result()
         if self.seen_since is None or (self.last_seen is not None and t - self.last_seen > self.lost_s):
-            self.restart()
+            self.drop_lost()
             self.seen_since = t
         self.last_seen = t
         if t - self.seen_since < self.settle_s:
@@ -142,6 +154,9 @@ class Counter:
 
         rep = None
         h = spec.hysteresis
+        self.window.append((t, v))
+        while self.window[0][0] < t - spec.min_rep_s:
+            self.window.popleft()
         if self.phase == Phase.START:
             self.top = max(self.top, v)
             if v >= self.top - h:
@@ -151,6 +166,10 @@ class Counter:
                 self.start_since = t
             if v < self.top - h and t - self.start_since >= spec.hold_near_s:
                 self.phase, self.bottom = Phase.GOING, v
+        elif self.phase == Phase.GOING and self.still():
+            # Stood still short of a rep (settling after walking in, a drifting stance, a hold):
+            # the rep, when it comes, starts from where the person rests now.
+            self.back_to_start(max(v for _, v in self.window), t)
         elif self.phase == Phase.GOING:
             if v <= self.bottom:
                 self.bottom, self.peak, self.peak_t = v, v, t
@@ -162,11 +181,13 @@ class Counter:
             elif v > self.bottom + h and v >= self.top - h:
                 # Back at the top without going deep enough: a partial rep, not counted.
                 self.partial(self.top - self.bottom)
+                self.reject_small(self.top - self.bottom)
                 self.back_to_start(v, t)
             elif self.peak - self.bottom >= self.spec.min_range and v < self.peak - h:
                 # Came back a rep's worth short of the top and turned down again: a partial
                 # rep too, and the next swing starts from that turn (the top has drifted).
                 self.partial(self.peak - self.bottom)
+                self.reject_small(self.peak - self.bottom)
                 self.going_from_peak(v, t)
         elif self.phase == Phase.FAR:
             self.bottom = min(self.bottom, v)
@@ -193,8 +214,27 @@ class Counter:
                     self.phase = Phase.FAR
         self.frames.append(sample)
         if self.phase != Phase.START and self.start_t is not None and t - self.start_t > spec.max_rep_s:
+            if self.phase in (Phase.FAR, Phase.RETURNING):
+                self.rejected = TOO_LONG
             self.back_to_start(v, t)
         return self.result(rep)
+
+    def drop_lost(self):
+        """Unseen for lost_s: the rep in progress, if it had gone deep enough, is dropped as not seen."""
+        if self.phase in (Phase.FAR, Phase.RETURNING):
+            self.rejected = NOT_SEEN
+        self.restart()
+
+    def reject_small(self, span: float):
+        """A swing back to the top short of the depth needed: worth saying when it went half of it."""
+        if span >= 0.5 * self.needed_depth():
+            self.rejected = TOO_SMALL
+
+    def still(self) -> bool:
+        """Whether the signal stayed within the hysteresis for the whole of the last min_rep_s."""
+        (t0, _), (t1, _) = self.window[0], self.window[-1]
+        values = [v for _, v in self.window]
+        return t1 - t0 >= 0.9 * self.spec.min_rep_s and max(values) - min(values) < self.spec.hysteresis
 
     def partial(self, span: float):
         """Remember a partial rep; enough alike in a row replace the recent reps' range."""
@@ -226,7 +266,11 @@ class Counter:
         held = self.far_hold(frames) >= spec.hold_far_s
         duration = frames[-1].t - self.start_t
         rep = None
-        if held and duration >= spec.min_rep_s:
+        if not held:
+            self.rejected = NOT_HELD
+        elif duration < spec.min_rep_s:
+            self.rejected = TOO_SHORT
+        else:
             if self.last_rep_end is None or self.start_t - self.last_rep_end > spec.rest_s:
                 # A new set: the person may move differently now, so the recent range starts afresh.
                 self.sets += 1
@@ -279,4 +323,4 @@ class Counter:
         resting = self.last_rep_end is not None and self.phase == Phase.START and (
             (self.last_seen or 0.0) - self.last_rep_end > self.spec.rest_s
         )
-        return Count(self.names[self.phase], self.reps, self.sets, rep, resting)
+        return Count(self.names[self.phase], self.reps, self.sets, rep, resting, self.rejected)

@@ -85,6 +85,8 @@ class Analysis:
         elif not any(r.visible for r in self.results):
             needed = ", ".join(p.value for p in self.exercise.visibility.keypoints)
             self.warnings.append(f"no person was seen in any frame (the {self.exercise.name.lower()} needs {needed} in view)")
+        elif sum(r.visible for r in self.results) < len(self.results) / 2:
+            self.warnings.append("too little of the person was seen to count")
         elif self.count == 0:
             self.warnings.append("no repetition was found")
         return self
@@ -118,7 +120,8 @@ class Analysis:
         return session_table(self.exercise.id, self.results, self.reps)
 
     def summary(self) -> dict:
-        """The JSON-ready result: exercise, reps, sets, duration_s, frames, fps, reps_detail, warnings."""
+        """The JSON-ready result: exercise, reps, sets, duration_s, frames, fps, reps_detail, warnings,
+        and the swings not counted (`rejected`: their time and why)."""
         session = self.session_table().iloc[0]
         detail = self.reps_table().round(3)
         return {
@@ -131,6 +134,7 @@ class Analysis:
             "reps_detail": [{**{k: _plain(v) for k, v in row.items()}, "flags": [f for f in row["flags"].split(",") if f]}
                             for row in detail.to_dict("records")],
             "warnings": list(self.warnings),
+            "rejected": [{"t": round(r.t, 3), "reason": r.rejected} for r in self.results if r.rejected],
         }
 
 
@@ -196,7 +200,8 @@ class Session:
         self.history.append((t, signals))
         while self.history[0][0] < t - self.exercise.count.max_rep_s - 1:
             self.history.popleft()
-        return FrameResult(t, pose, signals, count.phase, count.reps, count.sets, visible, rep, advice.cue, tuple(warnings))
+        return FrameResult(t, pose, signals, count.phase, count.reps, count.sets, visible, rep, advice.cue, tuple(warnings),
+                           count.rejected)
 
     def rep_metrics(self, rep: RepEvent) -> dict[str, float]:
         """The definition's extra per-rep metrics, from the smoothed signals over the rep."""

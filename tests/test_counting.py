@@ -184,3 +184,70 @@ def test_repcount_accuracy_holds_the_target(repcount_dir):
     mae, obo = benchmark.score(results, "ours")
     print(f"RepCount: MAE {mae:.3f}, OBO {obo:.3f}")
     assert mae <= 0.20 and obo >= 0.65
+
+
+def settle_then_reps(settle_to: float, still_s: float = 5.0, fps: float = 30, n: int = 3):
+    """Standing `still_s` s first, the signal settling from 177 to `settle_to` over the first
+    2 s (a person finding their stance), then n squats from there down to 90 and back."""
+    t0 = np.arange(0, still_s, 1 / fps)
+    settle = settle_to + (177 - settle_to) * np.exp(-t0 / 0.5)
+    t1, v1 = reps_signal(n, top=settle_to, bottom=90, fps=fps, rest=0.5)
+    return np.concatenate([t0, still_s + t1]), np.concatenate([settle, v1])
+
+
+@pytest.mark.parametrize("settle_to, fps", [(155, 30), (155, 10), (177, 30), (165, 15)])
+def test_standing_still_first_is_not_part_of_the_first_rep(settle_to, fps):
+    """The first rep starts where the person came to rest, not where the stream began: its
+    descent lasts as long as the others', and the settling is no rep."""
+    t, v = settle_then_reps(settle_to, fps=fps)
+    counter, out = count(SQUAT, t, v)
+    reps = [o.rep for o in out if o.rep]
+    assert counter.reps == 3
+    assert reps[0].time_down == pytest.approx(reps[1].time_down, abs=0.2)
+    assert reps[0].start_t > 5.0
+    # Phase per frame: the settling may read as descending while it lasts (it cannot be told
+    # from a slow squat until it stops), but standing again within min_rep_s of coming to rest
+    # (by 3 s) and until the squat begins.
+    phases = [o.phase for o, ti in zip(out, t) if 3.0 <= ti < 5.4]
+    assert set(phases) == {"standing"}
+
+
+def test_a_slow_drift_of_the_stance_does_not_make_a_rep_too_long():
+    """Standing for 8 s while the stance drifts 15 degrees down and stays there, then one
+    squat: the squat counts (its start is the last rest, not the first frame)."""
+    t0 = np.arange(0, 8, 1 / 30)
+    drift = 178 - 15 * np.clip((t0 - 2) / 2, 0, 1)
+    t1, v1 = reps_signal(1, top=163, bottom=60, rest=0.5)
+    counter, out = count(SQUAT, np.concatenate([t0, 8 + t1]), np.concatenate([drift, v1]))
+    assert counter.reps == 1
+    assert [o.rep for o in out if o.rep][0].duration < 2.5
+
+
+@pytest.mark.parametrize("case, values, reason", [
+    ("half a squat", dict(bottom=145), "too small"),
+    ("a twitch", dict(period=0.3), "too short"),
+])
+def test_a_dropped_swing_says_why(case, values, reason):
+    t, v = reps_signal(2, **values)
+    counter, out = count(squat(min_rep_s=0.5), t, v)
+    assert counter.reps == 0
+    assert reason in {o.rejected for o in out}, case
+    # Said once per swing, at the frame it was dropped.
+    assert sum(o.rejected == reason for o in out) <= 2
+
+
+def test_a_rep_lost_from_view_is_rejected_as_not_seen():
+    t, v = reps_signal(3)
+    # Gone from the bottom of rep 1 for 1.6 s (lost_s is 1) into rep 2: only rep 3 counts.
+    visible = ~((t > 1.9) & (t < 3.5))
+    counter, out = count(SQUAT, t, v, visible)
+    assert counter.reps == 1
+    assert "not seen" in {o.rejected for o in out}
+
+
+def test_hysteresis_left_out_is_a_tenth_of_min_range():
+    data = load(BUILTIN_DIR / "squat.yaml").model_dump()
+    del data["count"]["hysteresis"]
+    assert Exercise.model_validate(data).count.hysteresis == pytest.approx(0.1 * data["count"]["min_range"])
+    data["count"]["hysteresis"] = 0
+    assert Exercise.model_validate(data).count.hysteresis == 0
