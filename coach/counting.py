@@ -123,6 +123,7 @@ class Counter:
         self.depth_needed = math.nan  # the threshold the swing passed to reach FAR
         self.peak, self.peak_t = -math.inf, None
         self.frames: list[Sample] = []
+        self.counted = False  # counted at the far end already (count_at: far)
 
     def needed_depth(self) -> float:
         """How far from the top a swing must go to be a rep: the floor, or a share of recent reps."""
@@ -178,6 +179,9 @@ class Counter:
             needed = self.needed_depth()
             if self.top - v >= needed and (self.far_limit is None or v <= self.far_limit):
                 self.phase, self.depth_needed = Phase.FAR, needed
+                if spec.count_at == "far":
+                    rep = self.complete([*self.frames, sample], self.top - v)
+                    self.counted = rep is not None
             elif v > self.bottom + h and v >= self.top - h:
                 # Back at the top without going deep enough: a partial rep, not counted.
                 self.partial(self.top - self.bottom)
@@ -201,27 +205,27 @@ class Counter:
             elif v >= self.bottom + spec.return_fraction * (self.top - self.bottom) and (
                 self.near_limit is None or v >= self.near_limit
             ):
-                rep = self.complete([*self.frames, sample], self.top - self.bottom)
+                rep = self.came_back([*self.frames, sample], self.top - self.bottom)
                 self.back_to_start(v, t)
             elif v < self.peak - h:
                 # Turned down again short of the start (the start was a spike, or the person's
                 # top drifted): a full rep if it came back as far as a rep goes down, and the
                 # next one has begun from here.
                 if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
-                    rep = self.complete([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
+                    rep = self.came_back([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
                     self.going_from_peak(v, t)
                 else:
                     self.phase = Phase.FAR
         self.frames.append(sample)
         if self.phase != Phase.START and self.start_t is not None and t - self.start_t > spec.max_rep_s:
-            if self.phase in (Phase.FAR, Phase.RETURNING):
+            if self.phase in (Phase.FAR, Phase.RETURNING) and not self.counted:
                 self.rejected = TOO_LONG
             self.back_to_start(v, t)
         return self.result(rep)
 
     def drop_lost(self):
         """Unseen for lost_s: the rep in progress, if it had gone deep enough, is dropped as not seen."""
-        if self.phase in (Phase.FAR, Phase.RETURNING):
+        if self.phase in (Phase.FAR, Phase.RETURNING) and not self.counted:
             self.rejected = NOT_SEEN
         self.restart()
 
@@ -257,6 +261,15 @@ class Counter:
         self.restart()
         self.top, self.start_t, self.start_since = v, t, t
 
+    def came_back(self, frames: list[Sample], span: float) -> RepEvent | None:
+        """The swing came back to the start: the rep completes now, or (count_at: far) it was
+        counted at the far end and its whole span replaces the part it had swung by then."""
+        if self.spec.count_at == "return":
+            return self.complete(frames, span)
+        if self.counted:
+            self.set_ranges([*list(self.ranges)[:-1], span])
+        return None
+
     def complete(self, frames: list[Sample], span: float) -> RepEvent | None:
         """The swing came back: a rep if it lasted long enough and held where it must.
 
@@ -264,7 +277,8 @@ class Counter:
         """
         spec = self.spec
         held = self.far_hold(frames) >= spec.hold_far_s
-        duration = frames[-1].t - self.start_t
+        # Counted at the far end, half the rep has gone by.
+        duration = (frames[-1].t - self.start_t) * (2 if spec.count_at == "far" else 1)
         rep = None
         if not held:
             self.rejected = NOT_HELD

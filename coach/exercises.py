@@ -174,7 +174,9 @@ class Counting(Model):
     recent reps' range, and when it comes back `return_fraction` of its own range; so the
     counter follows each person's and camera's own range instead of fixed angles. `far_limit`
     and `near_limit` are optional absolute thresholds on top: the turn must pass `far_limit`
-    and the return must pass `near_limit`. `hysteresis` (signal units) keeps noise from
+    and the return must pass `near_limit`. `count_at`: a rep counts when the swing comes back
+    (`return`: a squat stood up) or the moment it is deep enough at the far end (`far`: a
+    pull-up counts with the chin over the bar; lowering is the way back). `hysteresis` (signal units) keeps noise from
     flipping phases; left out, it is a tenth of `min_range` (0 let a phase flicker at its
     threshold).
     """
@@ -188,6 +190,7 @@ class Counting(Model):
     hysteresis: float = Field(None, ge=0, validate_default=False)
     far_limit: float | None = None
     near_limit: float | None = None
+    count_at: Literal["return", "far"] = "return"
     min_rep_s: float = Field(0.3, gt=0, le=60)
     max_rep_s: float = Field(10.0, gt=0, le=600)
     hold_far_s: float = Field(0.0, ge=0, le=60)

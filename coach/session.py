@@ -55,6 +55,10 @@ class PersonGate:
             scale = size / max(self.size, 1e-6)
             if jump > self.max_jump or not 0.5 < scale < 2.0:
                 return False
+        if self.centre is not None and t - self.last_t <= self.forget_s and size < self.size:
+            # The size shrinks only over forget_s: one frame whose torso points collapse together
+            # (shoulders seen from behind) must not become the size the next frames are judged by.
+            size = self.size + (size - self.size) * (1 - math.exp(-(t - self.last_t) / self.forget_s))
         self.centre, self.size, self.last_t = centre, max(size, 1e-6), t
         return True
 
