@@ -1,15 +1,19 @@
 """The rep counter: a small state machine over the four phases of a definition's driving signal.
 
 `Counter.update(sample) -> Count` once per frame, in time order. It only reads numbers and emits
-a RepEvent the moment a rep completes; it never draws and keeps no global state.
+a RepEvent the moment a rep is counted, or the reason a swing was not one; it never draws and
+keeps no global state. One method per phase (`at_start`, `going`, `at_far`, `returning`).
 
 The rep runs from the `start` end of the signal to the far end and back. Internally the signal
 is turned so that the start is always high (`v = value` for start: high, `-value` for low):
 
     START      at the start position; `top` follows the highest value since the last turn.
-    GOING      left the top by more than `hysteresis`; not yet deep enough for a rep.
+    GOING      left the top by more than `hysteresis`; not yet deep enough for a rep. Still
+               (within the hysteresis) for min_rep_s, it is back at START from where it rests:
+               settling after walking in, a drifting stance or a hold is not part of a rep.
     FAR        deep enough: `top - v` reached max(min_range, depth x the recent reps' range)
-               and, where given, passed `far_limit`. `bottom` follows the lowest value.
+               and, where given, passed `far_limit`. `bottom` follows the lowest value. With
+               `count_at: far` the rep counts here (a pull-up is done at the top).
     RETURNING  turned back by more than `hysteresis`. The rep counts when v climbs back
                `return_fraction` of (top - bottom) and, where given, past `near_limit`; or,
                when it turns down again short of that (the top was a spike, or the person's
@@ -24,7 +28,7 @@ turns down again a rep's worth short of it (the top drifted), is a partial rep, 
 person's range has changed (a lighter second set, a new camera angle): they become the recent
 reps, so the swings after them count. Too short or too long a rep is dropped, and frames where
 the person is not seen (the visibility gate) are skipped; unseen for `lost_s` abandons the rep in
-progress.
+progress. Each dropped swing that went at least half the depth needed says why (REJECTIONS).
 """
 
 from __future__ import annotations
@@ -153,69 +157,11 @@ class Counter:
         if t - self.seen_since < self.settle_s:
             return self.result()
 
-        rep = None
-        h = spec.hysteresis
         self.window.append((t, v))
         while self.window[0][0] < t - spec.min_rep_s:
             self.window.popleft()
-        if self.phase == Phase.START:
-            self.top = max(self.top, v)
-            if v >= self.top - h:
-                # Still at the top: the rep, when it comes, starts from here.
-                self.start_t, self.frames = t, []
-            if self.start_since is None:
-                self.start_since = t
-            if v < self.top - h and t - self.start_since >= spec.hold_near_s:
-                self.phase, self.bottom = Phase.GOING, v
-        elif self.phase == Phase.GOING and self.still():
-            # Stood still short of a rep (settling after walking in, a drifting stance, a hold):
-            # the rep, when it comes, starts from where the person rests now.
-            self.back_to_start(max(v for _, v in self.window), t)
-        elif self.phase == Phase.GOING:
-            if v <= self.bottom:
-                self.bottom, self.peak, self.peak_t = v, v, t
-            elif v > self.peak:
-                self.peak, self.peak_t = v, t
-            needed = self.needed_depth()
-            if self.top - v >= needed and (self.far_limit is None or v <= self.far_limit):
-                self.phase, self.depth_needed = Phase.FAR, needed
-                if spec.count_at == "far":
-                    rep = self.complete([*self.frames, sample], self.top - v)
-                    self.counted = rep is not None
-            elif v > self.bottom + h and v >= self.top - h:
-                # Back at the top without going deep enough: a partial rep, not counted.
-                self.partial(self.top - self.bottom)
-                self.reject_small(self.top - self.bottom)
-                self.back_to_start(v, t)
-            elif self.peak - self.bottom >= self.spec.min_range and v < self.peak - h:
-                # Came back a rep's worth short of the top and turned down again: a partial
-                # rep too, and the next swing starts from that turn (the top has drifted).
-                self.partial(self.peak - self.bottom)
-                self.reject_small(self.peak - self.bottom)
-                self.going_from_peak(v, t)
-        elif self.phase == Phase.FAR:
-            self.bottom = min(self.bottom, v)
-            if v > self.bottom + h:
-                self.phase, self.peak, self.peak_t = Phase.RETURNING, v, t
-        elif self.phase == Phase.RETURNING:
-            if v > self.peak:
-                self.peak, self.peak_t = v, t
-            if v < self.bottom:
-                self.bottom, self.phase = v, Phase.FAR
-            elif v >= self.bottom + spec.return_fraction * (self.top - self.bottom) and (
-                self.near_limit is None or v >= self.near_limit
-            ):
-                rep = self.came_back([*self.frames, sample], self.top - self.bottom)
-                self.back_to_start(v, t)
-            elif v < self.peak - h:
-                # Turned down again short of the start (the start was a spike, or the person's
-                # top drifted): a full rep if it came back as far as a rep goes down, and the
-                # next one has begun from here.
-                if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
-                    rep = self.came_back([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
-                    self.going_from_peak(v, t)
-                else:
-                    self.phase = Phase.FAR
+        step = {Phase.START: self.at_start, Phase.GOING: self.going, Phase.FAR: self.at_far, Phase.RETURNING: self.returning}
+        rep = step[self.phase](v, sample)
         self.frames.append(sample)
         if self.phase != Phase.START and self.start_t is not None and t - self.start_t > spec.max_rep_s:
             if self.phase in (Phase.FAR, Phase.RETURNING) and not self.counted:
@@ -223,16 +169,88 @@ class Counter:
             self.back_to_start(v, t)
         return self.result(rep)
 
+    # One method per phase: each reads v (the signal turned so that the start is high) and the
+    # sample, moves to the next phase when its transition is met, and returns the rep completed.
+
+    def at_start(self, v: float, sample: Sample) -> None:
+        t, h = sample.t, self.spec.hysteresis
+        self.top = max(self.top, v)
+        if v >= self.top - h:
+            # Still at the top: the rep, when it comes, starts from here.
+            self.start_t, self.frames = t, []
+        if self.start_since is None:
+            self.start_since = t
+        if v < self.top - h and t - self.start_since >= self.spec.hold_near_s:
+            self.phase, self.bottom = Phase.GOING, v
+
+    def going(self, v: float, sample: Sample) -> RepEvent | None:
+        t, h = sample.t, self.spec.hysteresis
+        if self.still():
+            # Stood still short of a rep (settling after walking in, a drifting stance, a hold):
+            # the rep, when it comes, starts from where the person rests now.
+            self.back_to_start(max(v for _, v in self.window), t)
+            return None
+        if v <= self.bottom:
+            self.bottom, self.peak, self.peak_t = v, v, t
+        elif v > self.peak:
+            self.peak, self.peak_t = v, t
+        needed = self.needed_depth()
+        if self.top - v >= needed and (self.far_limit is None or v <= self.far_limit):
+            return self.reach_far(v, sample, needed)
+        if v > self.bottom + h and v >= self.top - h:
+            # Back at the top without going deep enough: a partial rep, not counted.
+            self.partial(self.top - self.bottom)
+            self.back_to_start(v, t)
+        elif self.peak - self.bottom >= self.spec.min_range and v < self.peak - h:
+            # Came back a rep's worth short of the top and turned down again: a partial rep too,
+            # and the next swing starts from that turn (the top has drifted).
+            self.partial(self.peak - self.bottom)
+            self.going_from_peak(v, t)
+        return None
+
+    def reach_far(self, v: float, sample: Sample, needed: float) -> RepEvent | None:
+        """Deep enough: at the far end now; with count_at: far, the rep counts here."""
+        self.phase, self.depth_needed = Phase.FAR, needed
+        if self.spec.count_at != "far":
+            return None
+        rep = self.complete([*self.frames, sample], self.top - v)
+        self.counted = rep is not None
+        return rep
+
+    def at_far(self, v: float, sample: Sample) -> None:
+        self.bottom = min(self.bottom, v)
+        if v > self.bottom + self.spec.hysteresis:
+            self.phase, self.peak, self.peak_t = Phase.RETURNING, v, sample.t
+
+    def returning(self, v: float, sample: Sample) -> RepEvent | None:
+        spec, t = self.spec, sample.t
+        if v > self.peak:
+            self.peak, self.peak_t = v, t
+        if v < self.bottom:
+            self.bottom, self.phase = v, Phase.FAR
+            return None
+        if v >= self.bottom + spec.return_fraction * (self.top - self.bottom) and (
+            self.near_limit is None or v >= self.near_limit
+        ):
+            rep = self.came_back([*self.frames, sample], self.top - self.bottom)
+            self.back_to_start(v, t)
+            return rep
+        if v < self.peak - spec.hysteresis:
+            # Turned down again short of the start (the start was a spike, or the person's top
+            # drifted): a full rep if it came back as far as a rep goes down, and the next one
+            # has begun from here.
+            if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
+                rep = self.came_back([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
+                self.going_from_peak(v, t)
+                return rep
+            self.phase = Phase.FAR
+        return None
+
     def drop_lost(self):
         """Unseen for lost_s: the rep in progress, if it had gone deep enough, is dropped as not seen."""
         if self.phase in (Phase.FAR, Phase.RETURNING) and not self.counted:
             self.rejected = NOT_SEEN
         self.restart()
-
-    def reject_small(self, span: float):
-        """A swing back to the top short of the depth needed: worth saying when it went half of it."""
-        if span >= 0.5 * self.needed_depth():
-            self.rejected = TOO_SMALL
 
     def still(self) -> bool:
         """Whether the signal stayed within the hysteresis for the whole of the last min_rep_s."""
@@ -241,7 +259,10 @@ class Counter:
         return t1 - t0 >= 0.9 * self.spec.min_rep_s and max(values) - min(values) < self.spec.hysteresis
 
     def partial(self, span: float):
-        """Remember a partial rep; enough alike in a row replace the recent reps' range."""
+        """Remember a partial rep (and say why it was not one when it went half the depth
+        needed); enough alike in a row replace the recent reps' range."""
+        if span >= 0.5 * self.needed_depth():
+            self.rejected = TOO_SMALL
         if span < self.spec.min_range:
             return
         self.partials.append(span)

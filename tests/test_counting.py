@@ -255,3 +255,43 @@ def test_hysteresis_left_out_is_a_tenth_of_min_range():
     assert Exercise.model_validate(data).count.hysteresis == pytest.approx(0.1 * data["count"]["min_range"])
     data["count"]["hysteresis"] = 0
     assert Exercise.model_validate(data).count.hysteresis == 0
+
+
+def test_counted_at_the_far_end_a_stream_may_end_there():
+    """count_at: far (a pull-up counts with the chin over the bar): each rep counts once, on
+    the way to the far end, and a stream that stops at the far end of its last rep counts it."""
+    t, v = reps_signal(4)
+    at_far = squat(count_at="far")
+    counter, out = count(at_far, t, v)
+    reps = [o.rep for o in out if o.rep]
+    assert counter.reps == 4 and [r.index for r in reps] == [1, 2, 3, 4]
+    # Counted while going down, before the bottom (at 1 s into each 2-s rep after the 1-s rest).
+    assert all(r.end_t < 1 + 2 * i + 1.0 for i, r in enumerate(reps))
+    stop = t < 1 + 3 * 2 + 1.0  # the last rep cut at its bottom
+    assert count(at_far, t[stop], v[stop])[0].reps == 4
+    assert count(SQUAT, t[stop], v[stop])[0].reps == 3
+
+
+@pytest.mark.parametrize("fps", [10, 15, 30, 60])
+def test_the_count_and_the_phases_do_not_depend_on_the_frame_rate(fps):
+    t, v = reps_signal(5, fps=fps)
+    counter, out = count(SQUAT, t, v)
+    assert counter.reps == 5
+    changes = [a.phase for a, b in zip(out, out[1:]) if a.phase != b.phase]
+    assert changes == ["standing", "descending", "bottom", "ascending"] * 5
+
+
+def test_a_half_squat_hold_with_small_pulses_between_sets_is_no_rep():
+    """3 squats, 8 s held at 130 degrees pulsing 8 degrees at 1 Hz, up, then 3 more squats."""
+    t1, v1 = reps_signal(3)
+    th = np.arange(0, 8, 1 / 30)
+    hold = 130 + 4 * np.sin(2 * np.pi * th)
+    descend = np.linspace(170, 130, 30)
+    t2, v2 = reps_signal(3)
+    pieces = [v1, descend, hold, descend[::-1], v2]
+    v = np.concatenate(pieces)
+    t = np.arange(len(v)) / 30
+    counter, out = count(SQUAT, t, v)
+    assert counter.reps == 6
+    held = (t > t1[-1] + 1.5) & (t < t1[-1] + 9)
+    assert not any(o.rep for o, h in zip(out, held) if h)
