@@ -1,15 +1,19 @@
 """The rep counter: a small state machine over the four phases of a definition's driving signal.
 
 `Counter.update(sample) -> Count` once per frame, in time order. It only reads numbers and emits
-a RepEvent the moment a rep completes; it never draws and keeps no global state.
+a RepEvent the moment a rep is counted, or the reason a swing was not one; it never draws and
+keeps no global state. One method per phase (`at_start`, `going`, `at_far`, `returning`).
 
 The rep runs from the `start` end of the signal to the far end and back. Internally the signal
 is turned so that the start is always high (`v = value` for start: high, `-value` for low):
 
     START      at the start position; `top` follows the highest value since the last turn.
-    GOING      left the top by more than `hysteresis`; not yet deep enough for a rep.
+    GOING      left the top by more than `hysteresis`; not yet deep enough for a rep. Still
+               (within the hysteresis) for min_rep_s, it is back at START from where it rests:
+               settling after walking in, a drifting stance or a hold is not part of a rep.
     FAR        deep enough: `top - v` reached max(min_range, depth x the recent reps' range)
-               and, where given, passed `far_limit`. `bottom` follows the lowest value.
+               and, where given, passed `far_limit`. `bottom` follows the lowest value. With
+               `count_at: far` the rep counts here (a pull-up is done at the top).
     RETURNING  turned back by more than `hysteresis`. The rep counts when v climbs back
                `return_fraction` of (top - bottom) and, where given, past `near_limit`; or,
                when it turns down again short of that (the top was a spike, or the person's
@@ -24,7 +28,7 @@ turns down again a rep's worth short of it (the top drifted), is a partial rep, 
 person's range has changed (a lighter second set, a new camera angle): they become the recent
 reps, so the swings after them count. Too short or too long a rep is dropped, and frames where
 the person is not seen (the visibility gate) are skipped; unseen for `lost_s` abandons the rep in
-progress.
+progress. Each dropped swing that went at least half the depth needed says why (REJECTIONS).
 """
 
 from __future__ import annotations
@@ -79,6 +83,14 @@ class Count:
     sets: int
     rep: RepEvent | None = None
     resting: bool = False
+    # Why a swing that went at least half the depth a rep needs was not counted, at the frame it
+    # was dropped: one of REJECTIONS.
+    rejected: str | None = None
+
+
+# The reasons a swing is not a rep.
+TOO_SMALL, TOO_SHORT, TOO_LONG, NOT_HELD, NOT_SEEN = "too small", "too short", "too long", "not held at the far end", "not seen"
+REJECTIONS = (TOO_SMALL, TOO_SHORT, TOO_LONG, NOT_HELD, NOT_SEEN)
 
 
 class Counter:
@@ -97,9 +109,12 @@ class Counter:
         self.partials: deque[float] = deque(maxlen=spec.recent_reps)  # since the last rep
         self.reps = 0
         self.sets = 0
+        self.rejected: str | None = None  # set on the frame a swing is dropped
         self.last_rep_end: float | None = None
         self.seen_since: float | None = None
         self.last_seen: float | None = None
+        # The last min_rep_s of (t, v) seen: still when it spans under the hysteresis.
+        self.window: deque[tuple[float, float]] = deque()
         self.restart()
 
     def restart(self):
@@ -112,6 +127,7 @@ class Counter:
         self.depth_needed = math.nan  # the threshold the swing passed to reach FAR
         self.peak, self.peak_t = -math.inf, None
         self.frames: list[Sample] = []
+        self.counted = False  # counted at the far end already (count_at: far)
 
     def needed_depth(self) -> float:
         """How far from the top a swing must go to be a rep: the floor, or a share of recent reps."""
@@ -128,76 +144,125 @@ class Counter:
     def update(self, sample: Sample) -> Count:
         spec, t = self.spec, sample.t
         v = self.sign * sample.value
+        self.rejected = None
         if not sample.visible or math.isnan(v):
             if self.last_seen is not None and t - self.last_seen > self.lost_s:
-                self.restart()
+                self.drop_lost()
                 self.seen_since = None
             return self.result()
         if self.seen_since is None or (self.last_seen is not None and t - self.last_seen > self.lost_s):
-            self.restart()
+            self.drop_lost()
             self.seen_since = t
         self.last_seen = t
         if t - self.seen_since < self.settle_s:
             return self.result()
 
-        rep = None
-        h = spec.hysteresis
-        if self.phase == Phase.START:
-            self.top = max(self.top, v)
-            if v >= self.top - h:
-                # Still at the top: the rep, when it comes, starts from here.
-                self.start_t, self.frames = t, []
-            if self.start_since is None:
-                self.start_since = t
-            if v < self.top - h and t - self.start_since >= spec.hold_near_s:
-                self.phase, self.bottom = Phase.GOING, v
-        elif self.phase == Phase.GOING:
-            if v <= self.bottom:
-                self.bottom, self.peak, self.peak_t = v, v, t
-            elif v > self.peak:
-                self.peak, self.peak_t = v, t
-            needed = self.needed_depth()
-            if self.top - v >= needed and (self.far_limit is None or v <= self.far_limit):
-                self.phase, self.depth_needed = Phase.FAR, needed
-            elif v > self.bottom + h and v >= self.top - h:
-                # Back at the top without going deep enough: a partial rep, not counted.
-                self.partial(self.top - self.bottom)
-                self.back_to_start(v, t)
-            elif self.peak - self.bottom >= self.spec.min_range and v < self.peak - h:
-                # Came back a rep's worth short of the top and turned down again: a partial
-                # rep too, and the next swing starts from that turn (the top has drifted).
-                self.partial(self.peak - self.bottom)
-                self.going_from_peak(v, t)
-        elif self.phase == Phase.FAR:
-            self.bottom = min(self.bottom, v)
-            if v > self.bottom + h:
-                self.phase, self.peak, self.peak_t = Phase.RETURNING, v, t
-        elif self.phase == Phase.RETURNING:
-            if v > self.peak:
-                self.peak, self.peak_t = v, t
-            if v < self.bottom:
-                self.bottom, self.phase = v, Phase.FAR
-            elif v >= self.bottom + spec.return_fraction * (self.top - self.bottom) and (
-                self.near_limit is None or v >= self.near_limit
-            ):
-                rep = self.complete([*self.frames, sample], self.top - self.bottom)
-                self.back_to_start(v, t)
-            elif v < self.peak - h:
-                # Turned down again short of the start (the start was a spike, or the person's
-                # top drifted): a full rep if it came back as far as a rep goes down, and the
-                # next one has begun from here.
-                if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
-                    rep = self.complete([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
-                    self.going_from_peak(v, t)
-                else:
-                    self.phase = Phase.FAR
+        self.window.append((t, v))
+        while self.window[0][0] < t - spec.min_rep_s:
+            self.window.popleft()
+        step = {Phase.START: self.at_start, Phase.GOING: self.going, Phase.FAR: self.at_far, Phase.RETURNING: self.returning}
+        rep = step[self.phase](v, sample)
         self.frames.append(sample)
         if self.phase != Phase.START and self.start_t is not None and t - self.start_t > spec.max_rep_s:
+            if self.phase in (Phase.FAR, Phase.RETURNING) and not self.counted:
+                self.rejected = TOO_LONG
             self.back_to_start(v, t)
         return self.result(rep)
 
+    # One method per phase: each reads v (the signal turned so that the start is high) and the
+    # sample, moves to the next phase when its transition is met, and returns the rep completed.
+
+    def at_start(self, v: float, sample: Sample) -> None:
+        t, h = sample.t, self.spec.hysteresis
+        self.top = max(self.top, v)
+        if v >= self.top - h:
+            # Still at the top: the rep, when it comes, starts from here.
+            self.start_t, self.frames = t, []
+        if self.start_since is None:
+            self.start_since = t
+        if v < self.top - h and t - self.start_since >= self.spec.hold_near_s:
+            self.phase, self.bottom = Phase.GOING, v
+
+    def going(self, v: float, sample: Sample) -> RepEvent | None:
+        t, h = sample.t, self.spec.hysteresis
+        if self.still():
+            # Stood still short of a rep (settling after walking in, a drifting stance, a hold):
+            # the rep, when it comes, starts from where the person rests now.
+            self.back_to_start(max(v for _, v in self.window), t)
+            return None
+        if v <= self.bottom:
+            self.bottom, self.peak, self.peak_t = v, v, t
+        elif v > self.peak:
+            self.peak, self.peak_t = v, t
+        needed = self.needed_depth()
+        if self.top - v >= needed and (self.far_limit is None or v <= self.far_limit):
+            return self.reach_far(v, sample, needed)
+        if v > self.bottom + h and v >= self.top - h:
+            # Back at the top without going deep enough: a partial rep, not counted.
+            self.partial(self.top - self.bottom)
+            self.back_to_start(v, t)
+        elif self.peak - self.bottom >= self.spec.min_range and v < self.peak - h:
+            # Came back a rep's worth short of the top and turned down again: a partial rep too,
+            # and the next swing starts from that turn (the top has drifted).
+            self.partial(self.peak - self.bottom)
+            self.going_from_peak(v, t)
+        return None
+
+    def reach_far(self, v: float, sample: Sample, needed: float) -> RepEvent | None:
+        """Deep enough: at the far end now; with count_at: far, the rep counts here."""
+        self.phase, self.depth_needed = Phase.FAR, needed
+        if self.spec.count_at != "far":
+            return None
+        rep = self.complete([*self.frames, sample], self.top - v)
+        self.counted = rep is not None
+        return rep
+
+    def at_far(self, v: float, sample: Sample) -> None:
+        self.bottom = min(self.bottom, v)
+        if v > self.bottom + self.spec.hysteresis:
+            self.phase, self.peak, self.peak_t = Phase.RETURNING, v, sample.t
+
+    def returning(self, v: float, sample: Sample) -> RepEvent | None:
+        spec, t = self.spec, sample.t
+        if v > self.peak:
+            self.peak, self.peak_t = v, t
+        if v < self.bottom:
+            self.bottom, self.phase = v, Phase.FAR
+            return None
+        if v >= self.bottom + spec.return_fraction * (self.top - self.bottom) and (
+            self.near_limit is None or v >= self.near_limit
+        ):
+            rep = self.came_back([*self.frames, sample], self.top - self.bottom)
+            self.back_to_start(v, t)
+            return rep
+        if v < self.peak - spec.hysteresis:
+            # Turned down again short of the start (the start was a spike, or the person's top
+            # drifted): a full rep if it came back as far as a rep goes down, and the next one
+            # has begun from here.
+            if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
+                rep = self.came_back([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
+                self.going_from_peak(v, t)
+                return rep
+            self.phase = Phase.FAR
+        return None
+
+    def drop_lost(self):
+        """Unseen for lost_s: the rep in progress, if it had gone deep enough, is dropped as not seen."""
+        if self.phase in (Phase.FAR, Phase.RETURNING) and not self.counted:
+            self.rejected = NOT_SEEN
+        self.restart()
+
+    def still(self) -> bool:
+        """Whether the signal stayed within the hysteresis for the whole of the last min_rep_s."""
+        (t0, _), (t1, _) = self.window[0], self.window[-1]
+        values = [v for _, v in self.window]
+        return t1 - t0 >= 0.9 * self.spec.min_rep_s and max(values) - min(values) < self.spec.hysteresis
+
     def partial(self, span: float):
-        """Remember a partial rep; enough alike in a row replace the recent reps' range."""
+        """Remember a partial rep (and say why it was not one when it went half the depth
+        needed); enough alike in a row replace the recent reps' range."""
+        if span >= 0.5 * self.needed_depth():
+            self.rejected = TOO_SMALL
         if span < self.spec.min_range:
             return
         self.partials.append(span)
@@ -217,6 +282,15 @@ class Counter:
         self.restart()
         self.top, self.start_t, self.start_since = v, t, t
 
+    def came_back(self, frames: list[Sample], span: float) -> RepEvent | None:
+        """The swing came back to the start: the rep completes now, or (count_at: far) it was
+        counted at the far end and its whole span replaces the part it had swung by then."""
+        if self.spec.count_at == "return":
+            return self.complete(frames, span)
+        if self.counted:
+            self.set_ranges([*list(self.ranges)[:-1], span])
+        return None
+
     def complete(self, frames: list[Sample], span: float) -> RepEvent | None:
         """The swing came back: a rep if it lasted long enough and held where it must.
 
@@ -224,9 +298,14 @@ class Counter:
         """
         spec = self.spec
         held = self.far_hold(frames) >= spec.hold_far_s
-        duration = frames[-1].t - self.start_t
+        # Counted at the far end, half the rep has gone by.
+        duration = (frames[-1].t - self.start_t) * (2 if spec.count_at == "far" else 1)
         rep = None
-        if held and duration >= spec.min_rep_s:
+        if not held:
+            self.rejected = NOT_HELD
+        elif duration < spec.min_rep_s:
+            self.rejected = TOO_SHORT
+        else:
             if self.last_rep_end is None or self.start_t - self.last_rep_end > spec.rest_s:
                 # A new set: the person may move differently now, so the recent range starts afresh.
                 self.sets += 1
@@ -279,4 +358,4 @@ class Counter:
         resting = self.last_rep_end is not None and self.phase == Phase.START and (
             (self.last_seen or 0.0) - self.last_rep_end > self.spec.rest_s
         )
-        return Count(self.names[self.phase], self.reps, self.sets, rep, resting)
+        return Count(self.names[self.phase], self.reps, self.sets, rep, resting, self.rejected)

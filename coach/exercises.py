@@ -84,16 +84,20 @@ def per_side(points: list[Point]) -> dict[str, tuple[Keypoint, ...]]:
 
 
 class Signal(Model):
-    """A measurement per frame: an angle in degrees, or a length in torso lengths.
+    """A measurement per frame: an angle in degrees, or a length in torso or arm lengths.
 
     angle [a, b, c]: the angle at b. height [a, b]: how far a is above b. distance [a, b]: between
     them. inclination [a, b]: of a over b, from vertical (0 = a straight above b). A side-less
-    joint makes the signal two-sided, combined by `side`.
+    joint makes the signal two-sided, combined by `side`. `scale` is the body length a height or
+    distance is measured in: the torso (shoulder to hip), or the arm (shoulder to elbow to wrist,
+    of the same side) for a signal that must be measured where the hips are out of view (a
+    pull-up seen from behind).
     """
 
     kind: Literal["angle", "height", "distance", "inclination"]
     points: list[Point]
     side: Literal["both", "visible", "min", "max", "left", "right"] = "both"
+    scale: Literal["torso", "arm"] = "torso"
 
     @model_validator(mode="after")
     def check_points(self):
@@ -104,7 +108,7 @@ class Signal(Model):
 
     @property
     def unit(self) -> str:
-        return "degrees" if self.kind in ("angle", "inclination") else "torso lengths"
+        return "degrees" if self.kind in ("angle", "inclination") else f"{self.scale} lengths"
 
     @property
     def two_sided(self) -> bool:
@@ -172,8 +176,12 @@ class Visibility(Model):
         return list(per_side(self.keypoints).values())
 
 
-class Count(Model):
-    """Which signal drives the rep, and how its phases are told apart.
+# Without a `hysteresis`, a phase turns only when the signal moves back this share of `min_range`.
+HYSTERESIS_SHARE = 0.1
+
+
+class Counting(Model):
+    """Which signal drives the rep, and how its phases are told apart (the `count:` block).
 
     The rep starts at the `start` end of the signal (high: a squat's straight knee; low: a front
     raise's arm down), goes to the far end and comes back. The four `phases` name: resting at the
@@ -183,8 +191,11 @@ class Count(Model):
     recent reps' range, and when it comes back `return_fraction` of its own range; so the
     counter follows each person's and camera's own range instead of fixed angles. `far_limit`
     and `near_limit` are optional absolute thresholds on top: the turn must pass `far_limit`
-    and the return must pass `near_limit`. `hysteresis` (signal units) keeps noise from
-    flipping phases.
+    and the return must pass `near_limit`. `count_at`: a rep counts when the swing comes back
+    (`return`: a squat stood up) or the moment it is deep enough at the far end (`far`: a
+    pull-up counts with the chin over the bar; lowering is the way back). `hysteresis` (signal units) keeps noise from
+    flipping phases; left out, it is a tenth of `min_range` (0 let a phase flicker at its
+    threshold).
     """
 
     signal: Identifier
@@ -193,15 +204,23 @@ class Count(Model):
     min_range: float = Field(gt=0)
     depth: float = Field(0.5, gt=0, le=1)
     return_fraction: float = Field(0.7, gt=0, le=1)
-    hysteresis: float = Field(0.0, ge=0)
+    hysteresis: float = Field(None, ge=0, validate_default=False)
     far_limit: float | None = None
     near_limit: float | None = None
+    count_at: Literal["return", "far"] = "return"
     min_rep_s: float = Field(0.3, gt=0, le=60)
     max_rep_s: float = Field(10.0, gt=0, le=600)
     hold_far_s: float = Field(0.0, ge=0, le=60)
     hold_near_s: float = Field(0.0, ge=0, le=60)
     rest_s: float = Field(10.0, gt=0, le=3600)
     recent_reps: int = Field(3, ge=1, le=20)
+
+    @model_validator(mode="before")
+    @classmethod
+    def default_hysteresis(cls, data):
+        if isinstance(data, dict) and data.get("hysteresis") is None and isinstance(data.get("min_range"), (int, float)):
+            data = {**data, "hysteresis": HYSTERESIS_SHARE * data["min_range"]}
+        return data
 
     @model_validator(mode="after")
     def check_phases_and_limits(self):
@@ -262,7 +281,7 @@ class Exercise(Model):
     visibility: Visibility
     signals: dict[Identifier, Signal] = Field(min_length=1)
     smoothing: Smoothing = Field(default_factory=lambda: Butterworth(filter="butterworth"))
-    count: Count
+    count: Counting
     form: list[FormRule] = []
     praise: Praise | None = None
     metrics: list[Metric] = []

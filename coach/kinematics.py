@@ -46,8 +46,18 @@ def torso_length(xy: np.ndarray) -> np.ndarray:
     return mean_seen(left, right)
 
 
+def arm_length(xy: np.ndarray, side: str) -> np.ndarray:
+    """Shoulder-to-elbow plus elbow-to-wrist in pixels on one side ("left", "right"), or the mean of
+    the sides seen ("centre"); NaN where that arm is not seen."""
+    if side == "centre":
+        return mean_seen(arm_length(xy, "left"), arm_length(xy, "right"))
+    s, e, w = (xy[..., Keypoint[f"{side}_{joint}"], :] for joint in ("shoulder", "elbow", "wrist"))
+    return np.linalg.norm(s - e, axis=-1) + np.linalg.norm(e - w, axis=-1)
+
+
 def measure(kind: str, points: list[np.ndarray], torso: np.ndarray) -> np.ndarray:
-    """One signal from its points (each (..., 2)): the units are degrees or torso lengths.
+    """One signal from its points (each (..., 2)): the units are degrees or body lengths (`torso`,
+    in pixels: the torso or the arm length).
 
     angle: the angle at the middle of three points; height: how far the first point is above the
     second; distance: between two points; inclination: of the first point over the second, from
@@ -107,7 +117,8 @@ def measure_signals(signals: dict, keypoints: np.ndarray, min_score: float) -> d
     torso = torso_length(xy)
     out = {}
     for name, spec in signals.items():
-        values = {side: measure(spec.kind, [xy[..., k, :] for k in points], torso) for side, points in spec.keypoints.items()}
+        values = {side: measure(spec.kind, [xy[..., k, :] for k in points], torso if spec.scale == "torso" else arm_length(xy, side))
+                  for side, points in spec.keypoints.items()}
         if "centre" in values:
             value = values["centre"]
             out[name] = (value, value, value)

@@ -56,6 +56,10 @@ class PersonGate:
             scale = size / max(self.size, 1e-6)
             if jump > self.max_jump or not 0.5 < scale < 2.0:
                 return False
+        if self.centre is not None and t - self.last_t <= self.forget_s and size < self.size:
+            # The size shrinks only over forget_s: one frame whose torso points collapse together
+            # (shoulders seen from behind) must not become the size the next frames are judged by.
+            size = self.size + (size - self.size) * (1 - math.exp(-(t - self.last_t) / self.forget_s))
         self.centre, self.size, self.last_t = centre, max(size, 1e-6), t
         return True
 
@@ -86,6 +90,8 @@ class Analysis:
         elif not any(r.visible for r in self.results):
             needed = ", ".join(p.value for p in self.exercise.visibility.keypoints)
             self.warnings.append(f"no person was seen in any frame (the {self.exercise.name.lower()} needs {needed} in view)")
+        elif sum(r.visible for r in self.results) < len(self.results) / 2:
+            self.warnings.append("too little of the person was seen to count")
         elif self.count == 0:
             self.warnings.append("no repetition was found")
         return self
@@ -119,7 +125,8 @@ class Analysis:
         return session_table(self.exercise.id, self.results, self.reps)
 
     def summary(self) -> dict:
-        """The JSON-ready result: exercise, reps, sets, duration_s, frames, fps, reps_detail, warnings."""
+        """The JSON-ready result: exercise, reps, sets, duration_s, frames, fps, reps_detail, warnings,
+        and the swings not counted (`rejected`: their time and why)."""
         session = self.session_table().iloc[0]
         detail = self.reps_table().round(3)
         return {
@@ -132,6 +139,7 @@ class Analysis:
             "reps_detail": [{**{k: _plain(v) for k, v in row.items()}, "flags": [f for f in row["flags"].split(",") if f]}
                             for row in detail.to_dict("records")],
             "warnings": list(self.warnings),
+            "rejected": [{"t": round(r.t, 3), "reason": r.rejected} for r in self.results if r.rejected],
         }
 
 
@@ -197,7 +205,8 @@ class Session:
         self.history.append((t, signals))
         while self.history[0][0] < t - self.exercise.count.max_rep_s - 1:
             self.history.popleft()
-        return FrameResult(t, pose, signals, count.phase, count.reps, count.sets, visible, rep, advice.cue, tuple(warnings))
+        return FrameResult(t, pose, signals, count.phase, count.reps, count.sets, visible, rep, advice.cue, tuple(warnings),
+                           count.rejected)
 
     def rep_metrics(self, rep: RepEvent) -> dict[str, float]:
         """The definition's extra per-rep metrics, from the smoothed signals over the rep."""

@@ -109,6 +109,7 @@ class FrameResult:
     phase: the counter's phase name, as in the exercise definition.
     rep: the repetition completed at this frame, if one was.
     cue: the cue to show from this frame on, if a new one fired.
+    rejected: why a swing ending at this frame was not counted, if one was dropped.
     """
 
     t: float
@@ -121,3 +122,5 @@ class FrameResult:
     rep: RepEvent | None = None
     cue: Cue | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    # Why a swing was not counted as a rep, at the frame it was dropped (coach.counting.REJECTIONS).
+    rejected: str | None = None

@@ -10,7 +10,7 @@ import pytest
 
 from coach.cli import main
 
-JSON_KEYS = ["input", "exercise", "reps", "sets", "duration_s", "frames", "fps", "reps_detail", "warnings"]
+JSON_KEYS = ["input", "exercise", "reps", "sets", "duration_s", "frames", "fps", "reps_detail", "warnings", "rejected"]
 
 
 def analyze_json(capsys, *args) -> list[dict]:

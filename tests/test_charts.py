@@ -248,12 +248,13 @@ def test_try_it_shows_each_form_rule_and_the_reps_that_broke_it(repcount_dir):
 
     from coach.app.signal_chart import form_chart, rule_frame
     from coach.exercises import BUILTIN_DIR, parse
-    from coach.session import Session, series_poses
+    from coach.keypoints import KeypointSeries
+    from coach.session import Session
 
     squat = parse((BUILTIN_DIR / "squat.yaml").read_text().replace("above: 110", "above: 75"))
     yxs = np.load(repcount_dir / "stu9_64.npy")
     session = Session(squat)
-    results = [session.step(pose, t) for pose, t in series_poses(yxs, np.arange(len(yxs)) / 30)]
+    results = [session.step(pose, t) for pose, t in KeypointSeries.from_movenet(yxs, np.arange(len(yxs)) / 30).poses()]
     reps = [r.rep for r in results if r.rep is not None]
     rules = rule_frame(reps, squat)
     broke = rules.groupby("rule")["broke"].sum().to_dict()

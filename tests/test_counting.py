@@ -173,14 +173,125 @@ def test_phase_enum_matches_the_definition_order():
 
 def test_repcount_accuracy_holds_the_target(repcount_dir):
     """The 69 labelled RepCount series (real, in-the-wild BlazePose keypoints), each fed frame by
-    frame at 30 fps: MAE at most 0.20 and OBO at least 0.65 overall (PoseRAC: 0.236 / 0.560).
-    benchmarks/repcount.py prints the table by exercise beside AIGym's rule; its scoring is used here."""
+    frame at 30 fps, scored leave-one-subject-out: the depth factor the benchmark tunes is chosen
+    on the other subjects and scored on the held one. The cross-validated MAE at most 0.20 and
+    OBO at least 0.65 (PoseRAC: 0.236 / 0.560), within 0.03 of the tuned MAE.
+    benchmarks/repcount.py prints the table by exercise; its evaluation and scoring are used here."""
     spec = importlib.util.spec_from_file_location("repcount", Path(__file__).parents[1] / "benchmarks" / "repcount.py")
     benchmark = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(benchmark)
 
-    results = benchmark.evaluate(repcount_dir, fps=30.0)
+    results = benchmark.cross_validate(benchmark.evaluate(repcount_dir, 30.0, benchmark.DEPTH_SCALES))
     assert len(results) == 69
-    mae, obo = benchmark.score(results, "ours")
-    print(f"RepCount: MAE {mae:.3f}, OBO {obo:.3f}")
+    mae, obo = benchmark.score(results, "held")
+    tuned_mae, _ = benchmark.score(results, "tuned")
+    print(f"RepCount, cross-validated: MAE {mae:.3f}, OBO {obo:.3f} (tuned MAE {tuned_mae:.3f})")
     assert mae <= 0.20 and obo >= 0.65
+    assert mae - tuned_mae <= 0.03
+
+
+def settle_then_reps(settle_to: float, still_s: float = 5.0, fps: float = 30, n: int = 3):
+    """Standing `still_s` s first, the signal settling from 177 to `settle_to` over the first
+    2 s (a person finding their stance), then n squats from there down to 90 and back."""
+    t0 = np.arange(0, still_s, 1 / fps)
+    settle = settle_to + (177 - settle_to) * np.exp(-t0 / 0.5)
+    t1, v1 = reps_signal(n, top=settle_to, bottom=90, fps=fps, rest=0.5)
+    return np.concatenate([t0, still_s + t1]), np.concatenate([settle, v1])
+
+
+@pytest.mark.parametrize("settle_to, fps", [(155, 30), (155, 10), (177, 30), (165, 15)])
+def test_standing_still_first_is_not_part_of_the_first_rep(settle_to, fps):
+    """The first rep starts where the person came to rest, not where the stream began: its
+    descent lasts as long as the others', and the settling is no rep."""
+    t, v = settle_then_reps(settle_to, fps=fps)
+    counter, out = count(SQUAT, t, v)
+    reps = [o.rep for o in out if o.rep]
+    assert counter.reps == 3
+    assert reps[0].time_down == pytest.approx(reps[1].time_down, abs=0.2)
+    assert reps[0].start_t > 5.0
+    # Phase per frame: the settling may read as descending while it lasts (it cannot be told
+    # from a slow squat until it stops), but standing again within min_rep_s of coming to rest
+    # (by 3 s) and until the squat begins.
+    phases = [o.phase for o, ti in zip(out, t) if 3.0 <= ti < 5.4]
+    assert set(phases) == {"standing"}
+
+
+def test_a_slow_drift_of_the_stance_does_not_make_a_rep_too_long():
+    """Standing for 8 s while the stance drifts 15 degrees down and stays there, then one
+    squat: the squat counts (its start is the last rest, not the first frame)."""
+    t0 = np.arange(0, 8, 1 / 30)
+    drift = 178 - 15 * np.clip((t0 - 2) / 2, 0, 1)
+    t1, v1 = reps_signal(1, top=163, bottom=60, rest=0.5)
+    counter, out = count(SQUAT, np.concatenate([t0, 8 + t1]), np.concatenate([drift, v1]))
+    assert counter.reps == 1
+    assert [o.rep for o in out if o.rep][0].duration < 2.5
+
+
+@pytest.mark.parametrize("case, values, reason", [
+    ("half a squat", dict(bottom=145), "too small"),
+    ("a twitch", dict(period=0.3), "too short"),
+])
+def test_a_dropped_swing_says_why(case, values, reason):
+    t, v = reps_signal(2, **values)
+    counter, out = count(squat(min_rep_s=0.5), t, v)
+    assert counter.reps == 0
+    assert reason in {o.rejected for o in out}, case
+    # Said once per swing, at the frame it was dropped.
+    assert sum(o.rejected == reason for o in out) <= 2
+
+
+def test_a_rep_lost_from_view_is_rejected_as_not_seen():
+    t, v = reps_signal(3)
+    # Gone from the bottom of rep 1 for 1.6 s (lost_s is 1) into rep 2: only rep 3 counts.
+    visible = ~((t > 1.9) & (t < 3.5))
+    counter, out = count(SQUAT, t, v, visible)
+    assert counter.reps == 1
+    assert "not seen" in {o.rejected for o in out}
+
+
+def test_hysteresis_left_out_is_a_tenth_of_min_range():
+    data = load(BUILTIN_DIR / "squat.yaml").model_dump()
+    del data["count"]["hysteresis"]
+    assert Exercise.model_validate(data).count.hysteresis == pytest.approx(0.1 * data["count"]["min_range"])
+    data["count"]["hysteresis"] = 0
+    assert Exercise.model_validate(data).count.hysteresis == 0
+
+
+def test_counted_at_the_far_end_a_stream_may_end_there():
+    """count_at: far (a pull-up counts with the chin over the bar): each rep counts once, on
+    the way to the far end, and a stream that stops at the far end of its last rep counts it."""
+    t, v = reps_signal(4)
+    at_far = squat(count_at="far")
+    counter, out = count(at_far, t, v)
+    reps = [o.rep for o in out if o.rep]
+    assert counter.reps == 4 and [r.index for r in reps] == [1, 2, 3, 4]
+    # Counted while going down, before the bottom (at 1 s into each 2-s rep after the 1-s rest).
+    assert all(r.end_t < 1 + 2 * i + 1.0 for i, r in enumerate(reps))
+    stop = t < 1 + 3 * 2 + 1.0  # the last rep cut at its bottom
+    assert count(at_far, t[stop], v[stop])[0].reps == 4
+    assert count(SQUAT, t[stop], v[stop])[0].reps == 3
+
+
+@pytest.mark.parametrize("fps", [10, 15, 30, 60])
+def test_the_count_and_the_phases_do_not_depend_on_the_frame_rate(fps):
+    t, v = reps_signal(5, fps=fps)
+    counter, out = count(SQUAT, t, v)
+    assert counter.reps == 5
+    changes = [a.phase for a, b in zip(out, out[1:]) if a.phase != b.phase]
+    assert changes == ["standing", "descending", "bottom", "ascending"] * 5
+
+
+def test_a_half_squat_hold_with_small_pulses_between_sets_is_no_rep():
+    """3 squats, 8 s held at 130 degrees pulsing 8 degrees at 1 Hz, up, then 3 more squats."""
+    t1, v1 = reps_signal(3)
+    th = np.arange(0, 8, 1 / 30)
+    hold = 130 + 4 * np.sin(2 * np.pi * th)
+    descend = np.linspace(170, 130, 30)
+    t2, v2 = reps_signal(3)
+    pieces = [v1, descend, hold, descend[::-1], v2]
+    v = np.concatenate(pieces)
+    t = np.arange(len(v)) / 30
+    counter, out = count(SQUAT, t, v)
+    assert counter.reps == 6
+    held = (t > t1[-1] + 1.5) & (t < t1[-1] + 9)
+    assert not any(o.rep for o, h in zip(out, held) if h)

@@ -93,7 +93,8 @@ def test_signals_carry_their_units():
     units = {ex.id: ex.drive.unit for ex in library.exercises.values()}
     assert units["squat"] == "degrees"  # an angle
     assert units["sit_up"] == "degrees"  # an inclination
-    assert units["pull_up"] == "torso lengths"  # a height
+    assert units["shoulder_press"] == "torso lengths"  # a height
+    assert units["pull_up"] == "arm lengths"  # a height measured against the arm (hips out of view)
 
 
 def test_a_typo_in_a_keypoint_name_names_file_line_and_field():
