@@ -60,9 +60,13 @@ class TFLiteRunner:
         self.output_index = self.interpreter.get_output_details()[0]["index"]
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
+        return self.output(image).reshape(17, 3)
+
+    def output(self, image: np.ndarray) -> np.ndarray:
+        """The model's raw output tensor for one input image (MultiPose's is [1, 6, 56])."""
         self.interpreter.set_tensor(self.input_index, image[np.newaxis].astype(self.dtype, copy=False))
         self.interpreter.invoke()
-        return self.interpreter.get_tensor(self.output_index).reshape(17, 3)
+        return self.interpreter.get_tensor(self.output_index)
 
 
 class HubRunner:
@@ -90,6 +94,9 @@ class PoseModel:
     def __init__(self, variant: Variant, path, threads: int | None = None):
         self.name = variant.name
         self.path = path
+        if variant.kind == "multipose":
+            raise ModelError(f"{variant.name!r} finds several people: use it with `coach analyze --people all` "
+                             "or `--model multipose`")
         if variant.kind == "tflite":
             self.run = TFLiteRunner(path, threads or os.cpu_count() or 1)
         else:
@@ -101,10 +108,15 @@ class PoseModel:
         height, width = image.shape[:2]
         crop = crop or full_frame(width, height)
         yxs = self.run(crop_input(image, crop, self.input_size))
-        x0, y0, x1, _ = crop
-        side = x1 - x0
-        keypoints = np.stack([x0 + yxs[:, 1] * side, y0 + yxs[:, 0] * side, yxs[:, 2]], axis=1)
-        return Pose(keypoints.astype(np.float32), (width, height), crop)
+        return Pose(to_pixels(yxs, crop), (width, height), crop)
+
+
+def to_pixels(yxs: np.ndarray, crop: Crop) -> np.ndarray:
+    """MoveNet's (N, 3) of (y, x, score), normalised over `crop`, as float32 (x, y, score) in
+    the image's pixels (N is 17 keypoints, or any points in the same frame)."""
+    x0, y0, x1, _ = crop
+    side = x1 - x0
+    return np.stack([x0 + yxs[:, 1] * side, y0 + yxs[:, 0] * side, yxs[:, 2]], axis=1).astype(np.float32)
 
 
 def load_model(name: str = "lightning", threads: int | None = None) -> PoseModel:
