@@ -105,12 +105,19 @@ class People:
         self.sessions: dict[int, Session] = {}
         self.checks: dict[int, SetUpCheck] = {}
         self.ever_ready: set[int] = set()
+        self.last_seen: dict[int, float] = {}
         self.exerciser: int | None = None
 
     def update(self, detected: list[Detected], t: float) -> dict[int, PersonResult]:
-        """One frame's people: every person seen so far gets a result, those not seen now (hidden,
-        gone) a result with no pose, so each session's time keeps going."""
+        """One frame's people: every person still remembered gets a result, those not seen now
+        (hidden, gone) a result with no pose, so each session's time keeps going."""
         found = self.track(detected, t)
+        self.last_seen.update((person_id, t) for person_id in found)
+        # Passers-by who never held the set-up position are forgotten once the tracker has let
+        # them go, so a long live session does not step a session for everyone who ever walked by.
+        for person_id in [i for i, seen in self.last_seen.items() if t - seen > LOST_S and i not in self.ever_ready]:
+            del self.last_seen[person_id], self.sessions[person_id]
+            self.checks.pop(person_id, None)
         out = {}
         for person_id in sorted(set(self.sessions) | set(found)):
             session = self.sessions.setdefault(person_id, Session(self.exercise))
