@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from coach.exercises import Library  # noqa: E402
 from coach.kinematics import angle  # noqa: E402
-from coach.session import run, series_poses  # noqa: E402
+from coach.keypoints import KeypointSeries  # noqa: E402
+from coach.session import run  # noqa: E402
 
 SHARED = Path(os.environ.get("COACH_SHARED_DIR", ROOT.parent / "shared"))
 
@@ -74,7 +75,7 @@ def evaluate(folder: Path, fps: float = 30.0) -> pd.DataFrame:
     for row in labels.itertuples():
         series = np.load(folder / f"{row.name}.npy")
         times = np.arange(len(series)) / fps
-        ours = run(library.get(row.exercise), series_poses(series, times)).count
+        ours = run(library.get(row.exercise), KeypointSeries.from_movenet(series, times).poses()).count
         rows.append({"name": row.name, "exercise": row.exercise, "frames": len(series), "reps": row.reps, "ours": ours,
                      "aigym": aigym_count(series, row.exercise)})
     return pd.DataFrame(rows)

@@ -18,14 +18,12 @@ from typing import Annotated, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from coach import paths
 from coach.errors import ExerciseError
 from coach.pose.skeleton import KEYPOINTS, Keypoint
 
-ROOT = Path(__file__).resolve().parents[1]
-BUILTIN_DIR = ROOT / "exercises"
-# Users' own definitions; the same id as a built-in replaces it.
-USER_DIR_ENV = "COACH_EXERCISES_DIR"
-DEFAULT_USER_DIR = ROOT / "data" / "exercises"
+BUILTIN_DIR = paths.BUILTIN_EXERCISES
+USER_DIR_ENV = paths.USER_EXERCISES_ENV
 
 SIDES = ("left", "right")
 # A keypoint name, or a side-less joint ("knee") that means the left and the right one.
@@ -387,7 +385,7 @@ def load(path) -> Exercise:
 
 
 def user_dir() -> Path:
-    return Path(os.environ.get(USER_DIR_ENV) or DEFAULT_USER_DIR)
+    return paths.user_exercises_dir()
 
 
 class Library:
@@ -401,6 +399,8 @@ class Library:
         self.exercises: dict[str, Exercise] = {}
         self.sources: dict[str, Path] = {}
         self.errors: list[str] = []
+        if not Path(builtin_dir).is_dir():  # an install without its definitions would know no exercise
+            raise ExerciseError(f"the built-in exercise definitions are missing: no folder {builtin_dir}")
         folders = [Path(builtin_dir), Path(user) if user is not None else user_dir()]
         for folder in folders:
             for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:

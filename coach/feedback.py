@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from coach.exercises import Exercise, FormRule
-from coach.types import Cue, RepEvent
+from coach.types import Cue, RepEvent, Severity
 
 SEVERITY = {"info": 0, "warning": 1, "error": 2}
 # How long a cue stays on screen once said, in seconds: long enough to read between two reps
@@ -112,4 +112,4 @@ class Feedback:
             return None
         rule = max(ready, key=lambda r: SEVERITY[r.severity])
         self.last_said[rule.rule] = t
-        return Cue(rule.rule, rule.cue, rule.severity, t)
+        return Cue(rule.rule, rule.cue, Severity(rule.severity), t)

@@ -7,6 +7,8 @@ Units: seconds, and the driving signal's units (degrees or torso lengths) for ra
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -43,19 +45,30 @@ def reps_table(reps: list[RepEvent]) -> pd.DataFrame:
     return frame.astype({"asymmetry": float}) if rows else frame
 
 
+def summarise(rom: Sequence[float], tempo: Sequence[float], set_indices: Sequence[int]) -> dict:
+    """A session's totals from its reps' ranges of motion, durations (s) and set numbers: reps,
+    sets, mean_rom and mean_tempo_s (NaN without reps). The one definition: the tables here
+    and the store's session rows both use it."""
+    if not len(rom):
+        return {"reps": 0, "sets": 0, "mean_rom": math.nan, "mean_tempo_s": math.nan}
+    return {"reps": len(rom), "sets": len(set(set_indices)), "mean_rom": float(np.nanmean(rom)),
+            "mean_tempo_s": float(np.nanmean(tempo))}
+
+
 def session_table(exercise: str, results: list[FrameResult], reps: list[RepEvent]) -> pd.DataFrame:
     """One row: exercise, reps, sets, duration_s, frames, fps, mean_tempo_s, mean_rom, flagged reps."""
     times = np.array([r.t for r in results])
     duration = float(times[-1] - times[0]) if len(times) > 1 else 0.0
     fps = (len(times) - 1) / duration if duration > 0 else float("nan")
+    totals = summarise([r.rom_max - r.rom_min for r in reps], [r.duration for r in reps], [r.set_index for r in reps])
     return pd.DataFrame([{
         "exercise": exercise,
-        "reps": len(reps),
-        "sets": max((r.set_index for r in reps), default=0),
+        "reps": totals["reps"],
+        "sets": totals["sets"],
         "duration_s": duration,
         "frames": len(results),
         "fps": fps,
-        "mean_tempo_s": float(np.mean([r.duration for r in reps])) if reps else float("nan"),
-        "mean_rom": float(np.mean([r.rom_max - r.rom_min for r in reps])) if reps else float("nan"),
+        "mean_tempo_s": totals["mean_tempo_s"],
+        "mean_rom": totals["mean_rom"],
         "flagged_reps": sum(1 for r in reps if r.flags),
     }])

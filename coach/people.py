@@ -1,13 +1,14 @@
-"""Several people in view: each tracked person with their own Session, and the exerciser among them.
+"""Several people in view: each tracked person with their own Pipeline, and the exerciser among them.
 
-`People.update(detected, t) -> dict[track id, FrameResult]` runs once a frame on what MultiPose
+`People.update(detected, t) -> dict[track id, PersonResult]` runs once a frame on what MultiPose
 found. People are followed from frame to frame by ByteTrack (Roboflow's `trackers`) on their boxes
 (OC-SORT lost a man doing jumping jacks: his box doubles in width with his arms out);
-every state a person has (filters, counter, cues, set-up check) is kept in a dict keyed by their
+every state a person has (a Pipeline without a model: filters, counter, cues, range meter; the
+set-up check) is kept in a dict keyed by their
 track id, never by their place in the frame's list, so a person keeps their count when someone
 else enters, leaves or passes in front of them.
 
-A person's session sees their pose only while they hold the set-up position: the exercise's
+A person's pipeline sees their pose only while they hold the set-up position: the exercise's
 keypoints in view, the camera seeing them from a side the exercise suits, and standing in one
 place (not walking through). Otherwise it gets no pose, as for a person out of view, so a
 bystander who walks past, or one who stands at the edge, counts nothing. The exerciser is the
@@ -22,12 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.app.workout import ViewCheck
 from coach.exercises import Exercise
 from coach.pose.multipose import Detected
 from coach.pose.skeleton import TORSO
-from coach.session import Analysis, Session
-from coach.types import FrameResult, Pose
+from coach.pipeline import Pipeline, StepResult, ViewCheck
+from coach.session import Analysis
+from coach.types import Pose
 
 # A person whose hips travel faster than this many torso lengths a second (over the last
 # second) is walking, not exercising: walkers here cross at 1.5-3, jumping jacks and squats stay
@@ -41,13 +42,17 @@ LOST_S = 2.0
 
 @dataclass(frozen=True, slots=True)
 class PersonResult:
-    """One tracked person after one frame: their track id, their session's FrameResult, and
-    whether they held the set-up position in this frame (`ready`)."""
+    """One tracked person after one frame: their track id, their pipeline's StepResult, whether
+    they held the set-up position in this frame (`ready`), and their box when seen."""
 
     id: int
-    result: FrameResult
+    step: StepResult
     ready: bool
     box: tuple[float, float, float, float] | None = None
+
+    @property
+    def result(self):
+        return self.step.result
 
 
 class SetUpCheck:
@@ -87,7 +92,7 @@ class SetUpCheck:
 
 
 class People:
-    """Everyone MultiPose finds, tracked, each counted by their own Session.
+    """Everyone MultiPose finds, tracked, each counted by their own Pipeline (poses in, no model).
 
     `frame_rate` sizes the tracker's memory (LOST_S of frames). `exerciser` is the id of the first
     person who completed a rep from the set-up position, None before anyone has.
@@ -102,7 +107,7 @@ class People:
         self.tracker = ByteTrackTracker(lost_track_buffer=max(1, round(LOST_S * rate)), frame_rate=rate,
                                         track_activation_threshold=0.3, minimum_consecutive_frames=3,
                                         high_conf_det_threshold=0.3)
-        self.sessions: dict[int, Session] = {}
+        self.pipelines: dict[int, Pipeline] = {}
         self.checks: dict[int, SetUpCheck] = {}
         self.ever_ready: set[int] = set()
         self.last_seen: dict[int, float] = {}
@@ -110,27 +115,27 @@ class People:
 
     def update(self, detected: list[Detected], t: float) -> dict[int, PersonResult]:
         """One frame's people: every person still remembered gets a result, those not seen now
-        (hidden, gone) a result with no pose, so each session's time keeps going."""
+        (hidden, gone) a result with no pose, so each pipeline's time keeps going."""
         found = self.track(detected, t)
         self.last_seen.update((person_id, t) for person_id in found)
         # Passers-by who never held the set-up position are forgotten once the tracker has let
-        # them go, so a long live session does not step a session for everyone who ever walked by.
+        # them go, so a long live session does not keep a pipeline for everyone who ever walked by.
         for person_id in [i for i, seen in self.last_seen.items() if t - seen > LOST_S and i not in self.ever_ready]:
-            del self.last_seen[person_id], self.sessions[person_id]
+            del self.last_seen[person_id], self.pipelines[person_id]
             self.checks.pop(person_id, None)
         out = {}
-        for person_id in sorted(set(self.sessions) | set(found)):
-            session = self.sessions.setdefault(person_id, Session(self.exercise))
+        for person_id in sorted(set(self.pipelines) | set(found)):
+            pipeline = self.pipelines.setdefault(person_id, Pipeline(None, self.exercise))
             person = found.get(person_id)
             ready = False
             if person is not None:
                 ready = self.checks.setdefault(person_id, SetUpCheck(self.exercise)).update(person.pose, t)
             if ready:
                 self.ever_ready.add(person_id)
-            result = session.step(person.pose if ready else None, t)
-            if self.exerciser is None and result.rep is not None:
+            step = pipeline.step_pose(person.pose if ready else None, t)
+            if self.exerciser is None and step.result.rep is not None:
                 self.exerciser = person_id
-            out[person_id] = PersonResult(person_id, result, ready, person.box if person else None)
+            out[person_id] = PersonResult(person_id, step, ready, person.box if person else None)
         return out
 
     def track(self, detected: list[Detected], t: float) -> dict[int, Detected]:
@@ -152,14 +157,13 @@ class People:
 
 def analyze_people(path, exercise: Exercise, model, fps: float | None = None, out=None,
                    on_progress=None) -> tuple[Analysis, dict[int, Analysis]]:
-    """A video through MultiPose, the tracker and one Session per person, frame by frame as live.
+    """A video through MultiPose, the tracker and one Pipeline per person, frame by frame as live.
 
     Returns the exerciser's Analysis (an empty one, with a warning, when nobody completed a rep
     from the set-up position) and one Analysis per person who held the set-up position, by id,
     each from the frame that person was first seen. `out` gets the overlay video: every person
     in set-up with their skeleton and a label, and the exerciser's count in the corner.
     """
-    from coach.feedback import on_screen
     from coach.render import VideoWriter, draw_hud, draw_person_label, draw_pose
     from coach.sources import read_video
 
@@ -172,7 +176,6 @@ def analyze_people(path, exercise: Exercise, model, fps: float | None = None, ou
     people = People(exercise, rate)
     analyses: dict[int, Analysis] = {}
     writer = VideoWriter(out, rate) if out else None
-    cue = None
     try:
         for frame in source:
             t = frame.index / fps if fps else frame.t
@@ -187,8 +190,7 @@ def analyze_people(path, exercise: Exercise, model, fps: float | None = None, ou
                         image = draw_person_label(image, person.box, person_label(person))
                 chosen = results.get(people.exerciser)
                 if chosen is not None:
-                    cue = on_screen(cue, chosen.result.cue, t)
-                    image = draw_hud(image, chosen.result, exercise, cue)
+                    image = draw_hud(image, chosen.result, exercise, chosen.step.cue)
                 writer.write(image)
             if on_progress:
                 on_progress(frame.index + 1, len(source))

@@ -1,8 +1,9 @@
 """One person doing one exercise: `Session.step(pose, t) -> FrameResult`.
 
-The live camera and a file go through this same causal step, frame by frame: signals from the
-pose (kinematics), the person and visibility gates, smoothing with carried state, the counter,
-and form feedback. `run` feeds a whole file through it and keeps what the tables need.
+The live camera and a file go through this same causal step, frame by frame (coach.pipeline
+calls it): signals from the pose (kinematics), the person and visibility gates, smoothing with
+carried state, the counter, and form feedback. `Analysis` keeps a whole file's results for the
+tables.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import logging
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 
 from coach.counting import Counter, Sample
 from coach.exercises import Exercise
-from coach.feedback import Feedback, on_screen
+from coach.feedback import Feedback
 from coach.kinematics import measure_signals
 from coach.pose.skeleton import TORSO
 from coach.smoothing import make_filter
@@ -209,55 +210,8 @@ class Session:
 
 
 def run(exercise: Exercise, stream: Iterable[tuple[Pose | None, float]], analysis: Analysis | None = None) -> Analysis:
-    """Feed a file's poses through a Session, frame by frame, exactly as live, into `analysis`
-    (pass one to say where the poses came from; a bare one by default)."""
-    session = Session(exercise)
-    analysis = Analysis(exercise) if analysis is None else analysis
-    for pose, t in stream:
-        analysis.add(session.step(pose, t))
-    return analysis.finish()
+    """Feed a stream of `(pose or None, t)` through the pipeline, frame by frame exactly as live,
+    into `analysis` (pass one to say where the poses came from; a bare one by default)."""
+    from coach.pipeline import Pipeline  # it builds on Session
 
-
-def series_poses(series: np.ndarray, times: np.ndarray, size: tuple[int, int] = (1, 1)) -> Iterable[tuple[Pose | None, float]]:
-    """A keypoint file's frames as poses: float32 (T, 17, 3) of MoveNet's (y, x, score) 0..1.
-
-    `size` is the (width, height) of the images the series came from, so that angles are measured
-    in pixels; (1, 1) treats the series as a square image.
-    """
-    for yxs, t in zip(series, times):
-        yield Pose.from_movenet(yxs, size), float(t)
-
-
-def analyze_video(path, exercise: Exercise, model, fps: float | None = None, out=None,
-                  on_progress: Callable[[int, int], None] | None = None) -> Analysis:
-    """A video through MoveNet (crop tracking on) and the session, frame by frame as live.
-
-    `fps` retimes the frames to that rate; `out` gets the overlay video (skeleton, count, phase,
-    cue); `on_progress(frames_done, frames_total)` hears of each frame (total 0 when unknown).
-    """
-    from coach.pose import PoseTracker
-    from coach.render import VideoWriter, draw_hud, draw_pose
-    from coach.sources import read_video
-
-    source = read_video(path)
-    rate = fps or source.fps or 30.0
-    analysis = Analysis(exercise, source=str(path), fps=rate, size=source.size, model=model.name)
-    tracker = PoseTracker(model)
-    session = Session(exercise)
-    writer = VideoWriter(out, rate) if out else None
-    cue = None
-    try:
-        for frame in source:
-            t = frame.index / fps if fps else frame.t
-            pose = tracker.update(frame)
-            result = session.step(pose, t)
-            analysis.add(result)
-            if writer:
-                cue = on_screen(cue, result.cue, t)
-                writer.write(draw_hud(draw_pose(frame.image, pose), result, exercise, cue))
-            if on_progress:
-                on_progress(frame.index + 1, len(source))
-    finally:
-        if writer:
-            writer.close()
-    return analysis.finish()
+    return Pipeline(None, exercise).run_poses(stream, analysis)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
@@ -43,33 +44,27 @@ class Pose:
         if self.keypoints.shape != (17, 3):
             raise ValueError(f"Pose.keypoints must be (17, 3), got {self.keypoints.shape}")
 
-    @classmethod
-    def from_movenet(cls, yxs: np.ndarray, size: tuple[int, int]) -> Pose:
-        """From MoveNet's (17, 3) of (y, x, score) normalised 0..1 over an image of `size`."""
-        width, height = size
-        yxs = np.asarray(yxs, dtype=np.float32).reshape(17, 3)
-        xys = np.stack([yxs[:, 1] * width, yxs[:, 0] * height, yxs[:, 2]], axis=1)
-        return cls(xys.astype(np.float32), (int(width), int(height)))
-
-    def to_movenet(self) -> np.ndarray:
-        """Back to MoveNet's layout: float32 (17, 3) of (y, x, score) normalised 0..1."""
-        width, height = self.size
-        k = self.keypoints
-        return np.stack([k[:, 1] / height, k[:, 0] / width, k[:, 2]], axis=1).astype(np.float32)
-
     @property
     def score(self) -> float:
         """Mean keypoint score: MoveNet's own confidence that a person is there."""
         return float(self.keypoints[:, 2].mean())
 
 
+class Severity(StrEnum):
+    """How a cue is meant: praise, a warning or an error (equal to its name as text)."""
+
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
 @dataclass(frozen=True, slots=True)
 class Cue:
-    """A form cue to say now. `severity` is 'info' (praise), 'warning' or 'error'."""
+    """A form cue to say now, said at `t` seconds."""
 
     rule: str
     text: str
-    severity: str
+    severity: Severity
     t: float
 
 

@@ -41,13 +41,14 @@ def synthetic(store: Store, args) -> int:
 
 def series(store: Store, args) -> int:
     from coach.exercises import Library
-    from coach.session import Session, series_poses
+    from coach.keypoints import KeypointSeries
+    from coach.session import Session
 
     yxs = np.load(args.file)
     exercise = Library().get(args.exercise)
     session = Session(exercise)
     with store.recorder(exercise.id, args.person, source=str(args.file), fps=args.fps) as recorder:
-        for pose, t in series_poses(yxs, np.arange(len(yxs)) / args.fps):
+        for pose, t in KeypointSeries.from_movenet(yxs, np.arange(len(yxs)) / args.fps).poses():
             result = session.step(pose, t)
             recorder.update(result)
             if result.rep is not None:

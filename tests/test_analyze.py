@@ -124,7 +124,8 @@ def test_dropped_frames_and_half_the_frame_rate_keep_the_count(clips_dir, clip, 
     from coach.exercises import Library
     from coach.pose import load_model
     from coach.cli.analyze import DEFAULT_MODEL
-    from coach.session import analyze_video, run
+    from coach.pipeline import analyze_video
+    from coach.session import run
 
     exercise = Library().get(exercise)
     analysis = analyze_video(clips_dir / clip, exercise, load_model(DEFAULT_MODEL))

@@ -15,13 +15,14 @@ from test_store import FPS, synthetic_session
 def record_series(store, repcount_dir, name, exercise="squat", person="alice"):
     """Count a RepCount series with the engine, live-style, into the store; returns (id, analysis)."""
     from coach.exercises import Library
-    from coach.session import Session, series_poses
+    from coach.keypoints import KeypointSeries
+    from coach.session import Session
 
     library = Library()
     definition = library.get(exercise)
     yxs = np.load(repcount_dir / f"{name}.npy")
     session = Session(definition)
-    results = [session.step(pose, t) for pose, t in series_poses(yxs, np.arange(len(yxs)) / FPS)]
+    results = [session.step(pose, t) for pose, t in KeypointSeries.from_movenet(yxs, np.arange(len(yxs)) / FPS).poses()]
     session_id = store.record(results, exercise, person, source=f"{name}.npy", fps=FPS,
                               definition=library.sources[exercise].read_text())
     return session_id, results

@@ -7,11 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coach.cli.analyze import analyze_keypoints
 from coach.exercises import BUILTIN_DIR, Library, load
 from coach.feedback import CUE_SHOW_S, on_screen
 from coach.pose.skeleton import Keypoint as K
-from coach.session import Session, run, series_poses
+from coach.keypoints import KeypointSeries
+from coach.pipeline import analyze_keypoints
+from coach.pose.layout import pixels_from_movenet
+from coach.session import Session, run
 from coach.types import Cue, Pose
 
 SQUAT = load(BUILTIN_DIR / "squat.yaml")
@@ -85,7 +87,7 @@ def test_a_file_and_the_same_frames_live_get_the_same_count(repcount_dir, tmp_pa
         live = Session(exercise)
         counts = []
         for i, yxs in enumerate(series):
-            result = live.step(Pose.from_movenet(yxs, (1, 1)), i / 30.0)
+            result = live.step(Pose(pixels_from_movenet(yxs, (1, 1)), (1, 1)), i / 30.0)
             counts.append(result.reps)
         assert [r.reps for r in from_file.results] == counts
         assert from_file.count == counts[-1] > 0
@@ -159,11 +161,13 @@ def test_tables(tmp_path):
     assert row["duration_s"] == pytest.approx(t[-1])
 
 
-def test_series_poses_reads_movenet_layout():
+def test_a_keypoint_series_reads_movenet_layout():
     yxs = np.zeros((2, 17, 3), np.float32)
     yxs[:, :, 0], yxs[:, :, 1], yxs[:, :, 2] = 0.5, 0.25, 0.9
-    (pose, t), _ = list(series_poses(yxs, np.array([0.0, 0.1]), (640, 480)))
+    series = KeypointSeries.from_movenet(yxs, np.array([0.0, 0.1]), (640, 480))
+    (pose, t), _ = list(series.poses())
     assert t == 0.0 and pose.keypoints[0].tolist() == pytest.approx([160, 240, 0.9])
+    assert np.array_equal(series.to_movenet(), yxs)
 
 
 def test_a_phase_abandoned_out_of_view_gets_no_verdict():

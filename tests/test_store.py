@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from coach import store as store_module
 from coach.errors import StoreError
 from coach.store import Migration, MIGRATIONS, SCHEMA_VERSION, Store, resolve_url
+from coach.pose.layout import movenet_from_pixels
 from coach.types import FrameResult, Pose, RepEvent
 
 FPS = 30.0
@@ -56,7 +57,7 @@ def test_where_the_database_is(tmp_path, monkeypatch):
     monkeypatch.delenv("COACH_DB", raising=False)
     default = resolve_url()
     assert default.get_backend_name() == "sqlite"
-    assert Path(default.database) == Path(store_module.__file__).resolve().parents[1] / "data" / "coach.db"
+    assert Path(default.database) == Path(store_module.__file__).resolve().parents[2] / "data" / "coach.db"
     monkeypatch.setenv("COACH_DB", str(tmp_path / "env.db"))
     assert resolve_url().database == str(tmp_path / "env.db")
     assert resolve_url(tmp_path / "arg.db").database == str(tmp_path / "arg.db")  # --db wins over COACH_DB
@@ -81,7 +82,7 @@ def test_new_database_is_wal_and_versioned(tmp_path):
     raw.close()
     with Store.open(path) as again:  # opening again migrates nothing
         assert again.version() == SCHEMA_VERSION
-        assert len(again._read(sa.select(store_module.schema_version))) == 1
+        assert len(again.read(sa.select(store_module.schema_version))) == 1
 
 
 def test_each_rep_is_in_the_database_the_moment_it_is_counted(db, tmp_path):
@@ -131,7 +132,7 @@ def test_reps_sets_and_keypoints_read_back_exactly(db):
     first = next(i for i, r in enumerate(results) if r.pose is not None)
     assert np.array_equal(series.xys[first], results[first].pose.keypoints)
     assert tuple(series.size[first]) == (640, 360)
-    assert np.allclose(series.to_movenet()[first], results[first].pose.to_movenet())
+    assert np.allclose(series.to_movenet()[first], movenet_from_pixels(results[first].pose.keypoints, results[first].pose.size))
     assert db.session(session_id)["definition"] == "id: push_up\n"
 
 

@@ -1,7 +1,7 @@
 """The Workout page: the browser camera through streamlit-webrtc, counted live.
 
-The camera's frames go to a LiveWorker (coach.app.worker) whose pipeline is a Workout
-(coach.app.workout); this page only wires widgets to them and polls their results. One camera
+The camera's frames go to a LiveWorker (coach.app.worker) whose analyser is a Workout
+(coach.app.workout, a coach.pipeline.Pipeline with the history recorder); this page only wires widgets to them and polls their results. One camera
 stream is one workout: it is saved when the person presses End workout or stops the camera, and
 every rep is in the history the moment it is counted.
 """
@@ -18,6 +18,7 @@ from coach.app import resources, settings
 from coach.app.overlay import draw_live
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
+from coach.types import Severity
 
 STREAM_KEY = "workout-camera"
 POLL_S = 0.25
@@ -156,15 +157,15 @@ def show(session: LiveSession):
     sets.metric("Set", result.sets)
     view = f" · camera sees your {live.view}" if live.view else ""
     st.markdown(f"Phase: **{result.phase.replace('_', ' ')}**{view}")
-    if live.setup:
-        st.warning(live.setup, icon=":material/accessibility_new:")
-    elif live.cue is not None:
-        (st.success if live.cue.severity == "info" else st.warning)(live.cue.text)
-    elif live.rest_s is not None:
-        minutes, seconds = divmod(int(live.rest_s), 60)
+    kind, what = live.message or (None, None)  # the message the overlay shows too
+    if kind == "setup":
+        st.warning(what, icon=":material/accessibility_new:")
+    elif kind == "cue":
+        (st.success if what.severity == Severity.info else st.warning)(what.text)
+    elif kind == "rest":
         rest_s = session.workout.exercise.count.rest_s
         after = "a new set starts with the next rep" if live.rest_s > rest_s else f"a new set after {rest_s:g} s"
-        st.info(f"Rest {minutes}:{seconds:02d} ({after})", icon=":material/timer:")
+        st.info(f"{what} ({after})", icon=":material/timer:")
     else:
         st.info("Counting." if result.reps else "Ready: start when you like.", icon=":material/check:")
     st.progress(live.progress or 0.0, text="Range of motion")

@@ -58,11 +58,10 @@ def meter(image: np.ndarray, progress: float, unit: float):
 
 
 def banner_text(live) -> tuple[str | None, tuple[int, int, int]]:
-    if live.setup:
-        return live.setup, SETUP_COLOUR
-    if live.cue is not None:
-        return live.cue.text, cue_colour(live.cue)
-    if live.rest_s is not None:
-        minutes, seconds = divmod(int(live.rest_s), 60)
-        return f"Rest {minutes}:{seconds:02d}", REST_COLOUR
-    return None, REST_COLOUR
+    """The StepResult's one message (its `message` orders them) with its colour."""
+    if live.message is None:
+        return None, REST_COLOUR
+    kind, what = live.message
+    if kind == "cue":
+        return what.text, cue_colour(what)
+    return what, SETUP_COLOUR if kind == "setup" else REST_COLOUR

@@ -8,23 +8,23 @@ newer ones (counted as dropped) instead of queueing up: the view never lags furt
 camera than one analysis. The pipeline is timestamp-driven (Frame.t comes from the frame's
 pts * time_base), so a dropped frame does not change a count.
 
-Results leave through `updates` (a bounded queue that the page drains) and `latest`, never
-through `st.*`: this module does not import Streamlit, and the tests drive it without it.
+The latest result is `latest`, which the page polls, never `st.*`: this module does not import
+Streamlit, and the tests drive it without it.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
 from coach.errors import CoachError
+from coach.pipeline import StepResult
 from coach.types import Frame
 
 log = logging.getLogger(__name__)
@@ -33,10 +33,11 @@ log = logging.getLogger(__name__)
 STATS_WINDOW_S = 2.0
 
 
-class Pipeline(Protocol):
-    """One frame in, its result out (None: skipped), in stream order (pose, counting, recording)."""
+class Analyser(Protocol):
+    """One frame in, its step out (None: skipped), in stream order: a Workout (a Pipeline with
+    the history recorder)."""
 
-    def update(self, frame: Frame) -> Any: ...
+    def update(self, frame: Frame) -> StepResult | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +61,9 @@ class LiveStats:
 
 @dataclass(frozen=True, slots=True)
 class LiveUpdate:
-    """One analysed frame's result (what the pipeline returned) with the worker's figures then."""
+    """One analysed frame's step with the worker's figures then."""
 
-    result: Any
+    result: StepResult
     stats: LiveStats
 
 
@@ -72,20 +73,19 @@ Annotate = Callable[[np.ndarray, "LiveUpdate | None"], np.ndarray]
 class LiveWorker:
     """Runs `pipeline.update` on the newest frame on a thread of its own.
 
-    `submit(frame)` and `callback(av_frame)` return at once. `updates` holds the latest results
-    for the page (the oldest is dropped when the page does not drain it; reps are recorded by the
-    pipeline, not by the page, so nothing counted is lost that way). `error` is the one-line
+    `submit(frame)` and `callback(av_frame)` return at once. `latest` is the newest update, for
+    the page and the overlay (reps are recorded by the pipeline's recorder, not by the page, so
+    nothing counted is lost when the page polls slowly). `error` is the one-line
     message of a CoachError that stopped the analysis, if one did. `on_stopped` runs on the
     analysis thread once it ends (after the last waiting frame), e.g. to close the workout.
     """
 
-    def __init__(self, pipeline: Pipeline, annotate: Annotate | None = None, updates_size: int = 64,
+    def __init__(self, pipeline: Analyser, annotate: Annotate | None = None,
                  on_stopped: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic):
         self.pipeline = pipeline
         self.annotate = annotate
         self.on_stopped = on_stopped
         self.clock = clock
-        self.updates: queue.Queue[LiveUpdate] = queue.Queue(maxsize=updates_size)
         self.latest: LiveUpdate | None = None
         self.error: str | None = None
         self.wake = threading.Condition()
@@ -190,17 +190,7 @@ class LiveWorker:
             self.done.append((now, now - arrived))
             self.stream_t = stream_t
             stats = self.measure(now, stream_t)
-        update = LiveUpdate(result, stats)
-        self.latest = update
-        while True:
-            try:
-                self.updates.put_nowait(update)
-                return
-            except queue.Full:
-                try:
-                    self.updates.get_nowait()
-                except queue.Empty:
-                    pass
+        self.latest = LiveUpdate(result, stats)
 
     def measure(self, now: float, stream_t: float) -> LiveStats:
         """Figures over the last STATS_WINDOW_S seconds (called with the lock held)."""
@@ -222,15 +212,6 @@ class LiveWorker:
     def stats(self) -> LiveStats:
         with self.wake:
             return self.measure(self.clock(), self.stream_t)
-
-    def drain(self) -> list[LiveUpdate]:
-        """Every update waiting in `updates`, oldest first."""
-        out = []
-        while True:
-            try:
-                out.append(self.updates.get_nowait())
-            except queue.Empty:
-                return out
 
     def stop(self, timeout: float | None = 5.0) -> bool:
         """Analyse the frame still waiting, then end the thread. True when it ended in time."""

@@ -4,7 +4,7 @@
 
 A video goes through MoveNet with crop tracking; a keypoint file (.npy, float32 [frames, 17, 3]
 of MoveNet's (y, x, score) as `coach pose --keypoints-out` writes it) skips the model. Either
-way every frame goes through the same causal `Session.step` as the live camera.
+way every frame goes through the same `coach.pipeline.Pipeline` as the live camera.
 """
 
 from __future__ import annotations
@@ -15,12 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coach.cli import history
-from coach.cli.pose import beside
 from coach.errors import InputError
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from coach.exercises import Exercise
     from coach.session import Analysis
 
@@ -55,8 +52,10 @@ def run(args) -> int:
     library = Library()
     exercise = library.get(args.exercise)
     definition = library.definition(args.exercise) if args.save else None
-    if args.fps is not None and not (0 < args.fps <= 1000):
-        raise InputError(f"--fps must be between 0 and 1000, got {args.fps:g}")
+    from coach.keypoints import MAX_FPS
+
+    if args.fps is not None and not (0 < args.fps <= MAX_FPS):
+        raise InputError(f"--fps must be between 0 and {MAX_FPS:g}, got {args.fps:g}")
     if args.out:
         from coach.render import check_video_out
 
@@ -65,6 +64,8 @@ def run(args) -> int:
     for path in args.inputs:
         path = check_exists(path)
         if path.suffix.lower() == ".npy":
+            from coach.pipeline import analyze_keypoints
+
             analysis, people = analyze_keypoints(path, exercise, args.fps), {}
         else:
             if args.out and len(args.inputs) > 1:
@@ -92,7 +93,7 @@ def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, seve
     from tqdm import tqdm
 
     from coach.people import analyze_people
-    from coach.session import analyze_video  # scipy loads only when something is analysed
+    from coach.pipeline import analyze_video  # scipy loads only when something is analysed
 
     # On a terminal only (tqdm's disable=None): pipes and logs stay clean.
     with tqdm(unit="frame", desc=path.name, disable=None, leave=False) as bar:
@@ -102,56 +103,6 @@ def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, seve
         if several:
             return analyze_people(path, exercise, model, fps, out=out, on_progress=advance)
         return analyze_video(path, exercise, model, fps, out=out, on_progress=advance), {}
-
-
-def load_keypoints(path: Path, fps: float | None) -> tuple[np.ndarray, np.ndarray]:
-    """A keypoint file and its frame times, checked: (T, 17, 3) finite floats, increasing times."""
-    import numpy as np
-
-    try:
-        series = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as error:
-        raise InputError(f"{path}: not a .npy array: {error}") from None
-    if series.ndim != 3 or series.shape[1:] != (17, 3) or not np.issubdtype(series.dtype, np.number):
-        raise InputError(f"{path}: expected float32 [frames, 17, 3] of (y, x, score), got {series.dtype} {list(series.shape)}")
-    if not np.isfinite(series).all():
-        bad = int((~np.isfinite(series)).any(axis=(1, 2)).sum())
-        raise InputError(f"{path}: {bad} frame(s) hold NaN or infinite values; keypoints must be finite (score 0 marks a missing point)")
-    times_path = beside(path, ".times.npy")
-    if times_path.exists() and fps is None:
-        times = np.load(times_path, allow_pickle=False).astype(np.float64)
-        if times.shape != (len(series),) or not np.isfinite(times).all() or (len(times) > 1 and np.any(np.diff(times) <= 0)):
-            raise InputError(f"{times_path}: expected {len(series)} increasing frame times in seconds")
-    elif fps is not None:
-        times = np.arange(len(series)) / fps
-    else:
-        raise InputError(f"{path}: no {times_path.name} beside it: give its frame rate with --fps")
-    return series.astype(np.float32), times
-
-
-def analyze_keypoints(path, exercise: Exercise, fps: float | None = None) -> Analysis:
-    """A keypoint file through the session, frame by frame as live. The series is normalised, so
-    it is measured in the image size that `coach pose` wrote beside it (<stem>.meta.json), or else
-    as a square image."""
-    from coach.session import Analysis, run, series_poses
-
-    path = Path(path)
-    series, times = load_keypoints(path, fps)
-    size = image_size_beside(path)
-    rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else (fps or 30.0)
-    return run(exercise, series_poses(series, times, size),
-               Analysis(exercise, source=str(path), fps=float(rate), size=size))
-
-
-def image_size_beside(path: Path) -> tuple[int, int]:
-    meta = beside(path, ".meta.json")
-    if not meta.exists():
-        return (1, 1)
-    try:
-        data = json.loads(meta.read_text())
-        return (int(data["width"]), int(data["height"]))
-    except (ValueError, KeyError, TypeError) as error:
-        raise InputError(f"{meta}: expected {{\"width\": ..., \"height\": ...}}: {error}") from None
 
 
 def write_tables(analysis: Analysis, folder: Path, stem: str):

@@ -9,11 +9,6 @@ from coach.errors import InputError
 from coach.pose.skeleton import KEYPOINTS
 
 
-def beside(path: Path, suffix: str) -> Path:
-    """The file beside a keypoint file with its frame times (.times.npy) or image size (.meta.json)."""
-    return path.with_name(path.stem + suffix)
-
-
 def add_parser(sub):
     parser = sub.add_parser("pose", help="find the 17 MoveNet keypoints in an image or video")
     parser.add_argument("input", help="an image or a video file")
@@ -63,6 +58,7 @@ def pose_video(model, path: Path, args) -> int:
     import numpy as np
     from tqdm import tqdm
 
+    from coach import keypoints as keypoint_files
     from coach.pose import PoseTracker
     from coach.render import VideoWriter, draw_pose
     from coach.sources import read_video
@@ -70,25 +66,24 @@ def pose_video(model, path: Path, args) -> int:
     source = read_video(path)
     tracker = PoseTracker(model, track=not args.no_track)
     writer = VideoWriter(args.out, source.fps or 30) if args.out else None
-    keypoints, times = [], []
+    poses, times = [], []
     try:
         for frame in tqdm(source, total=len(source) or None, unit="frame", desc=path.name):
             pose = tracker.update(frame)
-            keypoints.append(pose.to_movenet())
+            poses.append(pose.keypoints)
             times.append(frame.t)
             if writer:
                 writer.write(draw_pose(frame.image, pose, show_crop=True))
     finally:
         if writer:
             writer.close()
-    series = np.asarray(keypoints, dtype=np.float32)
+    n = len(poses)
+    series = keypoint_files.KeypointSeries(np.asarray(times, np.float64), np.asarray(poses, np.float32).reshape(n, 17, 3),
+                                           np.tile(np.asarray(source.size, np.int32), (n, 1)), np.ones(n, bool))
     if args.keypoints_out:
-        out = Path(args.keypoints_out)
-        np.save(out, series)
-        np.save(beside(out, ".times.npy"), np.asarray(times, dtype=np.float64))
-        # The series is normalised; the image size lets `coach analyze` measure angles in pixels.
-        meta = {"width": source.size[0], "height": source.size[1], "fps": source.fps, "model": model.name, "source": str(path)}
-        beside(out, ".meta.json").write_text(json.dumps(meta))
+        # The series is normalised; the image size beside it lets `coach analyze` measure in pixels.
+        keypoint_files.save(args.keypoints_out, series, fps=source.fps, model=model.name, source=str(path))
+    series = series.to_movenet()
     summary = {"model": model.name, "input": str(path), "frames": len(series), "fps": round(source.fps, 3),
                "duration_s": round(times[-1], 3) if times else 0.0,
                "mean_score": round(float(series[:, :, 2].mean()), 3) if len(series) else 0.0}

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from coach.errors import ModelError
+from coach.pose.layout import pixels_from_movenet
 from coach.pose.models import Variant, resolve
 from coach.pose.skeleton import TORSO, Keypoint
 from coach.types import Frame, Pose
@@ -108,15 +109,9 @@ class PoseModel:
         height, width = image.shape[:2]
         crop = crop or full_frame(width, height)
         yxs = self.run(crop_input(image, crop, self.input_size))
-        return Pose(to_pixels(yxs, crop), (width, height), crop)
-
-
-def to_pixels(yxs: np.ndarray, crop: Crop) -> np.ndarray:
-    """MoveNet's (N, 3) of (y, x, score), normalised over `crop`, as float32 (x, y, score) in
-    the image's pixels (N is 17 keypoints, or any points in the same frame)."""
-    x0, y0, x1, _ = crop
-    side = x1 - x0
-    return np.stack([x0 + yxs[:, 1] * side, y0 + yxs[:, 0] * side, yxs[:, 2]], axis=1).astype(np.float32)
+        x0, y0, x1, _ = crop
+        side = x1 - x0
+        return Pose(pixels_from_movenet(yxs, (side, side), (x0, y0)), (width, height), crop)
 
 
 def load_model(name: str = "lightning", threads: int | None = None) -> PoseModel:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from coach.errors import ModelError
 from coach.pose.models import resolve
-from coach.pose.movenet import TFLiteRunner, crop_input, full_frame, to_pixels
+from coach.pose.layout import pixels_from_movenet
+from coach.pose.movenet import TFLiteRunner, crop_input, full_frame
 from coach.types import Pose
 
 # Rows of the [6, 56] output whose person score is below this are empty slots (TF Hub's
@@ -52,11 +53,12 @@ class MultiPoseModel:
         height, width = image.shape[:2]
         crop = full_frame(width, height)
         rows = self.run.output(crop_input(image, crop, self.input_size)).reshape(-1, 56)
+        x0, y0, x1, _ = crop
         people = []
         for row in rows[rows[:, 55] >= MIN_PERSON_SCORE]:
-            pose = Pose(to_pixels(row[:51].reshape(17, 3), crop), (width, height))
+            keypoints = pixels_from_movenet(row[:51].reshape(17, 3), (x1 - x0, x1 - x0), (x0, y0))
             # The box (ymin, xmin, ymax, xmax) as two more (y, x) points through the same adapter.
-            corners = to_pixels(np.array([[*row[51:53], 1], [*row[53:55], 1]]), crop)
+            corners = pixels_from_movenet(np.array([[*row[51:53], 1], [*row[53:55], 1]]), (x1 - x0, x1 - x0), (x0, y0))
             box = (*corners[0, :2], *corners[1, :2])
-            people.append(Detected(pose, tuple(float(v) for v in box), float(row[55])))
+            people.append(Detected(Pose(keypoints, (width, height)), tuple(float(v) for v in box), float(row[55])))
         return sorted(people, key=lambda d: -d.score)

@@ -1,0 +1,32 @@
+"""Where coach keeps things, in one place: the built-in exercises, the user's exercises and the
+data folder (the history database, recordings)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+REPOSITORY = PACKAGE.parent
+# The built-in exercise definitions: the repository's exercises/ folder, which the wheel ships
+# inside the package as coach/builtin_exercises (pyproject.toml maps one onto the other).
+BUILTIN_EXERCISES = PACKAGE / "builtin_exercises" if (PACKAGE / "builtin_exercises").is_dir() else REPOSITORY / "exercises"
+# Users' own definitions; the same id as a built-in replaces it.
+USER_EXERCISES_ENV = "COACH_EXERCISES_DIR"
+
+
+def from_checkout() -> bool:
+    """Whether coach runs from a source checkout (pyproject.toml beside the package)."""
+    return (REPOSITORY / "pyproject.toml").is_file()
+
+
+def data_dir() -> Path:
+    """The repository's data/ folder when coach runs from a checkout, else ./data."""
+    if from_checkout():
+        return REPOSITORY / "data"
+    return Path.cwd() / "data"
+
+
+def user_exercises_dir() -> Path:
+    """COACH_EXERCISES_DIR, else exercises/ in the data folder."""
+    return Path(os.environ.get(USER_EXERCISES_ENV) or data_dir() / "exercises")

@@ -1,0 +1,196 @@
+"""The recorder: writes one session to the store while it happens, a transaction per rep."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import socket
+import uuid as uuidlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import sqlalchemy as sa
+
+from coach.errors import StoreError
+from coach.keypoints import KeypointSeries
+from coach.store.blobs import pack
+from coach.store.liveness import process_start
+from coach.store.recovery import RECOVERY_FORMAT, append_record
+from coach.store.schema import DEFAULT_PERSON, STATUSES, keypoints, now, reps, sessions, sets, utc
+from coach.store.summary import rep_row, set_rows, summarise
+from coach.types import FrameResult
+
+if TYPE_CHECKING:
+    from coach.store.database import Store
+
+log = logging.getLogger(__name__)
+
+
+class SessionRecorder:
+    """Writes one session to the store while it happens.
+
+    `update(result)` takes every FrameResult of the session, in order. The moment a rep is
+    counted (`result.rep`), that rep, its set and the session's totals are committed in one
+    transaction together with the keypoints buffered up to that frame; between reps the keypoints
+    are flushed every `flush_s` seconds of stream time. `finish()` marks the session complete.
+    Used as a context manager, an exception or Ctrl-C ends the session as 'interrupted'.
+
+    When the database cannot be written, `update` does not raise: the recorder logs it once and
+    appends what was not stored to a recovery file (`recovery_path`); `finish()` then tries to
+    merge that file back and raises a StoreError naming it if it still cannot.
+    Writing waits for the database (up to the store's timeout): call it from a worker thread, not a
+    real-time video callback.
+    """
+
+    def __init__(self, store: Store, exercise: str, person: str | None = None, *, source: str = "live",
+                 fps: float | None = None, definition: str | None = None, flush_s: float = 10.0):
+        self.store = store
+        self.uuid = str(uuidlib.uuid4())
+        self.exercise = exercise
+        self.person = person or DEFAULT_PERSON
+        self.flush_s = flush_s
+        self.session_id: int | None = None
+        self.recovery_path: Path | None = None
+        self.error: StoreError | None = None
+        self._finished = False
+        self._rep_rows: list[dict] = []
+        self._frames = 0
+        self._chunk = 0
+        self._first_t: float | None = None
+        self._buffer: list[tuple[float, np.ndarray, tuple[int, int], bool]] = []
+        self._header = {"kind": "session", "format": RECOVERY_FORMAT, "uuid": self.uuid, "person": self.person,
+                        "exercise": exercise, "source": source, "fps": fps, "definition": definition,
+                        "started_at": now().isoformat()}
+        try:
+            self.session_id = store.run(self._create, write=True)
+        except StoreError as error:
+            self._fail(error)
+
+    def _create(self, conn: sa.Connection) -> int:
+        h = self._header
+        return conn.execute(sessions.insert().values(
+            uuid=self.uuid, person_id=self.store.person_id(conn, self.person), exercise=self.exercise,
+            source=h["source"], status="running", started_at=utc(h["started_at"]), fps=h["fps"],
+            definition=h["definition"], host=socket.gethostname(), pid=os.getpid(),
+            proc_start=process_start(os.getpid()), heartbeat_at=now())).inserted_primary_key[0]
+
+    def update(self, result: FrameResult) -> None:
+        """Take one frame's result; commit at once if it completed a rep."""
+        if self._finished:
+            raise StoreError("this session has already been finished")
+        if self._first_t is None:
+            self._first_t = result.t
+        pose = result.pose
+        if pose is None:
+            self._buffer.append((result.t, np.zeros((17, 3), np.float32), (0, 0), False))
+        else:
+            self._buffer.append((result.t, np.asarray(pose.keypoints, np.float32), tuple(pose.size), True))
+        if result.rep is not None:
+            row = rep_row(result.rep)
+            row["committed_at"] = now()
+            self._rep_rows.append(row)
+            self._flush(row)
+        elif result.t - self._buffer[0][0] >= self.flush_s:
+            self._flush(None)
+
+    def _chunk_row(self) -> dict | None:
+        if not self._buffer:
+            return None
+        t, xys, size, present = zip(*self._buffer)
+        series = KeypointSeries(np.asarray(t, np.float64), np.stack(xys), np.asarray(size, np.int32).reshape(-1, 2),
+                                np.asarray(present, bool))
+        row = {"chunk_index": self._chunk, "first_frame": self._frames, "frames": len(series),
+               "start_t": float(series.t[0]), "end_t": float(series.t[-1]), "data": pack(series)}
+        return row
+
+    def _flush(self, rep: dict | None, status: str | None = None) -> None:
+        chunk = self._chunk_row()
+        if self.error is None:
+            try:
+                self.store.run(lambda conn: self._write(conn, rep, chunk, status), write=True)
+            except StoreError as error:
+                self._fail(error, rep)
+        if self.error is not None:
+            self._append_recovery(rep, chunk, status)
+        if chunk is not None:
+            self._chunk += 1
+            self._frames += chunk["frames"]
+            self._buffer.clear()
+
+    def _write(self, conn: sa.Connection, rep: dict | None, chunk: dict | None, status: str | None) -> None:
+        if rep is not None:
+            conn.execute(reps.insert().values(session_id=self.session_id, **rep))
+            row = next(r for r in set_rows(self._rep_rows) if r["set_index"] == rep["set_index"])
+            changed = conn.execute(sets.update().where(sets.c.session_id == self.session_id,
+                                                       sets.c.set_index == rep["set_index"]).values(**row)).rowcount
+            if not changed:
+                conn.execute(sets.insert().values(session_id=self.session_id, **row))
+        if chunk is not None:
+            conn.execute(keypoints.insert().values(session_id=self.session_id, **chunk))
+        values = dict(summarise(self._rep_rows), heartbeat_at=now(),
+                      frames=self._frames + (chunk["frames"] if chunk else 0))
+        if chunk is not None:
+            values["duration_s"] = chunk["end_t"] - self._first_t
+        if status is not None:
+            values.update(status=status, ended_at=now())
+        conn.execute(sessions.update().where(sessions.c.id == self.session_id).values(**values))
+
+    def _fail(self, error: StoreError, pending: dict | None = None) -> None:
+        """From now on, write to a recovery file; start it with every rep so far but `pending`
+        (the one being written now, which the caller appends)."""
+        self.error = error
+        folder = self.store.recovery_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.recovery_path = folder / f"{now():%Y%m%dT%H%M%S}-{self.uuid}.jsonl"
+            append_record(self.recovery_path, {**self._header, "reason": str(error)})
+            for row in self._rep_rows:
+                if row is not pending:
+                    append_record(self.recovery_path, {"kind": "rep", **row})
+        except OSError as os_error:
+            raise StoreError(f"{error}; and the recovery file could not be written either: {os_error}") from None
+        log.warning("%s; recording to %s instead", error, self.recovery_path)
+        # Keypoint chunks already committed stay in the database; import merges by chunk index.
+
+    def _append_recovery(self, rep: dict | None, chunk: dict | None, status: str | None) -> None:
+        if rep is not None:
+            append_record(self.recovery_path, {"kind": "rep", **rep})
+        if chunk is not None:
+            append_record(self.recovery_path, {"kind": "keypoints", **chunk,
+                                               "data": base64.b64encode(chunk["data"]).decode("ascii")})
+        if status is not None:
+            append_record(self.recovery_path, {"kind": "end", "status": status, "ended_at": now().isoformat()})
+
+    def finish(self, status: str = "complete") -> int | None:
+        """Write what is left and close the session ('complete' or 'interrupted'); returns its id.
+        Raises StoreError, naming the recovery file, if the session could not be stored."""
+        if status not in STATUSES[1:]:
+            raise ValueError(f"status must be 'complete' or 'interrupted', got {status!r}")
+        if self._finished:
+            return self.session_id
+        self._finished = True
+        self._flush(None, status)
+        if self.error is None:
+            return self.session_id
+        try:  # the database may be back (a lock released): merge the recovery file
+            self.session_id = self.store.import_recovery(self.recovery_path)
+        except StoreError as error:
+            raise StoreError(f"{error}; this session was kept in {self.recovery_path}: "
+                             f"`coach history recover` imports it once the database can be written") from None
+        log.warning("the session was stored after all, from %s", self.recovery_path)
+        self.error = None
+        return self.session_id
+
+    def __enter__(self) -> SessionRecorder:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.finish("complete")
+            return
+        try:
+            self.finish("interrupted")
+        except StoreError as error:  # let the exception that ended the session through
+            log.error("%s", error)

@@ -1,0 +1,137 @@
+"""The one pipeline: the live worker and a file give the same reps at the same times, the
+history recorder is off the analysis path (a locked database costs no rep), and keypoint files
+are checked before they are trusted."""
+
+import sqlite3
+import threading
+
+import numpy as np
+import pytest
+
+from coach.app.worker import LiveWorker
+from coach.app.workout import Workout
+from coach.cli import main
+from coach.exercises import Library
+from coach.pipeline import analyze_video
+from coach.pose import load_model
+from coach.sources import read_video
+from coach.store import Store
+
+HANG_S = 60  # a hang guard, not a timing
+
+
+@pytest.fixture(scope="module")
+def model(models_dir):
+    return load_model("lightning")
+
+
+class Paced:
+    """A Workout that signals after each frame, so the test can hand the worker one frame at a
+    time and no frame is dropped: the live path, frame by frame."""
+
+    def __init__(self, workout):
+        self.workout = workout
+        self.done = threading.Semaphore(0)
+
+    def update(self, frame):
+        try:
+            return self.workout.update(frame)
+        finally:
+            self.done.release()
+
+
+def test_the_live_worker_and_a_file_find_the_same_reps_at_the_same_times(model, clips_dir):
+    exercise = Library().get("squat")
+    clip = clips_dir / "squat_side_3.mp4"
+    from_file = analyze_video(clip, exercise, model)
+
+    paced = Paced(Workout(model, exercise))
+    worker = LiveWorker(paced)
+    live_reps = []
+
+    def note_last_rep():  # last_rep stays until the next rep, so a rep is seen even if a frame is not
+        rep = worker.latest.result.last_rep if worker.latest else None
+        if rep is not None and (not live_reps or live_reps[-1] is not rep):
+            live_reps.append(rep)
+
+    for frame in read_video(clip):
+        worker.submit(frame)
+        assert paced.done.acquire(timeout=HANG_S)
+        note_last_rep()
+    assert worker.stop(HANG_S)
+    note_last_rep()
+    assert worker.stats.dropped == 0
+    assert [(r.index, r.start_t, r.end_t) for r in live_reps] == \
+        [(r.index, r.start_t, r.end_t) for r in from_file.reps]
+    assert len(live_reps) == 3
+
+
+def test_a_locked_database_holds_up_no_rep(model, clips_dir, tmp_path):
+    """Another program holds the database's write lock (a real BEGIN EXCLUSIVE) from the first
+    rep on: the count goes on meanwhile, and once the lock is released every rep is stored."""
+    db = tmp_path / "coach.db"
+    store = Store.open(db, timeout_s=30)
+    workout = Workout(model, Library().get("squat"), store, "dee")
+    frames = list(read_video(clips_dir / "squat_side_3.mp4"))
+    blocker = sqlite3.connect(db, isolation_level=None, timeout=30)
+    counted = []
+    locked_at = None
+    for frame in frames:
+        step = workout.update(frame)
+        if step.result.rep is not None:
+            counted.append(step.result.rep.index)
+            if locked_at is None:
+                workout.recorder.wait()  # the first rep is in; now lock the database mid-set
+                blocker.execute("BEGIN EXCLUSIVE")
+                locked_at = step.result.rep.index
+    assert counted == [1, 2, 3] and locked_at == 1  # counted while the database was locked
+    assert workout.reps == 3
+    reader = Store.open(db, timeout_s=30)
+    blocker.execute("COMMIT")
+    blocker.close()
+    session_id = workout.finish()
+    row = reader.session(session_id)
+    assert (row["status"], row["reps"]) == ("complete", 3)
+    assert list(reader.reps([session_id])["rep_index"]) == [1, 2, 3]
+    assert len(reader.keypoints(session_id)) == len(frames)
+
+
+def write_times(path, times):
+    np.save(path.with_name(path.stem + ".times.npy"), times)
+
+
+GOOD = np.full((10, 17, 3), 0.5, np.float32)
+
+
+def huge_header(path):
+    """A .npy whose header claims 5e12 frames over a few bytes of data."""
+    header = {"descr": "<f4", "fortran_order": False, "shape": (5_000_000_000_000, 17, 3)}
+    with open(path, "wb") as file:
+        np.lib.format.write_array_header_1_0(file, header)
+        file.write(b"\0" * 64)
+
+
+@pytest.mark.parametrize("make, bad, message", [
+    (lambda p: p.write_bytes(b""), "bad.npy", "the file is empty"),
+    (lambda p: (np.save(p, GOOD), p.with_name("bad.times.npy").write_bytes(b"")), "bad.times.npy", "the file is empty"),
+    (huge_header, "bad.npy", "the header claims 5000000000000 frames"),
+    (lambda p: (np.save(p, GOOD), write_times(p, np.array([str(i) for i in range(10)]))), "bad.times.npy",
+     "expected float64 [10] of frame times in seconds, got <U1 [10]"),
+    (lambda p: (np.save(p, GOOD), write_times(p, np.array([{"t": i} for i in range(10)], dtype=object))),
+     "bad.times.npy", "expected float64 [10] of frame times in seconds, got object [10]"),
+    (lambda p: np.save(p, np.full((10, 17, 3), 1e300)), "bad.npy",
+     "10 frame(s) hold NaN or infinite values (or values beyond float32)"),
+    (lambda p: (np.save(p, GOOD), write_times(p, np.arange(10) / 30), p.with_name("bad.meta.json").write_text('{"width": 0, "height": 480}')),
+     "bad.meta.json", "width and height must be positive whole numbers, got 0 and 480"),
+    (lambda p: (np.save(p, GOOD), write_times(p, np.arange(10) / 30), p.with_name("bad.meta.json").write_text('{"width": -640, "height": 480}')),
+     "bad.meta.json", "width and height must be positive whole numbers, got -640 and 480"),
+    (lambda p: (np.save(p, GOOD), write_times(p, np.arange(10) * 1e-12)), "bad.times.npy",
+     "the times imply 1e+12 frames per second, over the 1000 coach takes (as for --fps)"),
+])
+def test_bad_keypoint_files_are_one_line_errors_naming_the_file(tmp_path, capsys, make, bad, message):
+    path = tmp_path / "bad.npy"
+    make(path)
+    assert main(["analyze", str(path), "--exercise", "squat"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"coach: error: {tmp_path / bad}: ") and err.count("\n") == 1, err
+    assert message in err, err
