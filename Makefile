@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[hub,test]'
 	# tf-keras requires the full `tensorflow` wheel; tensorflow-cpu already provides it.
-	$(BIN)/pip install --quiet --no-deps 'tensorflow-hub==0.16.1' 'tf-keras>=2.21,<2.22'
+	# trackers requires opencv-python; opencv-python-headless already provides cv2.
+	$(BIN)/pip install --quiet --no-deps 'tensorflow-hub==0.16.1' 'tf-keras>=2.21,<2.22' 'trackers==2.6.1'
 	touch $(STAMP)
 
 install: $(STAMP)

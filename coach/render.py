@@ -177,3 +177,21 @@ def shade(image: np.ndarray, box: tuple[int, int, int, int]):
 
 def text(image: np.ndarray, message: str, origin: tuple[int, int], scale: float, thickness: int):
     cv2.putText(image, message, origin, HUD_FONT, scale, WHITE, thickness, cv2.LINE_AA)
+
+
+def draw_person_label(image: np.ndarray, box, message: str) -> np.ndarray:
+    """A copy of an RGB image with `message` on a dark tag just above a person's box
+    (x0, y0, x1, y1) in pixels, kept inside the image; the image unchanged when `box` is None."""
+    if box is None:
+        return image
+    out = image.copy()
+    height, width = out.shape[:2]
+    unit = hud_unit(out)
+    scale = 0.6 * unit
+    (tw, th), _ = cv2.getTextSize(message, HUD_FONT, scale, 1)
+    pad = round(6 * unit)
+    x0 = int(min(max(0, (box[0] + box[2]) / 2 - tw / 2 - pad), max(0, width - tw - 2 * pad)))
+    y0 = int(min(max(0, box[1] - th - 2 * pad), max(0, height - th - 2 * pad)))
+    shade(out, (x0, y0, x0 + tw + 2 * pad, y0 + th + 2 * pad))
+    text(out, message, (x0 + pad, y0 + th + pad), scale, 1)
+    return out

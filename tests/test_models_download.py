@@ -14,6 +14,7 @@ from coach.pose.models import VARIANTS, resolve
 
 INT8_PATH = "google/lite-model/movenet/singlepose/lightning/tflite/int8/4"
 HUB_PATH = "google/movenet/singlepose/lightning/4"
+MULTIPOSE_PATH = "google/movenet/multipose/lightning/1"
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -38,6 +39,8 @@ def mirror(tmp_path, models_dir, monkeypatch):
     root = tmp_path / "mirror"
     (root / INT8_PATH).parent.mkdir(parents=True)
     (root / INT8_PATH).write_bytes((models_dir / "movenet_lightning_int8.tflite").read_bytes())
+    (root / MULTIPOSE_PATH).parent.mkdir(parents=True, exist_ok=True)
+    (root / MULTIPOSE_PATH).write_bytes((models_dir / "movenet_multipose_lightning_fp16.tflite").read_bytes())
     (root / HUB_PATH).parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(root / HUB_PATH, "w:gz") as archive:
         for item in (models_dir / "movenet_lightning_savedmodel").iterdir():
@@ -68,6 +71,19 @@ def test_tflite_downloads_into_the_cache_and_runs(mirror):
     variant, path = resolve("lightning-int8")
     assert path == cache / "movenet_lightning_int8.tflite"
     assert [p.name for p in cache.iterdir()] == ["movenet_lightning_int8.tflite"]
+
+
+def test_multipose_downloads_from_its_tf_hub_address_checked_and_runs(mirror):
+    from coach.pose.multipose import MultiPoseModel
+
+    cache = mirror()
+    model = MultiPoseModel("multipose")
+    assert model.path == cache / "movenet_multipose_lightning_fp16.tflite"
+    assert model.input_size == 256
+    assert resolve("multipose")[1] == model.path
+    # The single-pose loader refuses it with a line that says where it belongs.
+    with pytest.raises(ModelError, match="several people"):
+        load_model("multipose")
 
 
 def test_savedmodel_archive_downloads_unpacks_and_loads_through_tensorflow_hub(mirror):

@@ -38,6 +38,9 @@ def add_parser(sub):
     parser.add_argument("--json", action="store_true", help="print one JSON object per input, one per line")
     parser.add_argument("--out", help="write the overlay video (.mp4 or .gif): skeleton, count, phase and cue")
     parser.add_argument("--tables", help="write the per-frame, per-rep and per-session tables as CSV into this folder")
+    parser.add_argument("--people", choices=["one", "all"], default="one",
+                        help="one: count the exerciser only (default); all: count each person in set-up "
+                             "separately (MultiPose; JSON adds a `people` list)")
     history.add_save_options(parser)  # --save [--person NAME] [--db PATH_OR_URL]
     parser.set_defaults(run=run)
 
@@ -64,29 +67,33 @@ def run(args) -> int:
         if path.suffix.lower() == ".npy":
             from coach.pipeline import analyze_keypoints
 
-            analysis = analyze_keypoints(path, exercise, args.fps)
+            analysis, people = analyze_keypoints(path, exercise, args.fps), {}
         else:
             if args.out and len(args.inputs) > 1:
                 out = Path(args.out).with_name(f"{Path(args.out).stem}_{path.stem}{Path(args.out).suffix}")
             else:
                 out = args.out
+            several = args.people == "all" or args.model == "multipose"
             if model is None:
                 from coach.pose import load_model
+                from coach.pose.multipose import MultiPoseModel
 
-                model = load_model(args.model)
-            analysis = analyze_video_with_bar(path, exercise, model, args.fps, out)
+                model = MultiPoseModel() if several else load_model(args.model)
+            analysis, people = analyze_video_with_bar(path, exercise, model, args.fps, out, several)
         for warning in analysis.warnings:
             log.warning("%s: %s", path, warning)
         if args.tables:
             write_tables(analysis, Path(args.tables), path.stem)
-        report(analysis, path, args.json)
+        report(analysis, path, args.json, people if args.people == "all" else None)
         history.save(args, analysis.results, exercise, path, analysis.fps, definition)
     return 0
 
 
-def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out) -> Analysis:
+def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, several=False):
+    """(the exerciser's Analysis, {person id: Analysis}); the dict is empty for one person."""
     from tqdm import tqdm
 
+    from coach.people import analyze_people
     from coach.pipeline import analyze_video  # scipy loads only when something is analysed
 
     # On a terminal only (tqdm's disable=None): pipes and logs stay clean.
@@ -94,7 +101,9 @@ def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out) -> A
         def advance(done, total):
             bar.total = total or None
             bar.update(done - bar.n)
-        return analyze_video(path, exercise, model, fps, out=out, on_progress=advance)
+        if several:
+            return analyze_people(path, exercise, model, fps, out=out, on_progress=advance)
+        return analyze_video(path, exercise, model, fps, out=out, on_progress=advance), {}
 
 
 def write_tables(analysis: Analysis, folder: Path, stem: str):
@@ -104,14 +113,18 @@ def write_tables(analysis: Analysis, folder: Path, stem: str):
         table.to_csv(folder / f"{stem}_{name}.csv", index=False)
 
 
-def report(analysis: Analysis, path: Path, as_json: bool):
+def report(analysis: Analysis, path: Path, as_json: bool, people: dict[int, Analysis] | None = None):
     summary = analysis.summary()
+    if people is not None:
+        summary["people"] = [{"id": person_id, **person.summary()} for person_id, person in people.items()]
     if as_json:
         print(json.dumps({"input": str(path), **summary}, allow_nan=False))
         return
     reps, sets = summary["reps"], summary["sets"]
     print(f"{path.name}: {reps} {analysis.exercise.name.lower()} rep{'s' * (reps != 1)} in {sets} "
           f"set{'s' * (sets != 1)}, {summary['duration_s']:.1f} s")
+    for person in summary.get("people", []):
+        print(f"  person #{person['id']}: {person['reps']} rep{'s' * (person['reps'] != 1)}")
     count = analysis.exercise.count
     _, going, far, back = count.phases
     unit = analysis.exercise.drive.unit

@@ -31,7 +31,8 @@ class Variant:
     """A MoveNet model as a user names it.
 
     file: the file or SavedModel folder name, in COACH_MODEL_DIR and in the cache.
-    kind: "tflite" (runs on ai-edge-litert) or "hub" (a SavedModel through tensorflow_hub).
+    kind: "tflite" (runs on ai-edge-litert), "hub" (a SavedModel through tensorflow_hub), or
+        "multipose" (MultiPose Lightning on ai-edge-litert: up to 6 people, coach.pose.multipose).
     url: the TF Hub address it downloads from; sha256 where the exact bytes are known.
     """
 
@@ -57,6 +58,11 @@ VARIANTS = {
                 TFHUB + "google/movenet/singlepose/lightning/4?tf-hub-format=compressed"),
         Variant("thunder-hub", "movenet_thunder_savedmodel", "hub", 256,
                 TFHUB + "google/movenet/singlepose/thunder/4?tf-hub-format=compressed"),
+        # TF Hub serves this one as a SavedModel only; the file here is its TFLite conversion
+        # (fixed 256 x 256 input), so a mirror must serve that file at this address.
+        Variant("multipose", "movenet_multipose_lightning_fp16.tflite", "multipose", 256,
+                TFHUB + "google/movenet/multipose/lightning/1?lite-format=tflite",
+                sha256="e1d65f642c74f46b41322a6f7177b584b757991b9feb4f6576d36879c2bae871"),
     ]
 }
 

@@ -61,9 +61,13 @@ class TFLiteRunner:
         self.output_index = self.interpreter.get_output_details()[0]["index"]
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
+        return self.output(image).reshape(17, 3)
+
+    def output(self, image: np.ndarray) -> np.ndarray:
+        """The model's raw output tensor for one input image (MultiPose's is [1, 6, 56])."""
         self.interpreter.set_tensor(self.input_index, image[np.newaxis].astype(self.dtype, copy=False))
         self.interpreter.invoke()
-        return self.interpreter.get_tensor(self.output_index).reshape(17, 3)
+        return self.interpreter.get_tensor(self.output_index)
 
 
 class HubRunner:
@@ -91,6 +95,9 @@ class PoseModel:
     def __init__(self, variant: Variant, path, threads: int | None = None):
         self.name = variant.name
         self.path = path
+        if variant.kind == "multipose":
+            raise ModelError(f"{variant.name!r} finds several people: use it with `coach analyze --people all` "
+                             "or `--model multipose`")
         if variant.kind == "tflite":
             self.run = TFLiteRunner(path, threads or os.cpu_count() or 1)
         else:

@@ -1,0 +1,211 @@
+"""Several people in view: each tracked person with their own Pipeline, and the exerciser among them.
+
+`People.update(detected, t) -> dict[track id, PersonResult]` runs once a frame on what MultiPose
+found. People are followed from frame to frame by ByteTrack (Roboflow's `trackers`) on their boxes
+(OC-SORT lost a man doing jumping jacks: his box doubles in width with his arms out);
+every state a person has (a Pipeline without a model: filters, counter, cues, range meter; the
+set-up check) is kept in a dict keyed by their
+track id, never by their place in the frame's list, so a person keeps their count when someone
+else enters, leaves or passes in front of them.
+
+A person's pipeline sees their pose only while they hold the set-up position: the exercise's
+keypoints in view, the camera seeing them from a side the exercise suits, and standing in one
+place (not walking through). Otherwise it gets no pose, as for a person out of view, so a
+bystander who walks past, or one who stands at the edge, counts nothing. The exerciser is the
+first person to complete a rep from the set-up position, and stays chosen for the whole set.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.exercises import Exercise
+from coach.pose.multipose import Detected
+from coach.pose.skeleton import TORSO
+from coach.pipeline import Pipeline, StepResult, ViewCheck
+from coach.session import Analysis
+from coach.types import Pose
+
+# A person whose hips travel faster than this many torso lengths a second (over the last
+# second) is walking, not exercising: walkers here cross at 1.5-3, jumping jacks and squats stay
+# under 0.4 (measured on the shared clips).
+MAX_TRAVEL = 0.8
+TRAVEL_WINDOW_S = 1.0
+# Seconds a track lives on unseen before the tracker gives its id up: a person hidden for a
+# moment by someone passing in front keeps their id, count and filters.
+LOST_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class PersonResult:
+    """One tracked person after one frame: their track id, their pipeline's StepResult, whether
+    they held the set-up position in this frame (`ready`), and their box when seen."""
+
+    id: int
+    step: StepResult
+    ready: bool
+    box: tuple[float, float, float, float] | None = None
+
+    @property
+    def result(self):
+        return self.step.result
+
+
+class SetUpCheck:
+    """Whether one person holds the set-up position: `update(pose, t) -> bool`.
+
+    In view (the exercise's keypoints seen), seen from a side the exercise suits, and not
+    walking: the hip centre has moved less than MAX_TRAVEL torso lengths a second lately.
+    """
+
+    def __init__(self, exercise: Exercise):
+        self.min_score = exercise.visibility.min_score
+        self.groups = [list(group) for group in exercise.visibility.groups()]
+        self.views = {"front" if v == "back" else v for v in exercise.views}  # the ratio cannot tell them apart
+        self.view_check = ViewCheck(self.min_score)
+        self.hips: deque[tuple[float, np.ndarray, float]] = deque()
+
+    def update(self, pose: Pose, t: float) -> bool:
+        scores = pose.keypoints[:, 2]
+        in_view = any(scores[group].min() >= self.min_score for group in self.groups)
+        view = self.view_check.update(pose if in_view else None, t)
+        torso = pose.keypoints[TORSO]
+        if torso[:, 2].min() >= self.min_score:
+            hips = (torso[2, :2] + torso[3, :2]) / 2
+            length = float(np.linalg.norm((torso[0, :2] + torso[1, :2]) / 2 - hips))
+            self.hips.append((t, hips, max(length, 1.0)))
+        while self.hips and self.hips[0][0] < t - TRAVEL_WINDOW_S:
+            self.hips.popleft()
+        return in_view and (view is None or view in self.views) and not self.walking()
+
+    def walking(self) -> bool:
+        if len(self.hips) < 2:
+            return False
+        (t0, start, _), (t1, end, length) = self.hips[0], self.hips[-1]
+        if t1 - t0 < TRAVEL_WINDOW_S / 2:
+            return False
+        return float(np.linalg.norm(end - start)) / length / (t1 - t0) > MAX_TRAVEL
+
+
+class People:
+    """Everyone MultiPose finds, tracked, each counted by their own Pipeline (poses in, no model).
+
+    `frame_rate` sizes the tracker's memory (LOST_S of frames). `exerciser` is the id of the first
+    person who completed a rep from the set-up position, None before anyone has.
+    """
+
+    def __init__(self, exercise: Exercise, frame_rate: float = 30.0):
+        from trackers import ByteTrackTracker  # loads supervision: only when several people are asked for
+
+        self.exercise = exercise
+        rate = frame_rate if math.isfinite(frame_rate) and frame_rate > 0 else 30.0
+        # MultiPose's person scores run 0.2-0.5 here, under ByteTrack's defaults for a detector.
+        self.tracker = ByteTrackTracker(lost_track_buffer=max(1, round(LOST_S * rate)), frame_rate=rate,
+                                        track_activation_threshold=0.3, minimum_consecutive_frames=3,
+                                        high_conf_det_threshold=0.3)
+        self.pipelines: dict[int, Pipeline] = {}
+        self.checks: dict[int, SetUpCheck] = {}
+        self.ever_ready: set[int] = set()
+        self.last_seen: dict[int, float] = {}
+        self.exerciser: int | None = None
+
+    def update(self, detected: list[Detected], t: float) -> dict[int, PersonResult]:
+        """One frame's people: every person still remembered gets a result, those not seen now
+        (hidden, gone) a result with no pose, so each pipeline's time keeps going."""
+        found = self.track(detected, t)
+        self.last_seen.update((person_id, t) for person_id in found)
+        # Passers-by who never held the set-up position are forgotten once the tracker has let
+        # them go, so a long live session does not keep a pipeline for everyone who ever walked by.
+        for person_id in [i for i, seen in self.last_seen.items() if t - seen > LOST_S and i not in self.ever_ready]:
+            del self.last_seen[person_id], self.pipelines[person_id]
+            self.checks.pop(person_id, None)
+        out = {}
+        for person_id in sorted(set(self.pipelines) | set(found)):
+            pipeline = self.pipelines.setdefault(person_id, Pipeline(None, self.exercise))
+            person = found.get(person_id)
+            ready = False
+            if person is not None:
+                ready = self.checks.setdefault(person_id, SetUpCheck(self.exercise)).update(person.pose, t)
+            if ready:
+                self.ever_ready.add(person_id)
+            step = pipeline.step_pose(person.pose if ready else None, t)
+            if self.exerciser is None and step.result.rep is not None:
+                self.exerciser = person_id
+            out[person_id] = PersonResult(person_id, step, ready, person.box if person else None)
+        return out
+
+    def track(self, detected: list[Detected], t: float) -> dict[int, Detected]:
+        """The people of this frame by track id; those the tracker has not yet confirmed are left out."""
+        import supervision as sv
+
+        if detected:
+            boxes = np.array([d.box for d in detected], dtype=np.float32)
+            scores = np.array([d.score for d in detected], dtype=np.float32)
+            detections = sv.Detections(xyxy=boxes, confidence=scores, data={"index": np.arange(len(detected))})
+        else:
+            detections = sv.Detections.empty()
+        tracked = self.tracker.update(detections, timestamp=t)
+        if len(tracked) == 0:
+            return {}
+        return {int(track_id): detected[int(index)]
+                for track_id, index in zip(tracked.tracker_id, tracked.data["index"]) if track_id >= 0}
+
+
+def analyze_people(path, exercise: Exercise, model, fps: float | None = None, out=None,
+                   on_progress=None) -> tuple[Analysis, dict[int, Analysis]]:
+    """A video through MultiPose, the tracker and one Pipeline per person, frame by frame as live.
+
+    Returns the exerciser's Analysis (an empty one, with a warning, when nobody completed a rep
+    from the set-up position) and one Analysis per person who held the set-up position, by id,
+    each from the frame that person was first seen. `out` gets the overlay video: every person
+    in set-up with their skeleton and a label, and the exerciser's count in the corner.
+    """
+    from coach.render import VideoWriter, draw_hud, draw_person_label, draw_pose
+    from coach.sources import read_video
+
+    source = read_video(path)
+    rate = fps or source.fps or 30.0
+
+    def blank() -> Analysis:
+        return Analysis(exercise, source=str(path), fps=rate, size=source.size, model=model.name)
+
+    people = People(exercise, rate)
+    analyses: dict[int, Analysis] = {}
+    writer = VideoWriter(out, rate) if out else None
+    try:
+        for frame in source:
+            t = frame.index / fps if fps else frame.t
+            results = people.update(model.predict(frame.image), t)
+            for person_id, person in results.items():
+                analyses.setdefault(person_id, blank()).add(person.result)
+            if writer:
+                image = frame.image
+                for person in results.values():
+                    if person.ready:
+                        image = draw_pose(image, person.result.pose)
+                        image = draw_person_label(image, person.box, person_label(person))
+                chosen = results.get(people.exerciser)
+                if chosen is not None:
+                    image = draw_hud(image, chosen.result, exercise, chosen.step.cue)
+                writer.write(image)
+            if on_progress:
+                on_progress(frame.index + 1, len(source))
+    finally:
+        if writer:
+            writer.close()
+    everyone = {i: analyses[i].finish() for i in sorted(people.ever_ready)}
+    if people.exerciser is None:
+        exerciser = blank().finish()
+        exerciser.warnings[:] = ["nobody completed a repetition from the set-up position"]
+    else:
+        exerciser = everyone[people.exerciser]
+    return exerciser, everyone
+
+
+def person_label(person: PersonResult) -> str:
+    reps = person.result.reps
+    return f"#{person.id}: {reps} rep{'s' * (reps != 1)}"

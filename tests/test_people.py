@@ -1,0 +1,77 @@
+"""Several people in view, end to end with the real MultiPose model: each person counted on their
+own (`coach analyze --people all`), bystanders who walk through counting nothing, and the label
+drawn over each person."""
+
+import json
+import subprocess
+
+import cv2
+import numpy as np
+import pytest
+
+from coach.cli import main
+from coach.render import draw_person_label
+
+from test_analyze import JSON_KEYS
+
+
+def analyze_json(capsys, *args) -> dict:
+    assert main(["analyze", *map(str, args), "--json"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    return json.loads(line)
+
+
+@pytest.fixture(scope="module")
+def side_by_side(clips_dir, tmp_path_factory):
+    """jumping_jacks_11 (landscape) beside jumping_jacks_15 (portrait), both 640 px high at 30 fps:
+    two people doing jumping jacks at once. The shorter clip holds its last frame to the end."""
+    out = tmp_path_factory.mktemp("composite") / "jacks_11_beside_15.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", clips_dir / "jumping_jacks_11.mp4",
+                    "-i", clips_dir / "jumping_jacks_15.mp4", "-filter_complex",
+                    "[0:v]scale=-2:640,fps=30[a];[1:v]fps=30[b];[a][b]hstack=inputs=2[v]",
+                    "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", out], check=True)
+    return out
+
+
+@pytest.mark.slow
+def test_two_people_side_by_side_are_counted_each(side_by_side, tmp_path, capsys):
+    overlay = tmp_path / "people.mp4"
+    out = analyze_json(capsys, side_by_side, "--exercise", "jumping_jack", "--people", "all", "--out", overlay)
+    assert list(out) == [*JSON_KEYS, "people"]  # the single-person keys stay, for the exerciser
+    assert sorted(person["reps"] for person in out["people"]) == [11, 15]
+    for person in out["people"]:
+        assert len(person["reps_detail"]) == person["reps"]
+    ids = [person["id"] for person in out["people"]]
+    assert len(set(ids)) == 2
+    # The exerciser is the first to complete a rep: one of the two, with that person's count.
+    assert out["reps"] in (11, 15)
+    cap = cv2.VideoCapture(str(overlay))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == int(cv2.VideoCapture(str(side_by_side)).get(cv2.CAP_PROP_FRAME_COUNT))
+
+
+@pytest.mark.slow
+def test_walkers_count_nothing_and_the_man_on_the_box_counts_two(clips_dir, capsys):
+    clip = clips_dir / "jumping_jacks_2_multi_person.mp4"
+    out = analyze_json(capsys, clip, "--exercise", "jumping_jack", "--people", "all")
+    assert out["reps"] == 2
+    # The man took the set-up position; the people walking through never did, so they are not
+    # listed, and whoever is listed besides him counted nothing.
+    counts = sorted(person["reps"] for person in out["people"])
+    assert counts[-1] == 2 and sum(counts) == 2
+    # --model multipose alone counts the exerciser with the single-person keys.
+    single = analyze_json(capsys, clip, "--exercise", "jumping_jack", "--model", "multipose")
+    assert list(single) == JSON_KEYS
+    assert single["reps"] == 2
+
+
+def test_the_label_sits_above_the_person_inside_the_image():
+    image = np.zeros((400, 600, 3), np.uint8)
+    labelled = draw_person_label(image, (250.0, 150.0, 350.0, 380.0), "#3: 7 reps")
+    changed = np.argwhere(labelled.any(axis=2))
+    assert changed[:, 0].max() < 150  # above the box's top
+    assert 200 < changed[:, 1].mean() < 400  # centred over it
+    assert not image.any()  # drawing only reads its input
+    # A person at the top edge: the label is pushed inside the image rather than cut off.
+    top = draw_person_label(image, (0.0, 0.0, 80.0, 200.0), "#1: 0 reps")
+    assert top[:, :, :].any() and top[0:40].any()
+    assert draw_person_label(image, None, "#1") is image
