@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,6 +143,7 @@ class Workout:
         self.definition = definition
         self.views = {"front" if v == "back" else v for v in exercise.views}  # the ratio cannot tell them apart
         self.view_check = ViewCheck(exercise.visibility.min_score)
+        self.seen_views: Counter[str] = Counter()  # frames per view, for the history
         self.meter = RangeMeter(exercise)
         self.recorder = None
         self.session_id: int | None = None
@@ -162,6 +163,8 @@ class Workout:
         if result.rep is not None:
             self.last_rep = result.rep
         view = self.view_check.update(pose if result.visible else None, result.t)
+        if view is not None:
+            self.seen_views[view] += 1
         progress = self.meter.update(result.signals.get(self.exercise.count.signal, math.nan), result.rep)
         return LiveFrame(result, progress if result.visible else None, self.setup_message(result, view), view,
                          self.cue, self.rest_seconds(result), self.last_rep)
@@ -206,4 +209,6 @@ class Workout:
             if self.recorder is None:
                 return None
             self.session_id = self.recorder.finish(status)
+            if self.seen_views and self.session_id is not None:  # the view it was mostly seen from
+                self.store.set_view(self.session_id, self.seen_views.most_common(1)[0][0])
             return self.session_id
