@@ -10,6 +10,7 @@ loses no counted rep.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
 from coach.exercises import Exercise
 from coach.pipeline import Pipeline, RecorderSink, StepResult
@@ -30,6 +31,8 @@ class Workout:
     def __init__(self, model, exercise: Exercise, store=None, person: str | None = None,
                  definition: str | None = None, track: bool = True):
         self.exercise = exercise
+        self.store = store
+        self.seen_views: Counter[str] = Counter()  # frames per camera view, for the history
         self.recorder = (RecorderSink(store, exercise.id, person, source="live", definition=definition)
                          if store is not None else None)
         self.pipeline = Pipeline(model, exercise, sinks=[self.recorder] if self.recorder else [], track=track)
@@ -43,7 +46,10 @@ class Workout:
         with self.lock:
             if self.finished:
                 return None
-        return self.pipeline.step(frame)
+        result = self.pipeline.step(frame)
+        if result is not None and result.view is not None:
+            self.seen_views[result.view] += 1
+        return result
 
     @property
     def reps(self) -> int:
@@ -58,4 +64,6 @@ class Workout:
             self.finished = True
         self.pipeline.close(status)
         self.session_id = self.recorder.session_id if self.recorder else None
+        if self.seen_views and self.session_id is not None:  # the view it was mostly seen from
+            self.store.set_view(self.session_id, self.seen_views.most_common(1)[0][0])
         return self.session_id

@@ -352,6 +352,11 @@ class Store:
         if not done:
             raise StoreError(f"no session {session_id} in {self.where} (`coach history` lists them)")
 
+    def set_view(self, session_id: int, view: str | None) -> None:
+        """Record the camera view a session was seen from ("front", "side"), once it is known."""
+        self.run(lambda conn: conn.execute(
+            sessions.update().where(sessions.c.id == int(session_id)).values(view=view)), write=True)
+
     def rename_person(self, old: str, new: str) -> None:
         """Rename a person, with all their sessions; the new name must not be taken."""
         new = new.strip()
