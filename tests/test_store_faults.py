@@ -209,6 +209,24 @@ def test_a_file_that_is_not_a_coach_database_is_refused_untouched(tmp_path, kind
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]  # no -wal, -shm or recovery/
 
 
+def test_a_truncated_database_is_refused_untouched(tmp_path):
+    db = recorded_db(tmp_path / "coach.db")
+    with open(db, "r+b") as file:
+        file.truncate(db.stat().st_size // 2)
+    before = digest(db)
+    code, _, err = coach("history", "--db", db)
+    error_line(code, err, db, "is damaged")
+    assert digest(db) == before
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_database_path_that_is_not_a_file_is_refused(tmp_path, kind):
+    path = tmp_path / "coach.db"
+    path.mkdir() if kind == "folder" else os.mkfifo(path)
+    code, _, err = coach("history", "--db", path, timeout=30)
+    error_line(code, err, path, "is not a file")
+
+
 def test_a_database_that_says_schema_1_but_lacks_a_column_is_refused(tmp_path):
     db = recorded_db(tmp_path / "coach.db")
     with sqlite3.connect(db) as conn:
@@ -267,6 +285,15 @@ def test_recover_skips_an_empty_or_headless_file_reports_it_and_recovers_the_res
     assert "left as they are" in line and empty.exists() and third.exists()
     with Store.open(db) as store:
         assert store.sessions().sort_values("id")["reps"].tolist() == [5, 4]
+
+
+def test_a_fifo_named_like_a_recovery_file_is_skipped_not_read(tmp_path):
+    db, [path] = kept_sessions(tmp_path, 1)
+    fifo = path.parent / "00000000T000000-fifo.jsonl"
+    os.mkfifo(fifo)
+    code, out, err = coach("history", "recover", "--db", db, env={"COACH_RECOVERY_DIR": str(path.parent)}, timeout=30)
+    error_line(code, err, fifo, "not a regular file")
+    assert out == f"recovered session 1 from {path}\n"
 
 
 def test_a_recovery_record_with_a_wrong_type_is_skipped_not_a_traceback(tmp_path):
@@ -374,6 +401,8 @@ BAD_EXPORTS = {  # name: (csv or parquet, the edit, the words the error must hol
         (f / "reps.csv").read_text().splitlines()[:4]) + "\n"), ["reps.csv holds 3 rows but manifest.json says 10"]),
     "a table missing": ("csv", lambda f: (f / "sets.csv").unlink(), ["cannot read", "sets.csv"]),
     "an empty table file": ("csv", lambda f: (f / "sets.csv").write_text(""), ["cannot read", "sets.csv"]),
+    "a FIFO for a table": ("csv", lambda f: ((f / "sets.csv").unlink(), os.mkfifo(f / "sets.csv")),
+                           ["cannot read", "sets.csv: not a regular file"]),
     "parquet: text in a number column": ("parquet", edit_parquet("sessions", set_column("reps", "many")),
                                          ["sessions.parquet: row 1, column reps ('many'): not an integer"]),
     "parquet: a number as a time": ("parquet", edit_parquet("reps", set_column("committed_at", 1700000000)),
@@ -407,3 +436,11 @@ def test_the_untouched_exports_still_import(export, tmp_path):
         db = tmp_path / f"{fmt}.db"
         code, out, err = coach("history", "import", export / fmt, "--db", db)
         assert code == 0 and out.startswith("imported 2 sessions (10 reps)"), err
+
+
+def test_export_into_a_file_is_one_error(tmp_path):
+    db, target = recorded_db(tmp_path / "coach.db", sessions=1), tmp_path / "a-file"
+    target.write_text("mine\n")
+    code, _, err = coach("history", "export", target, "--db", db)
+    error_line(code, err, target, "cannot write the export")
+    assert target.read_text() == "mine\n"

@@ -55,6 +55,8 @@ class Store:
         """Open (creating and migrating where needed) the database named by `db`, COACH_DB or the default."""
         url = resolve_url(db)
         path = sqlite_file(url)
+        if path is not None and path.exists() and not path.is_file():
+            raise StoreError(f"the history database {path} is not a file (a folder, a FIFO or a device)")
         if path is not None and "mode=ro" not in str(url):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)

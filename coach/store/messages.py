@@ -21,7 +21,7 @@ def explain(error: Exception, where: str, timeout_s: float) -> StoreError:
     elif "connection" in low and ("refused" in low or "failed" in low):
         message = f"cannot connect to the history database {where}"
     elif "malformed" in low or "not a database" in low:
-        message = f"the history database {where} is damaged (restore a copy, or try `sqlite3 FILE .recover`)"
+        message = f"the history database {where} is damaged (restore a copy, or try `sqlite3 {where} .recover`)"
     elif "no such table" in low or "no such column" in low or "has no column" in low:
         message = f"the history database {where} lacks part of coach's schema"
     elif "disk" in low and ("full" in low or "i/o" in low):

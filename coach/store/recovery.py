@@ -101,6 +101,8 @@ def record_problem(record) -> str | None:
                 return f"{record['kind']} record without {name}"
         elif not _fits(record[name], kind):
             return f"{name} is not {kind}: {str(record[name])[:40]!r}"
+    if record["kind"] == "session" and not record["person"].strip():
+        return "the person's name is empty"
     if record["kind"] == "end" and record["status"] not in STATUSES[1:]:
         return f"unknown status {record['status']!r}"
     return None
@@ -111,6 +113,8 @@ def read_recovery(path: str | os.PathLike) -> list[dict]:
     disk, or missing a field) is skipped with a warning; a file without its header is refused."""
     path = Path(path)
     try:
+        if not path.is_file():  # a FIFO would block the read for ever
+            raise OSError("not a regular file")
         lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
     except OSError as error:
         raise StoreError(f"cannot read the recovery file {path}: {error}") from None

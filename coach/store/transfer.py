@@ -137,9 +137,16 @@ def export(store: Store, folder: str | os.PathLike, fmt: str = "csv") -> dict[st
     if fmt not in ("csv", "parquet"):
         raise StoreError(f"unknown export format {fmt!r}: use csv or parquet")
     folder = Path(folder)
+    frames = {table.name: store.read(sa.select(table).order_by(table.c.id)) for table in TABLES}
+    try:
+        return _write(store, folder, fmt, frames)
+    except OSError as error:  # a file where the folder should be, a full disk, no permission
+        raise StoreError(f"cannot write the export to {folder}: {error}") from None
+
+
+def _write(store: Store, folder: Path, fmt: str, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
     folder.mkdir(parents=True, exist_ok=True)
     counts = {}
-    frames = {table.name: store.read(sa.select(table).order_by(table.c.id)) for table in TABLES}
     for name, frame in frames.items():
         if name == "keypoints" and fmt == "csv":
             frame["data"] = [base64.b64encode(bytes(blob)).decode("ascii") for blob in frame["data"]]
@@ -159,6 +166,8 @@ def export(store: Store, folder: str | os.PathLike, fmt: str = "csv") -> dict[st
 
 def _manifest(folder: Path) -> dict:
     try:
+        if (folder / "manifest.json").exists() and not (folder / "manifest.json").is_file():
+            raise OSError("not a regular file")
         manifest = json.loads((folder / "manifest.json").read_text())
     except (OSError, ValueError) as error:
         raise StoreError(f"{folder} is not a coach history export (manifest.json: {error})") from None
@@ -176,6 +185,8 @@ def _manifest(folder: Path) -> dict:
 
 
 def _read(path: Path, table: sa.Table, fmt: str) -> pd.DataFrame:
+    if not path.is_file():  # a FIFO would block the read for ever
+        raise StoreError(f"cannot read {path}: " + ("not a regular file" if path.exists() else "it is not there"))
     try:
         if fmt == "csv":
             text = {c.name: str for c in table.columns if isinstance(c.type, (sa.String, sa.LargeBinary))}
@@ -206,7 +217,8 @@ def import_(store: Store, folder: str | os.PathLike) -> dict[str, int]:
         if counts.get(table.name, len(frame)) != len(frame):
             raise StoreError(f"{path} holds {len(frame)} rows but manifest.json says {counts[table.name]}: "
                              f"is it cut short?")
-        frames[table.name] = _typed(frame.reset_index(drop=True), table, path, fmt)
+        frame = frame[[c.name for c in table.columns]].reset_index(drop=True)  # columns it does not know: left out
+        frames[table.name] = _typed(frame, table, path, fmt)
     _check_links(frames, paths)
     names = dict(zip(frames["people"]["id"], frames["people"]["name"]))
 
