@@ -32,15 +32,19 @@ class PersonGate:
     """Keeps to the person being followed: a pose whose torso is far from where that person's
     torso was (others walking through, the model jumping to someone else) is not theirs.
 
-    The reference follows the accepted poses; after `forget_s` without a match, the next person
-    seen becomes the reference.
+    The reference centre follows the accepted poses; the reference size is the median torso size
+    of the poses accepted in the last `size_window_s`, so one frame whose torso points collapse
+    together (shoulders seen from behind) does not become the size the next frames are judged by.
+    After `forget_s` without a match, the next person seen becomes the reference.
     """
 
-    def __init__(self, min_score: float, max_jump: float = 1.5, forget_s: float = 2.0):
+    def __init__(self, min_score: float, max_jump: float = 1.5, forget_s: float = 2.0, size_window_s: float = 1.0):
         self.min_score = min_score
         self.max_jump = max_jump
         self.forget_s = forget_s
+        self.size_window_s = size_window_s
         self.centre: np.ndarray | None = None
+        self.sizes: deque[tuple[float, float]] = deque()
         self.size = 0.0
         self.last_t = -math.inf
 
@@ -50,17 +54,18 @@ class PersonGate:
         if seen.sum() < 2:
             return True  # nothing to judge by; the visibility gate decides
         centre = torso[seen, :2].mean(axis=0)
-        size = float(np.ptp(torso[seen, :2], axis=0).max()) or 1.0
+        size = max(float(np.ptp(torso[seen, :2], axis=0).max()), 1e-6)
         if self.centre is not None and t - self.last_t <= self.forget_s:
-            jump = float(np.linalg.norm(centre - self.centre)) / max(self.size, 1e-6)
-            scale = size / max(self.size, 1e-6)
+            jump = float(np.linalg.norm(centre - self.centre)) / self.size
+            scale = size / self.size
             if jump > self.max_jump or not 0.5 < scale < 2.0:
                 return False
-        if self.centre is not None and t - self.last_t <= self.forget_s and size < self.size:
-            # The size shrinks only over forget_s: one frame whose torso points collapse together
-            # (shoulders seen from behind) must not become the size the next frames are judged by.
-            size = self.size + (size - self.size) * (1 - math.exp(-(t - self.last_t) / self.forget_s))
-        self.centre, self.size, self.last_t = centre, max(size, 1e-6), t
+        else:
+            self.sizes.clear()
+        self.sizes.append((t, size))
+        while self.sizes[0][0] < t - self.size_window_s:
+            self.sizes.popleft()
+        self.centre, self.size, self.last_t = centre, float(np.median([s for _, s in self.sizes])), t
         return True
 
 
