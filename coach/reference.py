@@ -64,6 +64,9 @@ FIELDS: dict[str, dict[str, str]] = {
                 "`visible` = the side whose keypoints score higher (the near side in a side view); `min` / "
                 "`max` = the smaller / larger (the front leg of a lunge); `left` / `right` = that side only. "
                 "Ignored when every point is one-sided.",
+        "scale": "The body length a `height` or `distance` is measured in: `torso` (shoulder to hip, the "
+                 "default) or `arm` (shoulder to wrist, for when the hips are out of view, as in a pull-up seen "
+                 "from behind).",
     },
     "Butterworth": {
         "filter": FILTER,
@@ -86,7 +89,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "NoFilter": {
         "filter": FILTER,
     },
-    "Count": {
+    "Counting": {
         "signal": "The signal that drives the rep (one of `signals`).",
         "start": "Where a rep starts on that signal: `high` (a squat starts with a straight hip, ~170 deg) or "
                  "`low` (a raise starts with the arm down, ~15 deg).",
@@ -97,7 +100,7 @@ FIELDS: dict[str, dict[str, str]] = {
                  "`min_range`, the larger wins. It makes the counter follow each person's and camera's range.",
         "return_fraction": "Fraction (0 to 1) of its own swing the signal must come back for the rep to count.",
         "hysteresis": "Signal units. How far the signal must move past a turn before the phase changes, so "
-                      "that jitter at a threshold does not flip it back and forth.",
+                      "that jitter at a threshold does not flip it back and forth; left out, a tenth of `min_range`.",
         "far_limit": "Signal units, optional. An absolute line the far end must pass, on top of `depth` "
                      "(a squat's hip under 100 deg: `far_limit: 100`).",
         "near_limit": "Signal units, optional. An absolute line the return must pass, on top of `return_fraction`.",
@@ -107,6 +110,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "hold_near_s": "Seconds at the start a rep must rest before it may begin; 0 = none.",
         "rest_s": "Seconds. A pause longer than this between reps starts a new set.",
         "recent_reps": "How many of the last reps make up `depth`'s range of the recent reps.",
+        "count_at": "When a rep counts: `return` (back at the start, the default) or `far` (the moment it is "
+                    "deep enough, for an exercise whose set may end at the far end, such as a pull-up at the bar).",
     },
     "FormRule": {
         "rule": "The rule's name (each once per definition); rep tables list the rules a rep broke.",
@@ -134,7 +139,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("top level", schema.Exercise), ("visibility", schema.Visibility), ("signals.NAME", schema.Signal),
     ("smoothing, filter: butterworth", schema.Butterworth), ("smoothing, filter: one_euro", schema.OneEuro),
     ("smoothing, filter: ema", schema.Ema), ("smoothing, filter: none", schema.NoFilter),
-    ("count", schema.Count), ("form[]", schema.FormRule), ("praise", schema.Praise), ("metrics[]", schema.Metric),
+    ("count", schema.Counting), ("form[]", schema.FormRule), ("praise", schema.Praise), ("metrics[]", schema.Metric),
 ]
 
 
@@ -211,7 +216,7 @@ def model_at(exercise: schema.Exercise, path: tuple) -> tuple[type[BaseModel], s
     if not keys:
         return (schema.Exercise, name) if name in schema.Exercise.model_fields else None
     section = keys[0]
-    model = {"visibility": schema.Visibility, "count": schema.Count, "form": schema.FormRule,
+    model = {"visibility": schema.Visibility, "count": schema.Counting, "form": schema.FormRule,
              "praise": schema.Praise, "metrics": schema.Metric, "smoothing": type(exercise.smoothing)}.get(section)
     if section == "signals" and len(keys) == 2:
         model = schema.Signal
