@@ -99,12 +99,13 @@ class ViewCheck:
             self.ratios.popleft()
         if not self.ratios:
             return None
-        median = float(np.median([r for _, r in self.ratios]))
-        if median >= FRONT_RATIO:
-            return "front"
-        if median <= SIDE_RATIO:
-            return "side"
-        return None  # half turned: say nothing rather than guess
+        return view_of(float(np.median([r for _, r in self.ratios])))
+
+
+def view_of(ratio: float) -> str | None:
+    """The camera view a shoulder ratio means: "front", "side", or None half turned (say nothing
+    rather than guess)."""
+    return "front" if ratio >= FRONT_RATIO else "side" if ratio <= SIDE_RATIO else None
 
 
 class RangeMeter:

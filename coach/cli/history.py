@@ -130,14 +130,13 @@ def recorded_view(results, min_score: float) -> str | None:
     check's shoulder-width ratio, its median over the frames with a pose); None when unclear."""
     import numpy as np
 
-    from coach.app.workout import FRONT_RATIO, SIDE_RATIO, shoulder_ratio
+    from coach.pipeline import shoulder_ratio, view_of
 
     ratios = [shoulder_ratio(r.pose, min_score) for r in results if r.pose is not None and r.visible]
     ratios = [r for r in ratios if not math.isnan(r)]
     if not ratios:
         return None
-    median = float(np.median(ratios))
-    return "front" if median >= FRONT_RATIO else "side" if median <= SIDE_RATIO else None
+    return view_of(float(np.median(ratios)))
 
 
 def plural(n: int, word: str) -> str:
