@@ -285,7 +285,7 @@ def test_a_live_workout_counts_eleven_jumping_jacks_and_lands_in_the_history(pag
     screenshot(page, shots, "live-saved")
     open_page(page, app, "history")
     choose(page, "Exercise", "jumping_jack")
-    expect(page.get_by_role("combobox", name="Open a session")).to_have_value(re.compile(r"jumping_jack · 11 reps"))
+    expect(page.get_by_role("combobox", name="Open a session")).to_have_value(re.compile(r"Jumping jack · live · 11 reps"))
     settle(page)
     screenshot(page, shots, "history")
     page.get_by_role("button", name="Open session").click()
