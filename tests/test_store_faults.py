@@ -227,14 +227,16 @@ def test_a_database_path_that_is_not_a_file_is_refused(tmp_path, kind):
     error_line(code, err, path, "is not a file")
 
 
-def test_a_database_that_says_schema_1_but_lacks_a_column_is_refused(tmp_path):
+def test_a_database_that_says_its_schema_but_lacks_a_column_is_refused(tmp_path):
+    from coach.store import SCHEMA_VERSION
+
     db = recorded_db(tmp_path / "coach.db")
     with sqlite3.connect(db) as conn:
         conn.execute("ALTER TABLE reps DROP COLUMN peak_speed")
     conn.close()
     before = digest(db)
     code, _, err = coach("history", "--db", db)
-    error_line(code, err, db, "schema version 1", "reps", "peak_speed")
+    error_line(code, err, db, f"schema version {SCHEMA_VERSION}", "reps", "peak_speed")
     assert digest(db) == before
 
 
