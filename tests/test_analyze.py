@@ -22,31 +22,31 @@ def labels(clips_dir) -> pd.DataFrame:
     return pd.read_csv(clips_dir / "labels.csv")
 
 
-def test_every_shared_clip_gets_its_labelled_count(clips_dir, capsys):
-    """The default model, crop tracking on, as a user runs it."""
+@pytest.mark.parametrize("model", ["lightning", pytest.param("lightning-int8", marks=pytest.mark.slow),
+                                   pytest.param("thunder", marks=pytest.mark.slow)])
+def test_every_shared_clip_gets_its_labelled_count(clips_dir, clip_poses, model):
+    """Each model's poses, crop tracking on, as `coach analyze` finds them (the poses are computed
+    once per clip and model for the whole run: tests/conftest.py), through the pipeline."""
+    from coach.exercises import Library
+    from coach.session import run
+
+    library = Library()
     for row in labels(clips_dir).itertuples():
-        [out] = analyze_json(capsys, clips_dir / row.file, "--exercise", row.exercise)
-        assert list(out) == JSON_KEYS
-        assert out["reps"] == row.reps, f"{row.file}: {out['reps']} {row.exercise} reps, labelled {row.reps}"
-        assert len(out["reps_detail"]) == row.reps
+        poses = clip_poses(row.file, model)
+        analysis = run(library.get(row.exercise), poses)
+        assert analysis.count == row.reps, f"{model} {row.file}: {analysis.count} {row.exercise} reps, labelled {row.reps}"
+        assert len(analysis.reps) == row.reps
         cap = cv2.VideoCapture(str(clips_dir / row.file))
-        assert out["frames"] == int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        assert out["fps"] == pytest.approx(cap.get(cv2.CAP_PROP_FPS), rel=0.01)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("model", ["lightning-int8", "thunder"])
-def test_the_other_tflite_models_count_the_clips_too(clips_dir, capsys, model):
-    for row in labels(clips_dir).itertuples():
-        [out] = analyze_json(capsys, clips_dir / row.file, "--exercise", row.exercise, "--model", model)
-        assert out["reps"] == row.reps, f"{model} {row.file}: {out['reps']}, labelled {row.reps}"
+        assert len(poses) == int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), f"{row.file}: a frame was lost"
 
 
 def test_overlay_tables_and_reps_detail(clips_dir, tmp_path, capsys):
     out_video = tmp_path / "squat.mp4"
     [out] = analyze_json(capsys, clips_dir / "squat_side_3.mp4", "--exercise", "squat",
                          "--out", out_video, "--tables", tmp_path / "tables")
-    assert out["exercise"] == "squat" and out["sets"] == 1 and out["warnings"] == []
+    assert list(out) == JSON_KEYS
+    assert out["exercise"] == "squat" and out["reps"] == 3 and out["sets"] == 1 and out["warnings"] == []
+    assert (out["frames"], out["fps"]) == (354, 30.0)
     rep = out["reps_detail"][0]
     for key in ("rep", "set", "start_t", "end_t", "rom_min", "rom_max", "time_down", "time_bottom", "time_up",
                 "peak_speed", "asymmetry", "confidence", "flags", "knee_min"):
@@ -118,19 +118,15 @@ def test_missing_fps_missing_file_and_not_a_video(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("clip, exercise, reps", [("squat_side_3.mp4", "squat", 3), ("jumping_jacks_15.mp4", "jumping_jack", 15)])
-def test_dropped_frames_and_half_the_frame_rate_keep_the_count(clips_dir, clip, exercise, reps):
+def test_dropped_frames_and_half_the_frame_rate_keep_the_count(clip_poses, clip, exercise, reps):
     """The same MoveNet poses with 15% of the frames dropped at random, or every other frame gone,
     count the same: the session runs on the frames' times, not on their number."""
     from coach.exercises import Library
-    from coach.pose import load_model
-    from coach.cli.analyze import DEFAULT_MODEL
-    from coach.pipeline import analyze_video
     from coach.session import run
 
     exercise = Library().get(exercise)
-    analysis = analyze_video(clips_dir / clip, exercise, load_model(DEFAULT_MODEL))
-    assert analysis.count == reps
-    stream = [(r.pose, r.t) for r in analysis.results]
+    stream = clip_poses(clip, "lightning")
+    assert run(exercise, stream).count == reps
     rng = np.random.default_rng(7)
     for keep in [rng.random(len(stream)) > 0.15 for _ in range(3)] + [np.arange(len(stream)) % 2 == 0]:
         assert run(exercise, [s for s, k in zip(stream, keep) if k]).count == reps
