@@ -128,6 +128,7 @@ class Counter:
         self.peak, self.peak_t = -math.inf, None
         self.frames: list[Sample] = []
         self.counted = False  # counted at the far end already (count_at: far)
+        self.early = False  # count_at: far, deep enough sooner than half of min_rep_s: count when it is
 
     def needed_depth(self) -> float:
         """How far from the top a swing must go to be a rep: the floor, or a share of recent reps."""
@@ -213,14 +214,28 @@ class Counter:
         self.phase, self.depth_needed = Phase.FAR, needed
         if self.spec.count_at != "far":
             return None
-        rep = self.complete([*self.frames, sample], self.top - v)
+        if 2 * (sample.t - self.start_t) < self.spec.min_rep_s:
+            # Deep enough this soon only because the recent reps were small: the swing goes on, and
+            # counts once it has lasted (a big first pull after a small one was dropped as too short).
+            self.early = True
+            return None
+        return self.count_far(v, sample)
+
+    def count_far(self, v: float, sample: Sample) -> RepEvent | None:
+        self.early = False
+        rep = self.complete([*self.frames, sample], self.top - min(v, self.bottom))
         self.counted = rep is not None
         return rep
 
-    def at_far(self, v: float, sample: Sample) -> None:
+    def at_far(self, v: float, sample: Sample) -> RepEvent | None:
         self.bottom = min(self.bottom, v)
         if v > self.bottom + self.spec.hysteresis:
             self.phase, self.peak, self.peak_t = Phase.RETURNING, v, sample.t
+            if self.early:
+                self.early, self.rejected = False, TOO_SHORT
+        elif self.early and 2 * (sample.t - self.start_t) >= self.spec.min_rep_s:
+            return self.count_far(v, sample)
+        return None
 
     def returning(self, v: float, sample: Sample) -> RepEvent | None:
         spec, t = self.spec, sample.t
