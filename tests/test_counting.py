@@ -295,3 +295,16 @@ def test_a_half_squat_hold_with_small_pulses_between_sets_is_no_rep():
     assert counter.reps == 6
     held = (t > t1[-1] + 1.5) & (t < t1[-1] + 9)
     assert not any(o.rep for o, h in zip(out, held) if h)
+
+
+def test_counted_at_the_far_end_a_big_swing_after_small_ones_counts_once_it_has_lasted():
+    """count_at: far after a small first rep: a big, brisk swing passes the depth the small rep
+    set (a share of its range) within a fifth of a second; it counts once it has lasted half of
+    min_rep_s, instead of being dropped as too short (RepCount's stu9_45 counted 3 of 12 pull-ups)."""
+    t1, v1 = reps_signal(1, top=170, bottom=130)
+    t2, v2 = reps_signal(3, period=1.0, top=170, bottom=50, rest=0.5)
+    v = np.concatenate([v1, v2])
+    t = np.arange(len(v)) / 30
+    counter, out = count(squat(count_at="far"), t, v)
+    assert counter.reps == 4
+    assert not any(o.rejected for o in out)
