@@ -26,7 +26,8 @@ rather than fixed angles. A GOING that comes back to the top before it is deep e
 turns down again a rep's worth short of it (the top drifted), is a partial rep, not counted; but
 `recent_reps` partial reps in a row, alike in size and each past `min_range`, mean that the
 person's range has changed (a lighter second set, a new camera angle): they become the recent
-reps, so the swings after them count. Too short or too long a rep is dropped, and frames where
+reps, so the swings after them count; so do swings dropped at the far end as too short (with
+`count_at: far`, a swing much bigger than the recent reps gets deep enough at once). Too short or too long a rep is dropped, and frames where
 the person is not seen (the visibility gate) are skipped; unseen for `lost_s` abandons the rep in
 progress. Each dropped swing that went at least half the depth needed says why (REJECTIONS).
 """
@@ -128,7 +129,6 @@ class Counter:
         self.peak, self.peak_t = -math.inf, None
         self.frames: list[Sample] = []
         self.counted = False  # counted at the far end already (count_at: far)
-        self.early = False  # count_at: far, deep enough sooner than half of min_rep_s: count when it is
 
     def needed_depth(self) -> float:
         """How far from the top a swing must go to be a rep: the floor, or a share of recent reps."""
@@ -214,28 +214,14 @@ class Counter:
         self.phase, self.depth_needed = Phase.FAR, needed
         if self.spec.count_at != "far":
             return None
-        if 2 * (sample.t - self.start_t) < self.spec.min_rep_s:
-            # Deep enough this soon only because the recent reps were small: the swing goes on, and
-            # counts once it has lasted (a big first pull after a small one was dropped as too short).
-            self.early = True
-            return None
-        return self.count_far(v, sample)
-
-    def count_far(self, v: float, sample: Sample) -> RepEvent | None:
-        self.early = False
-        rep = self.complete([*self.frames, sample], self.top - min(v, self.bottom))
+        rep = self.complete([*self.frames, sample], self.top - v)
         self.counted = rep is not None
         return rep
 
-    def at_far(self, v: float, sample: Sample) -> RepEvent | None:
+    def at_far(self, v: float, sample: Sample) -> None:
         self.bottom = min(self.bottom, v)
         if v > self.bottom + self.spec.hysteresis:
             self.phase, self.peak, self.peak_t = Phase.RETURNING, v, sample.t
-            if self.early:
-                self.early, self.rejected = False, TOO_SHORT
-        elif self.early and 2 * (sample.t - self.start_t) >= self.spec.min_rep_s:
-            return self.count_far(v, sample)
-        return None
 
     def returning(self, v: float, sample: Sample) -> RepEvent | None:
         spec, t = self.spec, sample.t
@@ -278,6 +264,9 @@ class Counter:
         needed); enough alike in a row replace the recent reps' range."""
         if span >= 0.5 * self.needed_depth():
             self.rejected = TOO_SMALL
+        self.remember_partial(span)
+
+    def remember_partial(self, span: float):
         if span < self.spec.min_range:
             return
         self.partials.append(span)
@@ -304,6 +293,10 @@ class Counter:
             return self.complete(frames, span)
         if self.counted:
             self.set_ranges([*list(self.ranges)[:-1], span])
+        else:
+            # Dropped at the far end (too short: deep enough that soon only because the recent
+            # reps were small): its whole span still tells whether the person's range has changed.
+            self.remember_partial(span)
         return None
 
     def complete(self, frames: list[Sample], span: float) -> RepEvent | None:
