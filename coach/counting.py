@@ -26,9 +26,10 @@ rather than fixed angles. A GOING that comes back to the top before it is deep e
 turns down again a rep's worth short of it (the top drifted), is a partial rep, not counted; but
 `recent_reps` partial reps in a row, alike in size and each past `min_range`, mean that the
 person's range has changed (a lighter second set, a new camera angle): they become the recent
-reps, so the swings after them count. Too short or too long a rep is dropped, and frames where
-the person is not seen (the visibility gate) are skipped; unseen for `lost_s` abandons the rep in
-progress. Each dropped swing that went at least half the depth needed says why (REJECTIONS).
+reps, so the swings after them count; so do swings dropped at the far end as too short (with
+`count_at: far`, a swing much bigger than the recent reps gets deep enough at once). Too short
+or too long a rep is dropped, and frames where the person is not seen (the visibility gate) are
+skipped; unseen for `lost_s` abandons the rep in progress. Each dropped swing that went at least half the depth needed says why (REJECTIONS).
 """
 
 from __future__ import annotations
@@ -263,6 +264,9 @@ class Counter:
         needed); enough alike in a row replace the recent reps' range."""
         if span >= 0.5 * self.needed_depth():
             self.rejected = TOO_SMALL
+        self.remember_partial(span)
+
+    def remember_partial(self, span: float):
         if span < self.spec.min_range:
             return
         self.partials.append(span)
@@ -289,6 +293,10 @@ class Counter:
             return self.complete(frames, span)
         if self.counted:
             self.set_ranges([*list(self.ranges)[:-1], span])
+        else:
+            # Dropped at the far end (too short: deep enough that soon only because the recent
+            # reps were small): its whole span still tells whether the person's range has changed.
+            self.remember_partial(span)
         return None
 
     def complete(self, frames: list[Sample], span: float) -> RepEvent | None:

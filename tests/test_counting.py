@@ -295,3 +295,17 @@ def test_a_half_squat_hold_with_small_pulses_between_sets_is_no_rep():
     assert counter.reps == 6
     held = (t > t1[-1] + 1.5) & (t < t1[-1] + 9)
     assert not any(o.rep for o, h in zip(out, held) if h)
+
+
+def test_counted_at_the_far_end_big_brisk_swings_after_a_small_rep_become_the_range():
+    """count_at: far after a small first rep: a big, brisk swing passes the depth the small rep
+    set within a fifth of a second, too soon to be a rep (a dismount drops like that); but
+    `recent_reps` of them in a row, alike, are the person's range now, and the swings after them
+    count (RepCount's stu9_45 counted 3 of 12 pull-ups)."""
+    t1, v1 = reps_signal(1, top=170, bottom=130)
+    t2, v2 = reps_signal(6, period=1.5, top=170, bottom=50, rest=0.5)
+    v = np.concatenate([v1, v2])
+    t = np.arange(len(v)) / 30
+    counter, out = count(squat(count_at="far"), t, v)
+    assert [o.rejected for o in out if o.rejected] == ["too short"] * 3
+    assert counter.reps == 1 + 3
