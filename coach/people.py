@@ -209,3 +209,94 @@ def analyze_people(path, exercise: Exercise, model, fps: float | None = None, ou
 def person_label(person: PersonResult) -> str:
     reps = person.result.reps
     return f"#{person.id}: {reps} rep{'s' * (reps != 1)}"
+
+
+class LivePeople:
+    """Everyone in front of the live camera: `update(frame) -> StepResult` for the LiveWorker, as
+    a Workout's, with `people` (the latest {id: PersonResult}) for the labels and the page.
+
+    The step it returns is the exerciser's once someone completed a rep, before that the first
+    person in set-up's (else a step with no pose: "step into view"). The history gets the
+    exerciser's steps from the frame they were chosen (their first rep included); `store` None
+    saves nothing. `finish()` may come from another thread and is idempotent, as a Workout's.
+    """
+
+    def __init__(self, model, exercise: Exercise, store=None, person: str | None = None,
+                 definition: str | None = None, frame_rate: float = 30.0):
+        import threading
+
+        from coach.pipeline import RecorderSink
+
+        self.model = model
+        self.exercise = exercise
+        self.tracked = People(exercise, frame_rate)
+        self.nobody = Pipeline(None, exercise)  # the step shown while no one is in set-up
+        self.recorder = (RecorderSink(store, exercise.id, person, source="live", definition=definition)
+                         if store is not None else None)
+        self.people: dict[int, PersonResult] = {}
+        self.session_id: int | None = None
+        self.finished = False
+        self.lock = threading.Lock()
+
+    def update(self, frame) -> StepResult | None:
+        with self.lock:
+            if self.finished:
+                return None
+        if frame.t <= self.nobody.last_t:
+            return None
+        self.people = self.tracked.update(self.model.predict(frame.image), frame.t)
+        idle = self.nobody.step_pose(None, frame.t)
+        chosen = self.people.get(self.tracked.exerciser)
+        if chosen is not None:
+            if self.recorder is not None:
+                self.recorder.update(chosen.step, frame)
+            return chosen.step
+        return next((p.step for p in self.people.values() if p.ready), idle)
+
+    @property
+    def reps(self) -> int:
+        chosen = self.tracked.pipelines.get(self.tracked.exerciser)
+        return chosen.reps if chosen is not None else 0
+
+    def finish(self, status: str = "complete") -> int | None:
+        with self.lock:
+            if self.finished:
+                return self.session_id
+            self.finished = True
+        if self.recorder is not None:
+            self.session_id = self.recorder.close(status)
+        return self.session_id
+
+
+def arm_everyone(exercise: Exercise, store, person: str | None, definition: str | None, draw_live):
+    """The live page's analyser and overlay when everyone in view is counted: (LivePeople with
+    its own MultiPose model, annotate(image, update)). `draw_live` is the page's one-person
+    overlay (the exerciser's skeleton, count, meter and message); the labels go on top."""
+    from coach.pose.multipose import MultiPoseModel
+
+    people = LivePeople(MultiPoseModel(), exercise, store, person, definition)
+
+    def annotate(image, update):
+        return draw_people(draw_live(image, update), people.people, people.tracked.exerciser)
+    return people, annotate
+
+
+def draw_people(image: np.ndarray, people: dict[int, PersonResult], exerciser: int | None) -> np.ndarray:
+    """Each person in set-up with their skeleton and a label over their head with their count;
+    the exerciser's label says so. The boxes are in the image's pixels (the live camera's frames
+    keep their size)."""
+    from coach.render import draw_person_label, draw_pose
+
+    for person in list(people.values()):  # the analysis thread replaces the dict, never changes it
+        if person.ready:
+            if person.id != exerciser and person.result.pose is not None:
+                image = draw_pose(image, person.result.pose)
+            label = person_label(person) + (" (exerciser)" if person.id == exerciser else "")
+            image = draw_person_label(image, person.box, label)
+    return image
+
+
+def counts_line(people: dict[int, PersonResult], exerciser: int | None) -> str:
+    """The page's one line of everyone's counts, e.g. "#1: 4 reps (exerciser) · #2: 3 reps"."""
+    return " · ".join(person_label(p) + (" (exerciser)" if p.id == exerciser else "")
+                      for p in people.values() if p.ready or p.result.reps)
