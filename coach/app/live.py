@@ -30,8 +30,12 @@ class LiveSession:
 
     exercise: str
     person: str
-    workout: Workout
+    workout: Workout  # or a coach.people.LivePeople when everyone in view is counted
     worker: LiveWorker
+
+    @property
+    def everyone(self) -> bool:
+        return hasattr(self.workout, "people")
 
     @property
     def started(self) -> bool:
@@ -47,9 +51,15 @@ class LiveSession:
         return self.workout.finish()
 
 
-def arm(model, lib, db, exercise: str, person: str) -> LiveSession:
-    workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise))
-    worker = LiveWorker(workout, annotate=draw_live, on_stopped=workout.finish)
+def arm(model, lib, db, exercise: str, person: str, everyone: bool = False) -> LiveSession:
+    if everyone:
+        from coach.people import arm_everyone
+
+        workout, annotate = arm_everyone(lib.get(exercise), db, person, lib.definition(exercise), draw_live)
+    else:
+        workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise))
+        annotate = draw_live
+    worker = LiveWorker(workout, annotate=annotate, on_stopped=workout.finish)
     return LiveSession(exercise, person, workout, worker)
 
 
@@ -65,7 +75,7 @@ def page():
     playing = bool(previous and (previous.state.playing or previous.state.signalling))
     session: LiveSession | None = st.session_state.get("live")
 
-    picks = st.columns([1, 1, 2])
+    picks = st.columns([1, 1, 1, 1])
     # The pickers stay on the page (locked while the camera runs) so that their widgets, not a
     # copy, say what was picked: a START pressed while the pick's own rerun is still on its way
     # then still arms the picked exercise.
@@ -73,6 +83,8 @@ def page():
         person = resources.pick_person(db, "live", disabled=playing)
     with picks[1]:
         exercise = resources.pick_exercise(lib, "live", default="squat", disabled=playing)
+    with picks[2]:  # issue 12: MultiPose and a count per person, only when asked for
+        everyone = st.selectbox("Count", ["me", "everyone in view"], key="live-people", disabled=playing) != "me"
 
     desired = None
     if st.session_state.pop("live-end", False) and session is not None:
@@ -82,11 +94,11 @@ def page():
 
     # A running stream keeps its worker once frames reach it; until then the workout follows the
     # pickers (streamlit-webrtc takes the new callback on this run).
-    stale = session is not None and not session.started and (session.exercise, session.person) != (exercise, person)
+    stale = session is not None and not session.started and (session.exercise, session.person, session.everyone) != (exercise, person, everyone)
     if session is None or stale or (not playing and session.workout.finished):
         if session is not None and not session.started:
             session.worker.stop(timeout=0)
-        session = arm(resources.model(settings.live_model()), lib, db, exercise, person)
+        session = arm(None if everyone else resources.model(settings.live_model()), lib, db, exercise, person, everyone)
         st.session_state["live"] = session
 
     video, panel = st.columns([3, 2])
@@ -162,6 +174,10 @@ def show(session: LiveSession):
         st.info(f"{what} ({after})", icon=":material/timer:")
     else:
         st.info("Counting." if result.reps else "Ready: start when you like.", icon=":material/check:")
+    if session.everyone:
+        from coach.people import counts_line
+
+        st.markdown("People: " + (counts_line(session.workout.people, session.workout.tracked.exerciser) or "nobody in set-up yet"))
     st.progress(live.progress or 0.0, text="Range of motion")
     if live.last_rep is not None:
         rep = live.last_rep
