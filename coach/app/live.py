@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from coach.app import pages, resources, settings
+from coach.app import live_notes, pages, resources, settings
 from coach.app.overlay import draw_live
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
@@ -162,6 +162,7 @@ def show(session: LiveSession):
         st.info(f"{what} ({after})", icon=":material/timer:")
     else:
         st.info("Counting." if result.reps else "Ready: start when you like.", icon=":material/check:")
+    live_notes.show(live, session.workout.exercise)  # low frame rate, wrong side: why reps are flagged
     st.progress(live.progress or 0.0, text="Range of motion")
     if live.last_rep is not None:
         rep = live.last_rep
