@@ -141,9 +141,12 @@ class FrameRate:
         self.times: deque[float] = deque()
 
     def update(self, t: float) -> float:
+        """The rate over the last RATE_WINDOW_S; 0.0 (not judged) until half of it has passed."""
         self.times.append(t)
         while self.times[0] < t - self.keep_s:
             self.times.popleft()
+        if t - self.times[0] < RATE_WINDOW_S / 2:
+            return 0.0
         return self.between(t - RATE_WINDOW_S, t)
 
     def between(self, start: float, end: float) -> float:
