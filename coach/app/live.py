@@ -12,9 +12,10 @@ import time
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from coach.app import pages, resources, settings
+from coach.app import live_notes, pages, resources, settings
 from coach.app.overlay import draw_live
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
@@ -22,6 +23,7 @@ from coach.types import Severity
 
 STREAM_KEY = "workout-camera"
 POLL_S = 0.25
+PAGE_GONE_S = 3.0
 
 
 @dataclass
@@ -32,6 +34,8 @@ class LiveSession:
     person: str
     workout: Workout  # or a coach.people.LivePeople when everyone in view is counted
     worker: LiveWorker
+    page_id: str | None = None  # the Streamlit session of the page that armed it
+    ending: bool = False  # End workout was pressed
 
     @property
     def everyone(self) -> bool:
@@ -47,8 +51,31 @@ class LiveSession:
         self.worker.stop(timeout=0)
 
     def end(self) -> int | None:
+        self.ending = True
         self.worker.stop(timeout=15)
         return self.workout.finish()
+
+    def finish(self):
+        """The worker's on_stopped: End workout or STOP on an open page is 'complete'; a closed
+        tab 'interrupted', as the README says. The camera's connection ends a moment before the
+        page's (within a second, seen in Chromium), so the page gets PAGE_GONE_S to go."""
+        status = "complete"
+        deadline = time.monotonic() + PAGE_GONE_S
+        while self.started and not self.ending:
+            if not page_open(self.page_id):
+                status = "interrupted"
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.workout.finish(status)
+
+
+def page_open(page_id: str | None) -> bool:
+    """Whether the browser tab of this Streamlit session is still connected."""
+    from streamlit import runtime
+
+    return page_id is None or not runtime.exists() or runtime.get_instance().is_active_session(page_id)
 
 
 def arm(model, lib, db, exercise: str, person: str, everyone: bool = False) -> LiveSession:
@@ -59,8 +86,10 @@ def arm(model, lib, db, exercise: str, person: str, everyone: bool = False) -> L
     else:
         workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise))
         annotate = draw_live
-    worker = LiveWorker(workout, annotate=annotate, on_stopped=workout.finish)
-    return LiveSession(exercise, person, workout, worker)
+    worker = LiveWorker(workout, annotate=annotate)
+    session = LiveSession(exercise, person, workout, worker, get_script_run_ctx().session_id)
+    worker.on_stopped = session.finish
+    return session
 
 
 def request_end():
@@ -92,6 +121,8 @@ def page():
         st.session_state["live-saved"] = (saved_id, session.workout.reps, session.exercise, session.worker.error)
         desired = False  # and stop the camera
 
+    if not playing and session is not None and session.started and not session.workout.finished:
+        session.end()  # STOP on the open page: saved as complete now, so the next START gets a new workout
     # A running stream keeps its worker once frames reach it; until then the workout follows the
     # pickers (streamlit-webrtc takes the new callback on this run).
     stale = session is not None and not session.started and (session.exercise, session.person, session.everyone) != (exercise, person, everyone)
@@ -139,10 +170,14 @@ def page():
     if session.started and not session.workout.finished:  # a new workout is under way
         st.session_state.pop("live-saved", None)
     # Poll the worker until a rerun (a click, the stream stopping) interrupts this run.
-    while session.worker.running:
-        with board.container():
-            show(session)
-        time.sleep(POLL_S)
+    try:
+        while session.worker.running:
+            with board.container():
+                show(session)
+            time.sleep(POLL_S)
+    finally:  # a closed tab stops this run at once; its camera's connection may take 30 s to time out
+        if not page_open(session.page_id):
+            session.on_ended()
     with board.container():
         show(session)
 
@@ -178,6 +213,7 @@ def show(session: LiveSession):
         from coach.people import counts_line
 
         st.markdown("People: " + (counts_line(session.workout.people, session.workout.tracked.exerciser) or "nobody in set-up yet"))
+    live_notes.show(live, session.workout.exercise)  # low frame rate, wrong side: why reps are flagged
     st.progress(live.progress or 0.0, text="Range of motion")
     if live.last_rep is not None:
         rep = live.last_rep
