@@ -121,8 +121,6 @@ def page():
         st.session_state["live-saved"] = (saved_id, session.workout.reps, session.exercise, session.worker.error)
         desired = False  # and stop the camera
 
-    if not playing and session is not None and session.started and not session.workout.finished:
-        session.end()  # STOP on the open page: saved as complete now, so the next START gets a new workout
     # A running stream keeps its worker once frames reach it; until then the workout follows the
     # pickers (streamlit-webrtc takes the new callback on this run).
     stale = session is not None and not session.started and (session.exercise, session.person, session.everyone) != (exercise, person, everyone)
@@ -170,14 +168,10 @@ def page():
     if session.started and not session.workout.finished:  # a new workout is under way
         st.session_state.pop("live-saved", None)
     # Poll the worker until a rerun (a click, the stream stopping) interrupts this run.
-    try:
-        while session.worker.running:
-            with board.container():
-                show(session)
-            time.sleep(POLL_S)
-    finally:  # a closed tab stops this run at once; its camera's connection may take 30 s to time out
-        if not page_open(session.page_id):
-            session.on_ended()
+    while session.worker.running:
+        with board.container():
+            show(session)
+        time.sleep(POLL_S)
     with board.container():
         show(session)
 
