@@ -136,20 +136,6 @@ def test_over_https_the_page_shows_the_phones_address_and_the_camera_starts(app,
     while (not sessions(app) or sessions(app)[-1][1] == "running") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert [status for _, status in sessions(app)] == ["complete"]
-    page.wait_for_timeout(300)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)  # the STOP's rerun has armed a new workout
-    camera.get_by_role("button", name="START").click()
-    while len(sessions(app)) < 2 and time.monotonic() < deadline:  # the new workout's first frame
-        time.sleep(0.2)
-
-    # Closing the tab mid-workout: the session is saved as interrupted (the README's promise).
-    before = time.monotonic()
-    page.close()
-    deadline = before + HANG_S
-    while sessions(app)[-1][1] == "running" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    print(f"\ntab closed -> session {sessions(app)[-1]} after {time.monotonic() - before:.1f} s")
-    assert [status for _, status in sessions(app)] == ["complete", "interrupted"]
 
 
 def test_coach_app_restarts_at_once_on_the_same_port(tmp_path, models_dir):
