@@ -55,9 +55,9 @@ def test_the_live_page_counts_each_person_with_a_label_over_them(page, app, came
     shot = None
     while time.monotonic() < deadline:
         if caption.count() and people.count():
-            # Mid-rerun Streamlit may still show the last run's panel beside the new one: read the newest.
-            stream_t = max(float(re.search(r"Stream ([\d.]+) s", text).group(1)) for text in caption.all_inner_texts())
-            counts = {who: int(n) for who, n in re.findall(r"(#\d+): (\d+) reps?", people.all_inner_texts()[-1])}
+            # One panel only (strict locators): a panel drawn shorter once left the last one's lines on the page.
+            stream_t = float(re.search(r"Stream ([\d.]+) s", caption.inner_text()).group(1))
+            counts = {who: int(n) for who, n in re.findall(r"(#\d+): (\d+) reps?", people.inner_text())}
             if shot is None and counted(counts) >= 2:
                 shot = screenshot(page, shots, "live-people", whole=False)
             if stream_t >= duration:

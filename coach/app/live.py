@@ -19,6 +19,7 @@ from coach.app import live_notes, pages, resources, settings
 from coach.app.overlay import draw_live
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
+from coach.pipeline import LOW_FPS
 from coach.types import Severity
 
 STREAM_KEY = "workout-camera"
@@ -177,41 +178,50 @@ def page():
 
 
 def show(session: LiveSession):
+    """The panel, drawn into the same slots on every poll. The poll loop's run lasts as long as the
+    camera, and Streamlit keeps whatever a shorter drawing of a block leaves out (a last run's stat
+    line showed as a second panel), so a slot with nothing to say is drawn empty, never left out."""
     worker = session.worker
-    update = worker.latest
-    stats = worker.stats
+    error, counts, phase, message, people, slow, side, meter, last, stats = (st.empty() for _ in range(10))
     if worker.error:
-        st.error(worker.error)
+        error.error(worker.error)
+    update = worker.latest
     if update is None:
-        st.info("Waiting for the camera...")
+        counts.info("Waiting for the camera...")
         return
     live = update.result
     result = live.result
-    reps, sets = st.columns(2)
-    reps.metric("Reps", result.reps)
-    sets.metric("Set", result.sets)
+    with counts.container():
+        reps, sets = st.columns(2)
+        reps.metric("Reps", result.reps)
+        sets.metric("Set", result.sets)
     view = f" · camera sees your {live.view}" if live.view else ""
-    st.markdown(f"Phase: **{result.phase.replace('_', ' ')}**{view}")
+    phase.markdown(f"Phase: **{result.phase.replace('_', ' ')}**{view}")
     kind, what = live.message or (None, None)  # the message the overlay shows too
     if kind == "setup":
-        st.warning(what, icon=":material/accessibility_new:")
+        message.warning(what, icon=":material/accessibility_new:")
     elif kind == "cue":
-        (st.success if what.severity == Severity.info else st.warning)(what.text)
+        (message.success if what.severity == Severity.info else message.warning)(what.text)
     elif kind == "rest":
         rest_s = session.workout.exercise.count.rest_s
         after = "a new set starts with the next rep" if live.rest_s > rest_s else f"a new set after {rest_s:g} s"
-        st.info(f"{what} ({after})", icon=":material/timer:")
+        message.info(f"{what} ({after})", icon=":material/timer:")
     else:
-        st.info("Counting." if result.reps else "Ready: start when you like.", icon=":material/check:")
+        message.info("Counting." if result.reps else "Ready: start when you like.", icon=":material/check:")
     if session.everyone:
         from coach.people import counts_line
 
-        st.markdown("People: " + (counts_line(session.workout.people, session.workout.tracked.exerciser) or "nobody in set-up yet"))
-    live_notes.show(live, session.workout.exercise)  # low frame rate, wrong side: why reps are flagged
-    st.progress(live.progress or 0.0, text="Range of motion")
+        people.markdown("People: " + (counts_line(session.workout.people, session.workout.tracked.exerciser) or "nobody in set-up yet"))
+    for kind, text in live_notes.notes(live, session.workout.exercise):  # why reps are flagged
+        if kind == LOW_FPS:
+            slow.warning(text, icon=":material/speed:")
+        else:
+            side.warning(text, icon=":material/visibility:")
+    meter.progress(live.progress or 0.0, text="Range of motion")
     if live.last_rep is not None:
         rep = live.last_rep
-        st.caption(f"Last rep: {rep.rom_min:.0f}-{rep.rom_max:.0f}, {rep.time_down:.1f} s down, "
-                   f"{rep.time_up:.1f} s up" + (f", flags: {', '.join(rep.flags)}" if rep.flags else ""))
-    st.caption(f"Stream {stats.stream_t:.1f} s · camera {stats.input_fps:.1f} fps · analysed {stats.fps:.1f} fps · "
-               f"latency {stats.latency_ms:.0f} ms · dropped {stats.dropped} of {stats.received}")
+        last.caption(f"Last rep: {rep.rom_min:.0f}-{rep.rom_max:.0f}, {rep.time_down:.1f} s down, "
+                     f"{rep.time_up:.1f} s up" + (f", flags: {', '.join(rep.flags)}" if rep.flags else ""))
+    stats.caption(f"Stream {worker.stats.stream_t:.1f} s · camera {worker.stats.input_fps:.1f} fps · "
+                  f"analysed {worker.stats.fps:.1f} fps · latency {worker.stats.latency_ms:.0f} ms · "
+                  f"dropped {worker.stats.dropped} of {worker.stats.received}")

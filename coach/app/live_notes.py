@@ -1,6 +1,6 @@
 """Why the live count may be wrong now, in words for the page: too few frames analysed for the
-exercise's pace, or the camera seeing a side the exercise is not counted from. No Streamlit in
-`notes`; `show` puts them on the page."""
+exercise's pace, or the camera seeing a side the exercise is not counted from. No Streamlit here:
+the Workout page draws them."""
 
 from __future__ import annotations
 
@@ -26,9 +26,3 @@ def notes(step: StepResult, exercise: Exercise) -> list[tuple[str, str]]:
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
-
-def show(step: StepResult, exercise: Exercise) -> None:
-    import streamlit as st
-
-    for kind, text in notes(step, exercise):
-        st.warning(text, icon=":material/speed:" if kind == LOW_FPS else ":material/visibility:")
