@@ -130,12 +130,25 @@ def test_over_https_the_page_shows_the_phones_address_and_the_camera_starts(app,
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / "https-phone-address.png")
 
-    # STOP on the open page saves the workout as complete.
+    # STOP on the open page saves the workout as complete; START at once (while the stopped one
+    # is still being saved) starts a new workout.
     camera.get_by_role("button", name="STOP").click()
+    expect(page.get_by_text("Pick the person and the exercise")).to_be_visible()  # the STOP's rerun
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+    camera.get_by_role("button", name="START").click()
     deadline = time.monotonic() + HANG_S
-    while (not sessions(app) or sessions(app)[-1][1] == "running") and time.monotonic() < deadline:
+    while (len(sessions(app)) < 2 or sessions(app)[0][1] == "running") and time.monotonic() < deadline:
+        time.sleep(0.2)  # the new workout's first frame, and the stopped one saved
+    assert [status for _, status in sessions(app)] == ["complete", "running"]
+
+    # Closing the tab mid-workout: the session is saved as interrupted (the README's promise).
+    before = time.monotonic()
+    page.close()
+    deadline = before + HANG_S
+    while sessions(app)[-1][1] == "running" and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert [status for _, status in sessions(app)] == ["complete"]
+    print(f"\ntab closed -> session {sessions(app)[-1]} after {time.monotonic() - before:.1f} s")
+    assert [status for _, status in sessions(app)] == ["complete", "interrupted"]
 
 
 def test_coach_app_restarts_at_once_on_the_same_port(tmp_path, models_dir):

@@ -125,7 +125,9 @@ def page():
     # A running stream keeps its worker once frames reach it; until then the workout follows the
     # pickers (streamlit-webrtc takes the new callback on this run).
     stale = session is not None and not session.started and (session.exercise, session.person, session.everyone) != (exercise, person, everyone)
-    if session is None or stale or (not playing and session.workout.finished):
+    # A stopped camera's worker may still be saving its workout (its on_stopped gives the tab
+    # PAGE_GONE_S to close): the next START gets a new one.
+    if session is None or stale or (not playing and (session.workout.finished or session.worker.stopping)):
         if session is not None and not session.started:
             session.worker.stop(timeout=0)
         session = arm(None if everyone else resources.model(settings.live_model()), lib, db, exercise, person, everyone)
