@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml Makefile
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/coach app
+	$(BIN)/coach app $(if $(HTTPS),--https)
 
 # What the tests need from Debian: a real browser, a PostgreSQL server, ffmpeg for the fake camera.
 SYSTEM_TOOLS := /usr/bin/chromium /usr/bin/chromedriver /usr/bin/ffmpeg /usr/lib/postgresql

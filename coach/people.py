@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -116,7 +117,11 @@ class People:
     def update(self, detected: list[Detected], t: float) -> dict[int, PersonResult]:
         """One frame's people: every person still remembered gets a result, those not seen now
         (hidden, gone) a result with no pose, so each pipeline's time keeps going."""
-        found = self.track(detected, t)
+        return self.step_found(self.track(detected, t), t)
+
+    def step_found(self, found: dict[int, Detected], t: float) -> dict[int, PersonResult]:
+        """`update` after the tracker: this frame's people by track id (another People's
+        tracking, when several exercises are counted over the same people)."""
         self.last_seen.update((person_id, t) for person_id in found)
         # Passers-by who never held the set-up position are forgotten once the tracker has let
         # them go, so a long live session does not keep a pipeline for everyone who ever walked by.
@@ -156,13 +161,18 @@ class People:
 
 
 def analyze_people(path, exercise: Exercise, model, fps: float | None = None, out=None,
-                   on_progress=None) -> tuple[Analysis, dict[int, Analysis]]:
+                   on_progress=None, others: Sequence[Exercise] = ()) -> tuple[Analysis, dict[int, Analysis]]:
     """A video through MultiPose, the tracker and one Pipeline per person, frame by frame as live.
 
     Returns the exerciser's Analysis (an empty one, with a warning, when nobody completed a rep
     from the set-up position) and one Analysis per person who held the set-up position, by id,
     each from the frame that person was first seen. `out` gets the overlay video: every person
     in set-up with their skeleton and a label, and the exerciser's count in the corner.
+
+    `others`: more exercises the people may be doing (one each). Everyone is counted in each
+    (one tracker, a People per exercise: the pipelines need no model) and reported in the one
+    they did the most reps of, the first listed on a tie: a squat barely moves the arms a
+    jumping jack is counted by, and a jumping jack never bends the knees to a squat's depth.
     """
     from coach.render import VideoWriter, draw_hud, draw_person_label, draw_pose
     from coach.sources import read_video
@@ -170,42 +180,153 @@ def analyze_people(path, exercise: Exercise, model, fps: float | None = None, ou
     source = read_video(path)
     rate = fps or source.fps or 30.0
 
-    def blank() -> Analysis:
-        return Analysis(exercise, source=str(path), fps=rate, size=source.size, model=model.name)
+    def blank(kind: Exercise) -> Analysis:
+        return Analysis(kind, source=str(path), fps=rate, size=source.size, model=model.name)
 
-    people = People(exercise, rate)
-    analyses: dict[int, Analysis] = {}
+    kinds = [exercise, *others]
+    counted = [People(kind, rate) for kind in kinds]
+    analyses: list[dict[int, Analysis]] = [{} for _ in kinds]
+    exerciser: int | None = None  # the first person to complete a rep of any of the exercises
     writer = VideoWriter(out, rate) if out else None
     try:
         for frame in source:
             t = frame.index / fps if fps else frame.t
-            results = people.update(model.predict(frame.image), t)
-            for person_id, person in results.items():
-                analyses.setdefault(person_id, blank()).add(person.result)
+            found = counted[0].track(model.predict(frame.image), t)
+            results = [people.step_found(found, t) for people in counted]
+            for kind, people, by_id, frame_results in zip(kinds, counted, analyses, results):
+                for person_id, person in frame_results.items():
+                    by_id.setdefault(person_id, blank(kind)).add(person.result)
+                if exerciser is None:
+                    exerciser = people.exerciser
             if writer:
                 image = frame.image
-                for person in results.values():
+                for person_id in found:
+                    person = results[doing(person_id, counted)][person_id]
                     if person.ready:
                         image = draw_pose(image, person.result.pose)
                         image = draw_person_label(image, person.box, person_label(person))
-                chosen = results.get(people.exerciser)
-                if chosen is not None:
-                    image = draw_hud(image, chosen.result, exercise, chosen.step.cue)
+                if exerciser is not None and exerciser in found:
+                    k = doing(exerciser, counted)
+                    chosen = results[k][exerciser]
+                    image = draw_hud(image, chosen.result, kinds[k], chosen.step.cue)
                 writer.write(image)
             if on_progress:
                 on_progress(frame.index + 1, len(source))
     finally:
         if writer:
             writer.close()
-    everyone = {i: analyses[i].finish() for i in sorted(people.ever_ready)}
-    if people.exerciser is None:
-        exerciser = blank().finish()
-        exerciser.warnings[:] = ["nobody completed a repetition from the set-up position"]
-    else:
-        exerciser = everyone[people.exerciser]
-    return exerciser, everyone
+    ready = sorted(set().union(*(people.ever_ready for people in counted)))
+    everyone = {i: analyses[doing(i, counted)][i].finish() for i in ready}
+    if exerciser is None:
+        nobody = blank(exercise).finish()
+        nobody.warnings[:] = ["nobody completed a repetition from the set-up position"]
+        return nobody, everyone
+    return everyone[exerciser], everyone
+
+
+def doing(person_id: int, counted: list[People]) -> int:
+    """The index of the exercise a person is doing: the most reps so far among those they held
+    the set-up position of (the first such on a tie, the first of all before any)."""
+    held = [k for k, people in enumerate(counted) if person_id in people.ever_ready] or [0]
+    return max(held, key=lambda k: (reps_of(counted[k], person_id), -k))
+
+
+def reps_of(people: People, person_id: int) -> int:
+    pipeline = people.pipelines.get(person_id)
+    return pipeline.reps if pipeline is not None else 0
 
 
 def person_label(person: PersonResult) -> str:
     reps = person.result.reps
     return f"#{person.id}: {reps} rep{'s' * (reps != 1)}"
+
+
+class LivePeople:
+    """Everyone in front of the live camera: `update(frame) -> StepResult` for the LiveWorker, as
+    a Workout's, with `people` (the latest {id: PersonResult}) for the labels and the page.
+
+    The step it returns is the exerciser's once someone completed a rep, before that the first
+    person in set-up's (else a step with no pose: "step into view"). The history gets the
+    exerciser's steps from the frame they were chosen (their first rep included); `store` None
+    saves nothing. `finish()` may come from another thread and is idempotent, as a Workout's.
+    """
+
+    def __init__(self, model, exercise: Exercise, store=None, person: str | None = None,
+                 definition: str | None = None, frame_rate: float = 30.0):
+        import threading
+
+        from coach.pipeline import RecorderSink
+
+        self.model = model
+        self.exercise = exercise
+        self.tracked = People(exercise, frame_rate)
+        self.nobody = Pipeline(None, exercise)  # the step shown while no one is in set-up
+        self.recorder = (RecorderSink(store, exercise.id, person, source="live", definition=definition)
+                         if store is not None else None)
+        self.people: dict[int, PersonResult] = {}
+        self.session_id: int | None = None
+        self.finished = False
+        self.lock = threading.Lock()
+
+    def update(self, frame) -> StepResult | None:
+        with self.lock:
+            if self.finished:
+                return None
+        if frame.t <= self.nobody.last_t:
+            return None
+        self.people = self.tracked.update(self.model.predict(frame.image), frame.t)
+        idle = self.nobody.step_pose(None, frame.t)
+        chosen = self.people.get(self.tracked.exerciser)
+        if chosen is not None:
+            if self.recorder is not None:
+                self.recorder.update(chosen.step, frame)
+            return chosen.step
+        return next((p.step for p in self.people.values() if p.ready), idle)
+
+    @property
+    def reps(self) -> int:
+        chosen = self.tracked.pipelines.get(self.tracked.exerciser)
+        return chosen.reps if chosen is not None else 0
+
+    def finish(self, status: str = "complete") -> int | None:
+        with self.lock:
+            if self.finished:
+                return self.session_id
+            self.finished = True
+        if self.recorder is not None:
+            self.session_id = self.recorder.close(status)
+        return self.session_id
+
+
+def arm_everyone(exercise: Exercise, store, person: str | None, definition: str | None, draw_live):
+    """The live page's analyser and overlay when everyone in view is counted: (LivePeople with
+    its own MultiPose model, annotate(image, update)). `draw_live` is the page's one-person
+    overlay (the exerciser's skeleton, count, meter and message); the labels go on top."""
+    from coach.pose.multipose import MultiPoseModel
+
+    people = LivePeople(MultiPoseModel(), exercise, store, person, definition)
+
+    def annotate(image, update):
+        return draw_people(draw_live(image, update), people.people, people.tracked.exerciser)
+    return people, annotate
+
+
+def draw_people(image: np.ndarray, people: dict[int, PersonResult], exerciser: int | None) -> np.ndarray:
+    """Each person in set-up with their skeleton and a label over their head with their count;
+    the exerciser's label says so. The boxes are in the image's pixels (the live camera's frames
+    keep their size)."""
+    from coach.render import draw_person_label, draw_pose
+
+    for person in list(people.values()):  # the analysis thread replaces the dict, never changes it
+        if person.ready:
+            if person.id != exerciser and person.result.pose is not None:
+                image = draw_pose(image, person.result.pose)
+            label = person_label(person) + (" (exerciser)" if person.id == exerciser else "")
+            image = draw_person_label(image, person.box, label)
+    return image
+
+
+def counts_line(people: dict[int, PersonResult], exerciser: int | None) -> str:
+    """The page's one line of everyone's counts, e.g. "#1: 4 reps (exerciser) · #2: 3 reps"."""
+    return " · ".join(person_label(p) + (" (exerciser)" if p.id == exerciser else "")
+                      for p in people.values() if p.ready or p.result.reps)

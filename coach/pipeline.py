@@ -11,6 +11,7 @@ through `step_pose(pose, t)`. No Streamlit here.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import queue
@@ -37,6 +38,18 @@ REST_SHOW_S = 3.0
 FRONT_RATIO = 0.4
 SIDE_RATIO = 0.25
 VIEW_WINDOW_S = 1.0
+# A rep needs this many analysed frames to be counted reliably: jumping jacks sped up to 0.67 s a
+# rep start losing reps below about 7 frames a rep (10 fps), and a 1 s rep at 8 fps lost one of 11
+# (tests/test_live_honest.py measures it); 10 leaves a margin. Below FPS_FLOOR the count is not
+# trusted whatever the pace (the pose jumps between frames and the smoothing lags behind).
+FRAMES_PER_REP = 10
+FPS_FLOOR = 15.0
+# The analysed frame rate is measured over this much stream time.
+RATE_WINDOW_S = 2.0
+# Rep flags the pipeline adds: counted while too few frames were analysed, or while the camera
+# saw the person from a side the exercise is not counted from.
+LOW_FPS = "low_fps"
+WRONG_VIEW = "wrong_view"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +61,9 @@ class StepResult:
     person while they are not ready to count (out of view, wrong camera angle), else None.
     view: the camera angle seen, 'front', 'side' or None. cue: the cue on screen now.
     rest_s: seconds since the last rep while resting, else None. last_rep: the latest rep.
+    fps: frames analysed per second of stream time over the last RATE_WINDOW_S (0.0 until two
+    frames came); needed_fps: what the exercise at the person's pace needs (`needed_fps`).
+    wrong_view_reps: the reps flagged WRONG_VIEW so far.
     """
 
     result: FrameResult
@@ -57,6 +73,14 @@ class StepResult:
     cue: Cue | None = None
     rest_s: float | None = None
     last_rep: RepEvent | None = None
+    fps: float = 0.0
+    needed_fps: float = FPS_FLOOR
+    wrong_view_reps: int = 0
+
+    @property
+    def too_slow(self) -> bool:
+        """Too few frames analysed to count reliably (once there is a rate to judge)."""
+        return 0.0 < self.fps < self.needed_fps
 
     @property
     def message(self) -> tuple[str, str | Cue] | None:
@@ -100,6 +124,36 @@ class ViewCheck:
         if not self.ratios:
             return None
         return view_of(float(np.median([r for _, r in self.ratios])))
+
+
+def needed_fps(rep_s: float | None) -> float:
+    """The analysed frame rate a rep lasting `rep_s` seconds needs: FRAMES_PER_REP frames over
+    it, and never under FPS_FLOOR (before the first rep, when the pace is not known yet)."""
+    return FPS_FLOOR if not rep_s or rep_s <= 0 else max(FPS_FLOOR, FRAMES_PER_REP / rep_s)
+
+
+class FrameRate:
+    """Frames analysed per second of stream time (frame times, not the wall clock: the same
+    stream gives the same rate however busy the machine), and how many fell inside a time span."""
+
+    def __init__(self, keep_s: float):
+        self.keep_s = keep_s
+        self.times: deque[float] = deque()
+
+    def update(self, t: float) -> float:
+        """The rate over the last RATE_WINDOW_S; 0.0 (not judged) until half of it has passed."""
+        self.times.append(t)
+        while self.times[0] < t - self.keep_s:
+            self.times.popleft()
+        if t - self.times[0] < RATE_WINDOW_S / 2:
+            return 0.0
+        return self.between(t - RATE_WINDOW_S, t)
+
+    def between(self, start: float, end: float) -> float:
+        inside = [t for t in self.times if start <= t <= end]
+        if len(inside) < 2 or inside[-1] <= inside[0]:
+            return 0.0
+        return (len(inside) - 1) / (inside[-1] - inside[0])
 
 
 def view_of(ratio: float) -> str | None:
@@ -168,8 +222,10 @@ class Pipeline:
         self.views = {"front" if v == "back" else v for v in exercise.views}  # the ratio cannot tell them apart
         self.view_check = ViewCheck(exercise.visibility.min_score)
         self.meter = RangeMeter(exercise)
+        self.rate = FrameRate(keep_s=max(exercise.count.max_rep_s, RATE_WINDOW_S) + 1)
         self.cue: Cue | None = None
         self.last_rep: RepEvent | None = None
+        self.wrong_view_reps = 0
         self.closed = False
 
     @property
@@ -190,16 +246,35 @@ class Pipeline:
     def step_pose(self, pose: Pose | None, t: float, frame: Frame | None = None) -> StepResult:
         """One pose (None: no person) at time `t` through the session and the sinks."""
         result = self.session.step(pose, t)
+        fps = self.rate.update(result.t)
         self.cue = on_screen(self.cue, result.cue, result.t)
-        if result.rep is not None:
-            self.last_rep = result.rep
         view = self.view_check.update(pose if result.visible else None, result.t)
+        if result.rep is not None:
+            result = self.flag_doubtful(result, view)
+            self.last_rep = result.rep
+            self.wrong_view_reps += WRONG_VIEW in result.rep.flags
         progress = self.meter.update(result.signals.get(self.exercise.count.signal, math.nan), result.rep)
+        pace = self.last_rep.end_t - self.last_rep.start_t if self.last_rep is not None else None
         step = StepResult(result, progress if result.visible else None, self.setup_message(result, view), view,
-                          self.cue, self.rest_seconds(result), self.last_rep)
+                          self.cue, self.rest_seconds(result), self.last_rep, fps, needed_fps(pace),
+                          self.wrong_view_reps)
         for sink in self.sinks:
             sink.update(step, frame)
         return step
+
+    def flag_doubtful(self, result: FrameResult, view: str | None) -> FrameResult:
+        """The rep flagged LOW_FPS when fewer frames were analysed over it than its length needs,
+        WRONG_VIEW when the camera saw the person from a side the exercise is not counted from
+        (it is still counted: the flag, stored with it, says why it is doubtful)."""
+        rep = result.rep
+        flags = []
+        if self.rate.between(rep.start_t, rep.end_t) < needed_fps(rep.end_t - rep.start_t):
+            flags.append(LOW_FPS)
+        if view is not None and view not in self.views:
+            flags.append(WRONG_VIEW)
+        if not flags:
+            return result
+        return dataclasses.replace(result, rep=dataclasses.replace(rep, flags=rep.flags + tuple(flags)))
 
     def setup_message(self, result: FrameResult, view: str | None) -> str | None:
         if not result.visible:

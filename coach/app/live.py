@@ -12,16 +12,19 @@ import time
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from coach.app import pages, resources, settings
+from coach.app import live_notes, pages, resources, settings
 from coach.app.overlay import draw_live
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
+from coach.pipeline import LOW_FPS
 from coach.types import Severity
 
 STREAM_KEY = "workout-camera"
 POLL_S = 0.25
+PAGE_GONE_S = 3.0
 
 
 @dataclass
@@ -30,8 +33,14 @@ class LiveSession:
 
     exercise: str
     person: str
-    workout: Workout
+    workout: Workout  # or a coach.people.LivePeople when everyone in view is counted
     worker: LiveWorker
+    page_id: str | None = None  # the Streamlit session of the page that armed it
+    ending: bool = False  # End workout was pressed
+
+    @property
+    def everyone(self) -> bool:
+        return hasattr(self.workout, "people")
 
     @property
     def started(self) -> bool:
@@ -43,14 +52,45 @@ class LiveSession:
         self.worker.stop(timeout=0)
 
     def end(self) -> int | None:
+        self.ending = True
         self.worker.stop(timeout=15)
         return self.workout.finish()
 
+    def finish(self):
+        """The worker's on_stopped: End workout or STOP on an open page is 'complete'; a closed
+        tab 'interrupted', as the README says. The camera's connection ends a moment before the
+        page's (within a second, seen in Chromium), so the page gets PAGE_GONE_S to go."""
+        status = "complete"
+        deadline = time.monotonic() + PAGE_GONE_S
+        while self.started and not self.ending:
+            if not page_open(self.page_id):
+                status = "interrupted"
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.workout.finish(status)
 
-def arm(model, lib, db, exercise: str, person: str) -> LiveSession:
-    workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise))
-    worker = LiveWorker(workout, annotate=draw_live, on_stopped=workout.finish)
-    return LiveSession(exercise, person, workout, worker)
+
+def page_open(page_id: str | None) -> bool:
+    """Whether the browser tab of this Streamlit session is still connected."""
+    from streamlit import runtime
+
+    return page_id is None or not runtime.exists() or runtime.get_instance().is_active_session(page_id)
+
+
+def arm(model, lib, db, exercise: str, person: str, everyone: bool = False) -> LiveSession:
+    if everyone:
+        from coach.people import arm_everyone
+
+        workout, annotate = arm_everyone(lib.get(exercise), db, person, lib.definition(exercise), draw_live)
+    else:
+        workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise))
+        annotate = draw_live
+    worker = LiveWorker(workout, annotate=annotate)
+    session = LiveSession(exercise, person, workout, worker, get_script_run_ctx().session_id)
+    worker.on_stopped = session.finish
+    return session
 
 
 def request_end():
@@ -65,7 +105,7 @@ def page():
     playing = bool(previous and (previous.state.playing or previous.state.signalling))
     session: LiveSession | None = st.session_state.get("live")
 
-    picks = st.columns([1, 1, 2])
+    picks = st.columns([1, 1, 1, 1])
     # The pickers stay on the page (locked while the camera runs) so that their widgets, not a
     # copy, say what was picked: a START pressed while the pick's own rerun is still on its way
     # then still arms the picked exercise.
@@ -73,6 +113,8 @@ def page():
         person = resources.pick_person(db, "live", disabled=playing)
     with picks[1]:
         exercise = resources.pick_exercise(lib, "live", default="squat", disabled=playing)
+    with picks[2]:  # issue 12: MultiPose and a count per person, only when asked for
+        everyone = st.selectbox("Count", ["me", "everyone in view"], key="live-people", disabled=playing) != "me"
 
     desired = None
     if st.session_state.pop("live-end", False) and session is not None:
@@ -82,11 +124,13 @@ def page():
 
     # A running stream keeps its worker once frames reach it; until then the workout follows the
     # pickers (streamlit-webrtc takes the new callback on this run).
-    stale = session is not None and not session.started and (session.exercise, session.person) != (exercise, person)
-    if session is None or stale or (not playing and session.workout.finished):
+    stale = session is not None and not session.started and (session.exercise, session.person, session.everyone) != (exercise, person, everyone)
+    # A stopped camera's worker may still be saving its workout (its on_stopped gives the tab
+    # PAGE_GONE_S to close): the next START gets a new one.
+    if session is None or stale or (not playing and (session.workout.finished or session.worker.stopping)):
         if session is not None and not session.started:
             session.worker.stop(timeout=0)
-        session = arm(resources.model(settings.live_model()), lib, db, exercise, person)
+        session = arm(None if everyone else resources.model(settings.live_model()), lib, db, exercise, person, everyone)
         st.session_state["live"] = session
 
     video, panel = st.columns([3, 2])
@@ -136,36 +180,50 @@ def page():
 
 
 def show(session: LiveSession):
+    """The panel, drawn into the same slots on every poll. The poll loop's run lasts as long as the
+    camera, and Streamlit keeps whatever a shorter drawing of a block leaves out (a last run's stat
+    line showed as a second panel), so a slot with nothing to say is drawn empty, never left out."""
     worker = session.worker
-    update = worker.latest
-    stats = worker.stats
+    error, counts, phase, message, people, slow, side, meter, last, stats = (st.empty() for _ in range(10))
     if worker.error:
-        st.error(worker.error)
+        error.error(worker.error)
+    update = worker.latest
     if update is None:
-        st.info("Waiting for the camera...")
+        counts.info("Waiting for the camera...")
         return
     live = update.result
     result = live.result
-    reps, sets = st.columns(2)
-    reps.metric("Reps", result.reps)
-    sets.metric("Set", result.sets)
+    with counts.container():
+        reps, sets = st.columns(2)
+        reps.metric("Reps", result.reps)
+        sets.metric("Set", result.sets)
     view = f" · camera sees your {live.view}" if live.view else ""
-    st.markdown(f"Phase: **{result.phase.replace('_', ' ')}**{view}")
+    phase.markdown(f"Phase: **{result.phase.replace('_', ' ')}**{view}")
     kind, what = live.message or (None, None)  # the message the overlay shows too
     if kind == "setup":
-        st.warning(what, icon=":material/accessibility_new:")
+        message.warning(what, icon=":material/accessibility_new:")
     elif kind == "cue":
-        (st.success if what.severity == Severity.info else st.warning)(what.text)
+        (message.success if what.severity == Severity.info else message.warning)(what.text)
     elif kind == "rest":
         rest_s = session.workout.exercise.count.rest_s
         after = "a new set starts with the next rep" if live.rest_s > rest_s else f"a new set after {rest_s:g} s"
-        st.info(f"{what} ({after})", icon=":material/timer:")
+        message.info(f"{what} ({after})", icon=":material/timer:")
     else:
-        st.info("Counting." if result.reps else "Ready: start when you like.", icon=":material/check:")
-    st.progress(live.progress or 0.0, text="Range of motion")
+        message.info("Counting." if result.reps else "Ready: start when you like.", icon=":material/check:")
+    if session.everyone:
+        from coach.people import counts_line
+
+        people.markdown("People: " + (counts_line(session.workout.people, session.workout.tracked.exerciser) or "nobody in set-up yet"))
+    for kind, text in live_notes.notes(live, session.workout.exercise):  # why reps are flagged
+        if kind == LOW_FPS:
+            slow.warning(text, icon=":material/speed:")
+        else:
+            side.warning(text, icon=":material/visibility:")
+    meter.progress(live.progress or 0.0, text="Range of motion")
     if live.last_rep is not None:
         rep = live.last_rep
-        st.caption(f"Last rep: {rep.rom_min:.0f}-{rep.rom_max:.0f}, {rep.time_down:.1f} s down, "
-                   f"{rep.time_up:.1f} s up" + (f", flags: {', '.join(rep.flags)}" if rep.flags else ""))
-    st.caption(f"Stream {stats.stream_t:.1f} s · camera {stats.input_fps:.1f} fps · analysed {stats.fps:.1f} fps · "
-               f"latency {stats.latency_ms:.0f} ms · dropped {stats.dropped} of {stats.received}")
+        last.caption(f"Last rep: {rep.rom_min:.0f}-{rep.rom_max:.0f}, {rep.time_down:.1f} s down, "
+                     f"{rep.time_up:.1f} s up" + (f", flags: {', '.join(rep.flags)}" if rep.flags else ""))
+    stats.caption(f"Stream {worker.stats.stream_t:.1f} s · camera {worker.stats.input_fps:.1f} fps · "
+                  f"analysed {worker.stats.fps:.1f} fps · latency {worker.stats.latency_ms:.0f} ms · "
+                  f"dropped {worker.stats.dropped} of {worker.stats.received}")

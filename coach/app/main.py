@@ -7,7 +7,7 @@ import logging
 
 import streamlit as st
 
-from coach.app import pages
+from coach.app import https, pages
 from coach.errors import CoachError
 
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -15,6 +15,7 @@ logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(mes
 st.set_page_config(page_title="coach", layout="wide")  # no icon: an icon font would be fetched from the internet
 
 page = st.navigation(pages.all_pages())
+https.show_phone_address()  # only with coach app --https
 try:
     page.run()
 except CoachError as error:

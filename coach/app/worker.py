@@ -91,6 +91,7 @@ class LiveWorker:
         self.wake = threading.Condition()
         self.pending: tuple[Frame, float] | None = None
         self.stopping = False
+        self.busy = False  # the analysis thread is on a frame
         self.received = 0
         self.analysed = 0
         self.dropped = 0
@@ -117,7 +118,7 @@ class LiveWorker:
             self.pending = (frame, now)
             self.received += 1
             self.arrivals.append(now)
-            self.wake.notify()
+            self.wake.notify_all()
 
     def callback(self, av_frame):
         """streamlit-webrtc's video_frame_callback: av.VideoFrame in, annotated av.VideoFrame out."""
@@ -161,15 +162,20 @@ class LiveWorker:
                     self.error = self.error or "ending the live analysis failed (see the server log)"
         finally:
             self.ended.set()
+            with self.wake:
+                self.wake.notify_all()
 
     def analyse(self):
         while True:
             with self.wake:
+                self.busy = False
+                self.wake.notify_all()
                 while self.pending is None and not self.stopping:
                     self.wake.wait()
                 if self.pending is None:
                     return
                 (frame, arrived), self.pending = self.pending, None
+                self.busy = True
             try:
                 result = self.pipeline.update(frame)
             except CoachError as error:
@@ -182,6 +188,14 @@ class LiveWorker:
                 return
             if result is not None:
                 self.publish(result, frame.t, arrived)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Until every frame submitted so far is analysed (or the thread ended): a stream that
+        waits for the worker, so that a test picks which frames are analysed, not the machine's
+        load. True when idle in time."""
+        with self.wake:
+            return self.wake.wait_for(lambda: (self.pending is None and not self.busy) or self.ended.is_set(),
+                                      timeout)
 
     def publish(self, result, stream_t: float, arrived: float):
         now = self.clock()
@@ -218,7 +232,7 @@ class LiveWorker:
         with self.wake:
             never_started = not self.stopping and not self.thread.is_alive() and not self.ended.is_set()
             self.stopping = True
-            self.wake.notify()
+            self.wake.notify_all()
         if never_started:
             self.close()
         return self.ended.wait(timeout)

@@ -31,7 +31,9 @@ DEFAULT_MODEL = "lightning"
 def add_parser(sub):
     parser = sub.add_parser("analyze", help="count and coach the reps of an exercise in videos or keypoint files")
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="a video, or a keypoint file .npy [frames, 17, 3] of (y, x, score)")
-    parser.add_argument("--exercise", required=True, help="exercise id (see `coach exercises list`) or a definition .yaml")
+    parser.add_argument("--exercise", required=True, help="exercise id (see `coach exercises list`) or a definition .yaml; "
+                                                          "with --people all, several separated by commas (e.g. squat,jumping_jack): "
+                                                          "each person is counted in the one they do most reps of")
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"pose model for videos (default: {DEFAULT_MODEL})")
     parser.add_argument("--fps", type=float, help="frame rate of a keypoint file with no .times.npy beside it "
                                                   "(for a video: retime its frames to this rate)")
@@ -51,8 +53,11 @@ def run(args) -> int:
 
     library = Library()
     exercises.warn_problems(library)
-    exercise = library.get(args.exercise)
-    definition = library.definition(args.exercise) if args.save else None
+    names = [name.strip() for name in args.exercise.split(",")]
+    if len(names) > 1 and args.people != "all":
+        raise InputError(f"--exercise {args.exercise}: several exercises need --people all (one each person)")
+    exercise, *others = [library.get(name) for name in names]
+    definition = library.definition(names[0]) if args.save else None
     from coach.keypoints import MAX_FPS
 
     if args.fps is not None and not (0 < args.fps <= MAX_FPS):
@@ -79,7 +84,7 @@ def run(args) -> int:
                 from coach.pose.multipose import MultiPoseModel
 
                 model = MultiPoseModel() if several else load_model(args.model)
-            analysis, people = analyze_video_with_bar(path, exercise, model, args.fps, out, several)
+            analysis, people = analyze_video_with_bar(path, exercise, model, args.fps, out, several, others)
         for warning in analysis.warnings:
             log.warning("%s: %s", path, warning)
         if args.tables:
@@ -89,7 +94,7 @@ def run(args) -> int:
     return 0
 
 
-def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, several=False):
+def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, several=False, others=()):
     """(the exerciser's Analysis, {person id: Analysis}); the dict is empty for one person."""
     from tqdm import tqdm
 
@@ -102,7 +107,7 @@ def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, seve
             bar.total = total or None
             bar.update(done - bar.n)
         if several:
-            return analyze_people(path, exercise, model, fps, out=out, on_progress=advance)
+            return analyze_people(path, exercise, model, fps, out=out, on_progress=advance, others=others)
         return analyze_video(path, exercise, model, fps, out=out, on_progress=advance), {}
 
 
@@ -124,7 +129,7 @@ def report(analysis: Analysis, path: Path, as_json: bool, people: dict[int, Anal
     print(f"{path.name}: {reps} {analysis.exercise.name.lower()} rep{'s' * (reps != 1)} in {sets} "
           f"set{'s' * (sets != 1)}, {summary['duration_s']:.1f} s")
     for person in summary.get("people", []):
-        print(f"  person #{person['id']}: {person['reps']} rep{'s' * (person['reps'] != 1)}")
+        print(f"  person #{person['id']}: {person['reps']} {person['exercise']} rep{'s' * (person['reps'] != 1)}")
     count = analysis.exercise.count
     _, going, far, back = count.phases
     unit = analysis.exercise.drive.unit

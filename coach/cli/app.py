@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from coach.app import settings
+from coach import paths
+from coach.app import https, settings
 from coach.errors import InputError
 
 ENTRY = Path(__file__).resolve().parents[1] / "app" / "main.py"
@@ -18,9 +19,11 @@ ENTRY = Path(__file__).resolve().parents[1] / "app" / "main.py"
 def add_parser(sub):
     parser = sub.add_parser("app", help="start the web app: live workout, video analysis, history, exercises")
     parser.add_argument("--port", type=int, default=8501, help="port to serve on (default: 8501)")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default: 127.0.0.1; another machine's browser "
-                             "only gives the camera to an HTTPS page, so serve it behind a TLS proxy)")
+    parser.add_argument("--host",
+                        help="address to listen on (default: 127.0.0.1, or every address with --https)")
+    parser.add_argument("--https", action="store_true",
+                        help="serve over HTTPS with a self-signed certificate kept in the data folder, so that "
+                             "a phone on this network can be the camera (the page shows its address and a QR code)")
     parser.add_argument("--db", help="history database: a SQLite file or a SQLAlchemy URL (sets COACH_DB)")
     parser.add_argument("--ice-servers",
                         help='WebRTC ICE servers as JSON, e.g. \'[{"urls": "stun:stun.example.org:3478"}]\', '
@@ -31,7 +34,8 @@ def add_parser(sub):
 def run(args) -> int:
     if not 0 < args.port < 65536:
         raise InputError(f"--port must be between 1 and 65535, got {args.port}")
-    check_free(args.host, args.port)
+    host = args.host or ("0.0.0.0" if args.https else "127.0.0.1")
+    check_free(host, args.port)
     max_upload_mb = settings.max_upload_mb()  # the settings checked now, not on the first page
     settings.ice_servers(args.ice_servers)
     env = dict(os.environ)
@@ -39,8 +43,17 @@ def run(args) -> int:
         env["COACH_DB"] = args.db
     if args.ice_servers:
         env["COACH_ICE_SERVERS"] = args.ice_servers
-    command = streamlit_command(args.host, args.port, max_upload_mb)
-    print(f"coach app: http://{args.host}:{args.port}  (Ctrl-C stops it)", file=sys.stderr)
+    command = streamlit_command(host, args.port, max_upload_mb)
+    scheme = "http"
+    if args.https:
+        scheme = "https"
+        # A phone opens this machine's address on the network, which the certificate must name.
+        address = https.lan_ip() if host in ("0.0.0.0", "::") else host
+        cert, key = https.certificate(paths.data_dir() / "https", address)
+        command += [f"--server.sslCertFile={cert}", f"--server.sslKeyFile={key}"]
+        env[https.PHONE_URL_ENV] = f"https://{address}:{args.port}"
+        print(f"coach app: a phone on this network opens {env[https.PHONE_URL_ENV]}", file=sys.stderr)
+    print(f"coach app: {scheme}://{host}:{args.port}  (Ctrl-C stops it)", file=sys.stderr)
     server = subprocess.Popen(command, env=env)
 
     def stop(signum, frame):
