@@ -119,3 +119,23 @@ def test_the_default_hysteresis_stops_phase_flicker_and_keeps_shallow_reps():
     assert counter.reps == 5 and phase_changes(out) > 1.5 * 4 * 5
     t, shallow = reps_signal(5, top=170, bottom=134)  # 36-degree squats: min_range is 30
     assert count(default, t, shallow + rng.normal(0, 0.5, len(t)))[0].reps == 5
+
+
+def test_try_it_lists_the_rules_each_rep_broke(repcount_dir):
+    """Under the form chart, a table rep -> rules broken, as the CLI's rep lines say `form: shallow`:
+    a squat made strict (knee under 75 deg at the bottom) on a real RepCount series."""
+    from coach.app.signal_chart import rule_table
+    from coach.exercises import BUILTIN_DIR
+    from coach.keypoints import KeypointSeries
+    from coach.session import Session
+
+    strict = parse((BUILTIN_DIR / "squat.yaml").read_text().replace("above: 110", "above: 75"))
+    yxs = np.load(repcount_dir / "stu9_64.npy")
+    session = Session(strict)
+    results = [session.step(pose, t) for pose, t in KeypointSeries.from_movenet(yxs, np.arange(len(yxs)) / 30).poses()]
+    reps = [r.rep for r in results if r.rep is not None]
+    table = rule_table(reps, strict)
+    assert list(table["rep"]) == [rep.index for rep in reps] and len(reps) > 10
+    assert set(table["rules broken"]) == {"shallow"}
+    lenient = strict.model_copy(update={"form": []})
+    assert set(rule_table(reps, lenient)["rules broken"]) == {"none"}
