@@ -48,8 +48,8 @@ def big_count(image: np.ndarray, result, unit: float):
     thickness = max(2, round(scale * 2))
     (tw, th), _ = cv2.getTextSize(str(result.reps), HUD_FONT, scale, thickness)
     small = 0.6 * unit
-    label = (f"set {result.sets} · " if result.sets else "") + (result.phase.replace("_", " ") if result.visible else "not in view")
-    label = label.replace("·", "-")  # Hershey fonts have no middle dot
+    # " - ", not a middle dot: Hershey fonts have none.
+    label = (f"set {result.sets} - " if result.sets else "") + (result.phase.replace("_", " ") if result.visible else "not in view")
     (lw, lh), _ = cv2.getTextSize(label, HUD_FONT, small, 1)
     pad = round(10 * unit)
     shade(image, (pad, pad, 3 * pad + max(tw, lw), 4 * pad + th + lh))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from coach.app.live_notes import plural
 from coach.exercises import Exercise
 
 # The newest announcements sent to the browser on each poll: more than one poll can bring.
@@ -64,11 +65,11 @@ class Announcer:
         rest_s = self.exercise.count.rest_s
         if step.rest_s is not None and step.rest_s >= rest_s and not self.set_done and self.reps > self.set_start:
             done = self.reps - self.set_start
-            self.add("set", f"Set {self.sets} done: {done} rep{'s' if done != 1 else ''}. Rest.")
+            self.add("set", f"Set {self.sets} done: {plural(done, 'rep')}. Rest.")
             self.set_done = True
 
     def end(self, reps: int):
-        self.add("end", f"Workout saved: {reps} rep{'s' if reps != 1 else ''}. Well done.")
+        self.add("end", f"Workout saved: {plural(reps, 'rep')}. Well done.")
 
 
 VOICE_HTML = """<div class="coach-voice">
