@@ -95,7 +95,7 @@ class SetUpCheck:
 class People:
     """Everyone MultiPose finds, tracked, each counted by their own Pipeline (poses in, no model).
 
-    `frame_rate` sizes the tracker's memory (LOST_S of frames). `exerciser` is the id of the first
+    `frame_rate` is the frames' rate (the tracker's motion model steps by it). `exerciser` is the id of the first
     person who completed a rep from the set-up position, None before anyone has.
     """
 
@@ -104,8 +104,10 @@ class People:
 
         self.exercise = exercise
         rate = frame_rate if math.isfinite(frame_rate) and frame_rate > 0 else 30.0
+        # `trackers` counts lost_track_buffer in frames at 30 fps whatever the rate and, given
+        # timestamps, lets a track go unseen lost_track_buffer / 30 s: so LOST_S * 30 at any rate.
         # MultiPose's person scores run 0.2-0.5 here, under ByteTrack's defaults for a detector.
-        self.tracker = ByteTrackTracker(lost_track_buffer=max(1, round(LOST_S * rate)), frame_rate=rate,
+        self.tracker = ByteTrackTracker(lost_track_buffer=round(LOST_S * 30), frame_rate=rate,
                                         track_activation_threshold=0.3, minimum_consecutive_frames=3,
                                         high_conf_det_threshold=0.3)
         self.pipelines: dict[int, Pipeline] = {}

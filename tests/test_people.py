@@ -75,3 +75,23 @@ def test_the_label_sits_above_the_person_inside_the_image():
     top = draw_person_label(image, (0.0, 0.0, 80.0, 200.0), "#1: 0 reps")
     assert top[:, :, :].any() and top[0:40].any()
     assert draw_person_label(image, None, "#1") is image
+
+
+@pytest.mark.parametrize("fps", [10, 30, 60])
+@pytest.mark.parametrize("hidden_s, same_id", [(1.5, True), (3.0, False)])
+def test_a_person_hidden_keeps_their_id_for_two_seconds_at_any_frame_rate(fps, hidden_s, same_id):
+    """The tracker's memory is LOST_S seconds whatever the frame rate: a person hidden 1.5 s (by
+    someone passing in front) comes back as themselves, one gone 3 s as somebody new."""
+    from coach.exercises import Library
+    from coach.people import LOST_S, People
+    from coach.pose.multipose import Detected
+
+    assert 1.5 < LOST_S < 3.0
+    people = People(Library().get("squat"), frame_rate=fps)
+    person = [Detected(pose=None, box=(100.0, 50.0, 220.0, 400.0), score=0.45)]
+    ids = []
+    for i in range(round((2 + hidden_s + 1) * fps)):
+        t = i / fps
+        seen = people.track(person if not 2 <= t < 2 + hidden_s else [], t)
+        ids.extend(seen)
+    assert len(set(ids)) == (1 if same_id else 2), ids
