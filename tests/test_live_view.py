@@ -115,6 +115,14 @@ def test_each_squat_is_spoken_within_a_second_of_its_count(playwright, app, clip
     expect(page.get_by_text(re.compile(r"Workout saved: \d+ squat reps?"))).to_be_visible()
     page.wait_for_timeout(1000)  # the end's announcement
     log = recorded(page)
+    # The summary card, read back from the history: the app's database is fresh, so no last time.
+    card = page.locator(".st-key-live-summary")
+    expect(card).to_contain_text("Squat: this workout")
+    expect(card.locator("table")).to_contain_text("Reps per set")
+    expect(card.locator("table")).to_contain_text("s down")
+    expect(card).to_contain_text("Your first workout of this exercise")
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=shots / "live_summary_card.png", full_page=True)
     context.close()
     print("spoken:", [s["text"] for s in log["spoken"]], "counts:", [c["text"] for c in log["counts"]])
     shown = {c["text"]: c["t"] for c in log["counts"]}

@@ -174,6 +174,8 @@ def page():
                 st.page_link(pages.history(), label="See it in the history", icon=":material/monitoring:")
             else:
                 st.info("Pick the person and the exercise, then press START.")
+        if saved is not None and saved[0] is not None and saved[2] in lib.exercises:
+            summary_card(db, saved[0], lib.get(saved[2]))
         return
     if session.started and not session.workout.finished:  # a new workout is under way
         st.session_state.pop("live-saved", None)
@@ -184,6 +186,29 @@ def page():
         time.sleep(POLL_S)
     with board.container():
         show(session)
+
+
+def summary_card(db, session_id: int, exercise):
+    """The saved workout, read back from the history, beside the person's last one of it."""
+    from coach.app.workout_summary import summarise, table
+    from coach.errors import StoreError
+
+    try:
+        summary = summarise(db, session_id, exercise)
+    except StoreError as error:  # the workout is saved; only its card cannot be read now
+        st.warning(f"The workout is saved, but its summary cannot be read now: {error}")
+        return
+    this, last = summary.this, summary.last
+    with st.container(border=True, key="live-summary"):
+        st.subheader(f"{exercise.name}: this workout" + (" beside your last one" if last else ""))
+        reps, sets, time_ = st.columns(3)
+        reps.metric("Reps", this.reps, delta=this.reps - last.reps if last else None)
+        sets.metric("Sets", len(this.sets), delta=len(this.sets) - len(last.sets) if last else None)
+        time_.metric("Time", f"{this.duration_s:.0f} s",
+                     delta=f"{this.duration_s - last.duration_s:+.0f} s" if last else None, delta_color="off")
+        st.table(table(summary, short_unit(exercise.drive.unit)))
+        if last is None:
+            st.caption("Your first workout of this exercise: the next one will be compared with it.")
 
 
 # The workout view, read from 3 m: the count, phase and cue in type sized to the window (vh),

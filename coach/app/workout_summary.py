@@ -1,0 +1,80 @@
+"""The card at End workout: the saved workout's sets, reps per set, tempo, range and cues, beside
+the same person's last workout of the same exercise. Read back from the history, so the card
+shows what was stored, not what the page believed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+
+from coach.exercises import Exercise
+
+
+@dataclass(frozen=True)
+class WorkoutFigures:
+    session_id: int
+    started_at: pd.Timestamp
+    reps: int
+    sets: tuple[int, ...]  # reps in each set
+    duration_s: float
+    down_s: float | None  # mean time going down (the first half of the rep), s
+    up_s: float | None
+    range_min: float | None  # mean lowest and highest value of the counted signal
+    range_max: float | None
+    cues: dict[str, int]  # the cue's words -> reps it was given on
+    flagged: dict[str, int]  # low_fps / wrong_view -> reps
+
+
+@dataclass(frozen=True)
+class WorkoutSummary:
+    this: WorkoutFigures
+    last: WorkoutFigures | None  # the person's workout of this exercise before it
+
+
+def summarise(store, session_id: int, exercise: Exercise) -> WorkoutSummary:
+    session = store.session(session_id)
+    earlier = store.sessions(person=session["person"], exercise=session["exercise"])
+    earlier = earlier[(earlier["id"] != session_id) & (earlier["started_at"] <= session["started_at"])]
+    last = figures(store, earlier.iloc[0], exercise) if not earlier.empty else None
+    return WorkoutSummary(figures(store, session, exercise), last)
+
+
+def figures(store, session: pd.Series, exercise: Exercise) -> WorkoutFigures:
+    reps = store.reps([int(session["id"])])
+    sets = store.sets([int(session["id"])])
+    cue_of = {rule.rule: rule.cue for rule in exercise.form}
+    given = Counter(flag for flags in reps["flags"] for flag in flags.split(",") if flag)
+    return WorkoutFigures(
+        session_id=int(session["id"]), started_at=session["started_at"], reps=int(session["reps"]),
+        sets=tuple(int(n) for n in sets["reps"]), duration_s=float(session["duration_s"]),
+        down_s=mean(reps["time_down"]), up_s=mean(reps["time_up"]),
+        range_min=mean(reps["rom_min"]), range_max=mean(reps["rom_max"]),
+        cues={cue_of[flag]: n for flag, n in given.items() if flag in cue_of},
+        flagged={flag: n for flag, n in given.items() if flag not in cue_of})
+
+
+def mean(column: pd.Series) -> float | None:
+    return float(column.mean()) if column.notna().any() else None
+
+
+def table(summary: WorkoutSummary, unit: str) -> pd.DataFrame:
+    """The card's table: a row per figure, this workout's column and, when there is one, the
+    last workout's beside it."""
+    columns = {"This workout": describe(summary.this, unit)}
+    if summary.last is not None:
+        columns[f"Last time ({summary.last.started_at:%d %b %H:%M})"] = describe(summary.last, unit)
+    return pd.DataFrame(columns)
+
+
+def describe(f: WorkoutFigures, unit: str) -> dict[str, str]:
+    cues = "; ".join(f"{text} ({n}x)" for text, n in f.cues.items())
+    row = {"Reps": str(f.reps), "Reps per set": " + ".join(map(str, f.sets)) or "none",
+           "Time": f"{f.duration_s:.0f} s",
+           "Tempo": f"{f.down_s:.1f} s down, {f.up_s:.1f} s up" if f.down_s is not None and f.up_s is not None else "-",
+           "Range": f"{f.range_min:.0f}-{f.range_max:.0f} {unit}" if f.range_min is not None else "-",
+           "Cues": cues or "none needed"}
+    if f.flagged:
+        row["Doubtful reps"] = ", ".join(f"{n} {flag}" for flag, n in f.flagged.items())
+    return row

@@ -1,0 +1,41 @@
+"""The card at End workout, read back from a real SQLite history: the workout's sets, reps per
+set, tempo, range and cues, beside the same person's last workout of the same exercise."""
+
+from coach.app.workout_summary import summarise, table
+from coach.exercises import Library
+from coach.pipeline import Pipeline
+from coach.store import Store
+
+
+def results(exercise, poses):
+    pipeline = Pipeline(None, exercise)
+    return [pipeline.step_pose(pose, t).result for pose, t in poses]
+
+
+def test_the_card_gives_this_workout_beside_the_last_one_of_the_same_exercise(clip_poses, tmp_path):
+    library = Library()
+    squat, jack = library.get("squat"), library.get("jumping_jack")
+    with Store.open(tmp_path / "coach.db") as store:
+        first = store.record(results(squat, clip_poses("squat_side_3.mp4")), "squat", "dana", source="live")
+        store.record(results(jack, clip_poses("jumping_jacks_11.mp4")), "jumping_jack", "dana", source="live")
+        store.record(results(squat, clip_poses("squat_side_2_long_idle.mp4")), "squat", "eve", source="live")
+        shown = results(squat, clip_poses("squat_side_3_then_hold.mp4"))
+        now = store.record(shown, "squat", "dana", source="live")
+        summary = summarise(store, now, squat)
+        shown_table = table(summary, "deg")
+        alone = summarise(store, first, squat)
+
+    this, last = summary.this, summary.last
+    assert (this.reps, this.sets, last.session_id, last.reps, last.sets) == (3, (3,), first, 3, (3,))
+    reps = [r.rep for r in shown if r.rep is not None]
+    assert this.down_s == sum(r.time_down for r in reps) / 3 and this.range_min < 100 < this.range_max
+    cue_of = {rule.rule: rule.cue for rule in squat.form}
+    assert sum(this.cues.values()) == sum(flag in cue_of for r in reps for flag in r.flags)
+    assert list(shown_table.index) == ["Reps", "Reps per set", "Time", "Tempo", "Range", "Cues"]
+    [now_column, last_column] = shown_table.columns
+    assert last_column.startswith("Last time (")
+    assert shown_table.loc["Reps per set"].tolist() == ["3", "3"]
+    assert shown_table.loc["Tempo", now_column] == f"{this.down_s:.1f} s down, {this.up_s:.1f} s up"
+    assert shown_table.loc["Range", now_column] == f"{this.range_min:.0f}-{this.range_max:.0f} deg"
+    # The first workout has nothing before it: another person's, or another exercise's, is no comparison.
+    assert alone.last is None and list(table(alone, "deg").columns) == ["This workout"]
