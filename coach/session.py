@@ -20,6 +20,7 @@ import numpy as np
 from coach.counting import Counter, Sample
 from coach.exercises import Exercise
 from coach.feedback import Feedback
+from coach.holds import Hold, HoldSample
 from coach.kinematics import measure_signals
 from coach.pose.skeleton import TORSO
 from coach.smoothing import make_filter
@@ -167,7 +168,9 @@ class Session:
         self.filters = {name: make_filter(exercise.smoothing) for name in exercise.signals}
         self.side_filters = {side: make_filter(exercise.smoothing) for side in ("left", "right")}
         self.person = PersonGate(self.min_score)
-        self.counter = Counter(exercise)
+        # A rep exercise is counted, a hold exercise timed (the definition's `count:` or `hold:`).
+        self.counter = Counter(exercise) if exercise.count is not None else None
+        self.hold = Hold(exercise) if exercise.hold is not None else None
         self.feedback = Feedback(exercise)
         self.last_t = -math.inf
         # The recent smoothed signals, for the per-rep metrics: no longer than a rep can last.
@@ -196,6 +199,11 @@ class Session:
         if not visible and not warnings:
             warnings.append("the body is not fully in view")
         signals = {name: self.filters[name].update(raw[name][0], t) for name in raw}
+        if self.hold is not None:
+            held = self.hold.update(HoldSample(t, signals, visible))
+            advice = self.feedback.update(t, held.phase, signals, None, visible)
+            return FrameResult(t, pose, signals, held.phase, 0, held.sets, visible, None, advice.cue, tuple(warnings),
+                               held_s=held.held_s, hold=held.hold)
         drive = self.exercise.count.signal
         left = right = math.nan
         if self.exercise.drive.two_sided:

@@ -119,7 +119,7 @@ def browse(lib):
         origin = "built-in" if where.parent.resolve() == Path(BUILTIN_DIR).resolve() else (
             "yours (replaces the built-in)" if (Path(BUILTIN_DIR) / where.name).exists() else "yours")
         rows.append({"id": exercise_id, "name": exercise.name, "views": ", ".join(exercise.views),
-                     "counts on": f"{exercise.count.signal} ({exercise.drive.kind})", "from": origin})
+                     "counts on": f"{exercise.drive_name} ({exercise.drive.kind})", "from": origin})
     st.dataframe(rows, hide_index=True, width="stretch", key="library-table")
     shown = st.selectbox("Show", lib.ids(), format_func=lambda i: lib.exercises[i].name, key="library-show")
     exercise = lib.exercises[shown]
@@ -165,7 +165,7 @@ def edit(lib):
     if problems:
         st.error("\n".join(f"- {problem}" for problem in problems), icon=":material/error:")
         return
-    st.success(f"Valid: {exercise.name} (`{exercise.id}`), counted on {exercise.count.signal}.",
+    st.success(f"Valid: {exercise.name} (`{exercise.id}`), counted on {exercise.drive_name}.",
                icon=":material/check_circle:")
     try_out(exercise)
     save(lib, exercise, text)
