@@ -98,6 +98,9 @@ class Analysis:
             self.warnings.append(f"no person was seen in any frame (the {self.exercise.name.lower()} needs {needed} in view)")
         elif sum(r.visible for r in self.results) < len(self.results) / 2:
             self.warnings.append("too little of the person was seen to count")
+        elif self.exercise.hold is not None:
+            if not self.holds:
+                self.warnings.append("no held position was found")
         elif self.count == 0:
             self.warnings.append("no repetition was found")
         return self
@@ -138,7 +141,7 @@ class Analysis:
         return {
             "exercise": self.exercise.id,
             "reps": int(session["reps"]),
-            "sets": int(session["sets"]),
+            "sets": len(self.holds) if self.exercise.hold is not None else int(session["sets"]),
             "duration_s": round(float(session["duration_s"]), 3),
             "frames": len(self.results),
             "fps": round(float(self.fps), 3) if math.isfinite(self.fps) else None,
@@ -146,7 +149,16 @@ class Analysis:
                             for row in detail.to_dict("records")],
             "warnings": list(self.warnings),
             "rejected": [{"t": round(r.t, 3), "reason": r.rejected} for r in self.results if r.rejected],
+            # A hold exercise only: the time held per set.
+            **({"holds": [{"set": h.index + 1, "start_t": round(h.start_t, 3), "end_t": round(h.end_t, 3),
+                           "held_s": round(h.held_s, 3), "target_s": h.target_s, "reached": h.reached}
+                          for h in self.holds]} if self.exercise.hold is not None else {}),
         }
+
+    @property
+    def holds(self) -> list:
+        """A hold exercise's sets (HoldSet), each as last seen: the one going on at the end too."""
+        return list({r.hold.index: r.hold for r in self.results if r.hold is not None}.values())
 
 
 def _plain(value):
