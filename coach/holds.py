@@ -100,3 +100,24 @@ class Hold:
             return HoldState(self.rest, 0.0, self.sets, None, (*events, "short"))
         self.sets += 1
         return HoldState(self.rest, 0.0, self.sets, hold, (*events, "end"))
+
+
+def timed_sets(results) -> list[HoldSet]:
+    """The sets of a hold exercise in a run of FrameResults, each as last seen (the one going on
+    at the end too)."""
+    return list({r.hold.index: r.hold for r in results if r.hold is not None}.values())
+
+
+def live_figure(result, exercise: Exercise) -> tuple[str, float | str]:
+    """The Workout page's main figure as (label, value): the reps, or for a hold the time held
+    now beside its target, "Held (target 30 s)", "12.3 s"."""
+    if exercise.hold is None:
+        return "Reps", result.reps
+    return f"Held (target {exercise.hold.target_s:g} s)", f"{result.held_s or 0.0:.1f} s"
+
+
+def holds_line(holds: list[HoldSet]) -> str:
+    """The holds of an analysis in words: "held 21.5 s, 6.8 s (target 30 s)", or "no hold"."""
+    if not holds:
+        return "no hold"
+    return f"held {', '.join(f'{h.held_s:.1f} s' for h in holds)} (target {holds[0].target_s:g} s)"

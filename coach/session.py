@@ -20,7 +20,7 @@ import numpy as np
 from coach.counting import Counter, Sample
 from coach.exercises import Exercise
 from coach.feedback import Feedback
-from coach.holds import Hold, HoldSample
+from coach.holds import Hold, HoldSample, timed_sets
 from coach.kinematics import measure_signals
 from coach.pose.skeleton import TORSO
 from coach.smoothing import make_filter
@@ -158,7 +158,7 @@ class Analysis:
     @property
     def holds(self) -> list:
         """A hold exercise's sets (HoldSet), each as last seen: the one going on at the end too."""
-        return list({r.hold.index: r.hold for r in self.results if r.hold is not None}.values())
+        return timed_sets(self.results)
 
 
 def _plain(value):

@@ -142,7 +142,8 @@ class FrameResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
     # Why a swing was not counted as a rep, at the frame it was dropped (coach.counting.REJECTIONS).
     rejected: str | None = None
-    # A hold exercise: seconds held so far in the current hold (0 when not holding), and the hold
-    # as a set once it is long enough to count (done=True at the frame it ended).
-    held_s: float = 0.0
+    # A hold exercise: seconds held so far in the current hold (0 when not holding; None for a
+    # rep exercise), and the hold as a set once it is long enough to count (done=True at the frame
+    # it ended).
+    held_s: float | None = None
     hold: HoldSet | None = None

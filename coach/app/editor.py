@@ -18,6 +18,7 @@ from coach.app.video import analyse_upload, check_upload
 from coach.errors import CoachError
 from coach.exercises import BUILTIN_DIR, DefinitionError, parse, read, safe_file_name, user_dir
 from coach.exercises import save as save_definition
+from coach.holds import holds_line
 from coach.session import run as count
 
 SOURCE = "editor"
@@ -203,7 +204,8 @@ def try_out(exercise):
                 return
             analysis = count(exercise, db.poses(chosen))
             label = f"session {chosen} (stored count {int(sessions.set_index('id').loc[chosen, 'reps'])})"
-        st.metric("Reps with this definition", analysis.count)
+        st.metric(*(("Reps with this definition", analysis.count) if exercise.hold is None else
+                    ("Held with this definition", holds_line(analysis.holds))))
         for warning in analysis.warnings:
             st.warning(warning)
         st.caption(label)

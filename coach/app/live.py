@@ -19,6 +19,7 @@ from coach.app import live_notes, pages, resources, settings
 from coach.app.overlay import draw_live
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
+from coach.holds import live_figure
 from coach.pipeline import LOW_FPS
 from coach.types import Severity
 
@@ -195,7 +196,7 @@ def show(session: LiveSession):
     result = live.result
     with counts.container():
         reps, sets = st.columns(2)
-        reps.metric("Reps", result.reps)
+        reps.metric(*live_figure(result, session.workout.exercise))  # reps, or a hold's time held
         sets.metric("Set", result.sets)
     view = f" · camera sees your {live.view}" if live.view else ""
     phase.markdown(f"Phase: **{result.phase.replace('_', ' ')}**{view}")

@@ -107,9 +107,11 @@ def save(args, results, exercise, source, fps: float | None = None, definition: 
     if not getattr(args, "save", False):
         return None
     reps = sum(r.rep is not None for r in results)
-    if reps == 0 and not args.save_empty:
-        print(f"coach: not saved: no {exercise.id} rep was counted in {source} (--save-empty keeps it anyway)",
-              file=sys.stderr)
+    holds = len({r.hold.index for r in results if r.hold is not None})  # a hold exercise's sets
+    what = plural(reps, "rep") if exercise.hold is None else plural(holds, "hold")
+    if reps + holds == 0 and not args.save_empty:
+        print(f"coach: not saved: no {exercise.id} {'rep was counted' if exercise.hold is None else 'hold was timed'} "
+              f"in {source} (--save-empty keeps it anyway)", file=sys.stderr)
         return None
     from coach.store import Store
 
@@ -121,7 +123,7 @@ def save(args, results, exercise, source, fps: float | None = None, definition: 
         session_id = store.record(results, exercise.id, args.person, source=str(source), fps=fps,
                                   definition=definition, view=recorded_view(results, exercise.visibility.min_score))
         where = store.where
-    print(f"coach: saved session {session_id} ({exercise.id}, {plural(reps, 'rep')}) to {where}", file=sys.stderr)
+    print(f"coach: saved session {session_id} ({exercise.id}, {what}) to {where}", file=sys.stderr)
     return session_id
 
 
