@@ -29,7 +29,8 @@ person's range has changed (a lighter second set, a new camera angle): they beco
 reps, so the swings after them count; so do swings dropped at the far end as too short (with
 `count_at: far`, a swing much bigger than the recent reps gets deep enough at once). Too short
 or too long a rep is dropped, and frames where the person is not seen (the visibility gate) are
-skipped; unseen for `lost_s` abandons the rep in progress. Each dropped swing that went at least half the depth needed says why (REJECTIONS).
+skipped; unseen for `lost_s` abandons the rep in progress. Each dropped swing that went at least
+half the depth needed says why (REJECTIONS).
 """
 
 from __future__ import annotations

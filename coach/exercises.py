@@ -9,7 +9,10 @@ taken from the YAML node the problem is in.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import enum
+import types
+import typing
 import functools
 import os
 import re
@@ -488,6 +491,46 @@ def line_at(document, loc: tuple) -> int:
     return line
 
 
+def did_you_mean(word, choices) -> str:
+    """"; did you mean `x`?" for the choice closest to a misspelt `word`, else ""."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+def inner(annotation, part):
+    """The annotation one step further down a pydantic error location: a model's field, a list's
+    item, a dict's value, or the member of a union that `part` names (a filter's tag)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(part) if isinstance(part, str) else None
+        return field.annotation if field is not None else None
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is list:
+        return args[0]
+    if origin is dict:
+        return args[1]
+    if origin in (typing.Union, types.UnionType):
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        for model in models:
+            if any(part in typing.get_args(f.annotation) for f in model.model_fields.values()
+                   if typing.get_origin(f.annotation) is Literal):
+                return model
+        return inner(models[0], part) if len(models) == 1 else None
+    return None
+
+
+def fields_beside(loc: tuple) -> list[str]:
+    """The fields the schema allows where the last part of a pydantic error location is."""
+    annotation = Exercise
+    for part in loc[:-1]:
+        annotation = inner(annotation, part)
+    present = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(present) == 1:
+        annotation = present[0]  # an optional section (`praise`)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
 def describe(error: dict) -> tuple[tuple, str]:
     """A pydantic error as (location, message), with cross-field problems placed on their field."""
     loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part in _TAGS))
@@ -496,11 +539,16 @@ def describe(error: dict) -> tuple[tuple, str]:
         return (*loc, *cause.loc), str(cause)
     message = error["msg"]
     if error["type"] == "enum" and (error.get("ctx") or {}).get("expected", "").count(",") > 5:
-        message = f"{error['input']!r} is not a keypoint (use one of {', '.join(KEYPOINTS)}, or a side-less joint: {', '.join(JOINTS)})"
+        message = f"{error['input']!r} is not a keypoint" + (did_you_mean(error["input"], Point.__members__) or
+                                                              f" (use one of {', '.join(KEYPOINTS)}, or a side-less joint: {', '.join(JOINTS)})")
     elif error["type"] == "extra_forbidden":
-        message = "unknown field"
+        # The one place the schema reports a field it does not know: the CLI, the library and
+        # the editor all show this.
+        fields = fields_beside(error["loc"])
+        message = "unknown field" + (did_you_mean(loc[-1], fields) or f" (the fields here: {', '.join(fields)})")
     elif error["type"] == "union_tag_invalid":
-        message = f"unknown filter {error['input'].get('filter')!r} (use {', '.join(_TAGS)})"
+        tag = error["input"].get("filter")
+        message = f"unknown filter {tag!r}" + (did_you_mean(tag, _TAGS) or f" (use {', '.join(_TAGS)})")
         loc = (*loc, "filter")
     elif error["type"] == "missing":
         message = "missing"
@@ -522,6 +570,56 @@ def control_character(text: str, source: str) -> Problem | None:
     return Problem(source, line, "", f"control character U+{ord(found.group()[0]):04X} is not allowed in a definition")
 
 
+def plain_syntax(error: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str]:
+    """A YAML error as (1-based line, plain words), at the line the mistake is on: PyYAML's
+    "mapping values are not allowed here" points at the line after a missing colon, "expected ','
+    or ']'" at wherever the list happened to end. The loader's own errors read plainly already."""
+    problem, context = error.problem or "", error.context or ""
+    at, opened = error.problem_mark or error.context_mark, error.context_mark or error.problem_mark
+    line = at.line if at else 0  # 0-based while looking around
+    text = lines[line] if line < len(lines) else ""
+    if "'\\t'" in problem:
+        where = "indent" if "\t" in text[: len(text) - len(text.lstrip())] else "separate"
+        return line + 1, f"a tab; {where} with spaces"
+    if "flow sequence" in context or "flow mapping" in context:
+        bracket = "[" if "sequence" in context else "{"
+        if at.line != opened.line or "<stream end>" in problem:  # the list ran on to the next line
+            return opened.line + 1, f"an opening {bracket} is never closed"
+        return line + 1, f"an opening {bracket} is not closed before {problem.rsplit(' ', 1)[-1]}"
+    if "quoted scalar" in context and "end of stream" in problem:
+        quote = lines[opened.line][opened.column] if opened.line < len(lines) else '"'
+        return opened.line + 1, f"an opening {quote} is never closed"
+    if "escape character" in problem:
+        return line + 1, f"`\\{problem[-2]}` is not an escape in \"double quotes\"; use 'single quotes' for a backslash"
+    if "simple key" in context:  # a key on its own line, with no colon
+        return opened.line + 1, no_colon(lines[opened.line] if opened.line < len(lines) else "")
+    if "found another document" in problem:
+        return line + 1, "a second document (`---`): a definition is one document"
+    if "mapping values are not allowed" in problem:
+        before = text[: at.column]
+        if ": " in before.lstrip("- "):
+            return line + 1, "a second `: ` on this line; put a value that has `: ` in quotes"
+        above = next((i for i in range(line - 1, -1, -1) if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
+        if above is not None and ": " not in lines[above] and not lines[above].rstrip().endswith(":"):
+            return above + 1, no_colon(lines[above])
+        return line + 1, "this line is indented differently from the lines above it"
+    if "expected <block end>" in problem:
+        found = problem.rsplit("found ", 1)[-1].strip("'")
+        if found in ("]", "}"):
+            return line + 1, f"a closing {found} that no opening {'[' if found == ']' else '{'} matches"
+        if text[: at.column].strip():
+            return line + 1, "text after the value on this line; put the whole value in quotes"
+        if found == "-":
+            return line + 1, "a list item (`- `) where a `name: value` line was expected"
+        return line + 1, "this line is indented differently from the lines above it"
+    return line + 1, problem or context
+
+
+def no_colon(line: str) -> str:
+    """What is wrong with a `name: value` line that YAML read as one long name."""
+    return "no space after the `:` (write `name: value`)" if ":" in line else "no `:` after the field name (write `name: value`)"
+
+
 def parse(text: str, source: str = "<text>") -> Exercise:
     """An Exercise from YAML text; DefinitionError with each `source:line field: problem` otherwise."""
     bad = control_character(text, source)
@@ -534,8 +632,8 @@ def parse(text: str, source: str = "<text>") -> Exercise:
             expanded_size(document, {})
         data = loader.construct_document(document) if document is not None else None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        raise DefinitionError([Problem(source, mark.line + 1 if mark else 1, "", str(error.problem or error.context))]) from None
+        line, message = plain_syntax(error, text.splitlines())
+        raise DefinitionError([Problem(source, line, "", message)]) from None
     except yaml.YAMLError as error:
         raise DefinitionError([Problem(source, None, "", f"not YAML: {error}")]) from None
     finally:

@@ -1,8 +1,8 @@
 """What every field of an exercise definition means: one text per field, kept here and nowhere else.
 
 docs/exercises.md embeds `markdown()` (python -m coach.reference --write refreshes it),
-`coach exercises show NAME --comments` prints a definition with `commented()`, and the editor can
-show `field_help()`. Units and meanings are written here; defaults and allowed ranges are read from
+`coach exercises show NAME --comments` prints a definition with `commented()`, and the editor shows
+`bullets()` beside its text. Units and meanings are written here; defaults and allowed ranges are read from
 the pydantic schema, so they cannot drift. tests/test_reference.py fails when a field of the schema
 has no text here, or a text has no field.
 """
@@ -204,15 +204,30 @@ def field_help(model: type[BaseModel], name: str) -> str:
     return f"{FIELDS[model.__name__][name]} ({allowed(model.model_fields[name])})"
 
 
-def markdown() -> str:
-    """The field reference as Markdown tables, one per section, between BEGIN and END."""
-    out = [BEGIN, ""]
+def tables() -> str:
+    """The field reference as Markdown tables, one per section, as docs/exercises.md shows it."""
+    out = []
     for where, model in SECTIONS:
         out += [f"### `{where}`", "", "| field | meaning | default and range |", "|---|---|---|"]
         for name, field in model.model_fields.items():
             out.append(f"| `{name}` | {FIELDS[model.__name__][name]} | {allowed(field)} |")
         out.append("")
-    return "\n".join(out + [END])
+    return "\n".join(out)
+
+
+def bullets() -> str:
+    """The field reference as a compact Markdown list per section, for the editor's narrow column."""
+    out = []
+    for where, model in SECTIONS:
+        out += [f"**`{where}`**", ""]
+        out += [f"- `{name}`: {FIELDS[model.__name__][name]} *({allowed(field)})*" for name, field in model.model_fields.items()]
+        out.append("")
+    return "\n".join(out)
+
+
+def markdown() -> str:
+    """The field reference between BEGIN and END, as docs/exercises.md embeds it."""
+    return "\n".join([BEGIN, "", tables(), END])
 
 
 def write_docs(path: Path = DOC) -> bool:

@@ -22,6 +22,12 @@ def labels(clips_dir) -> pd.DataFrame:
     return pd.read_csv(clips_dir / "labels.csv")
 
 
+# The two longest clips are 41% of the frames; Thunder costs 3-6x Lightning a frame, so it skips
+# them to keep the suite under CI's 30 minutes. Push-ups and pull-ups stay covered on Thunder by
+# the shorter clips of each, and every clip on both Lightning models.
+THUNDER_SKIPS = {"pushup_side_30.mp4", "pullup_front_20.mp4"}
+
+
 @pytest.mark.parametrize("model", ["lightning", pytest.param("lightning-int8", marks=pytest.mark.slow),
                                    pytest.param("thunder", marks=pytest.mark.slow)])
 def test_every_shared_clip_gets_its_labelled_count(clips_dir, clip_poses, model):
@@ -32,6 +38,8 @@ def test_every_shared_clip_gets_its_labelled_count(clips_dir, clip_poses, model)
 
     library = Library()
     for row in labels(clips_dir).itertuples():
+        if model == "thunder" and row.file in THUNDER_SKIPS:
+            continue
         poses = clip_poses(row.file, model)
         analysis = run(library.get(row.exercise), poses)
         assert analysis.count == row.reps, f"{model} {row.file}: {analysis.count} {row.exercise} reps, labelled {row.reps}"
@@ -102,7 +110,7 @@ def test_unknown_exercise_lists_the_valid_ones(tmp_path, capsys):
     assert main(["analyze", "whatever.mp4", "--exercise", "squats"]) == 1
     err = capsys.readouterr().err
     assert err == ("coach: error: unknown exercise 'squats' (valid: bench_press, bicep_curl, front_raise, glute_bridge, "
-                   "jumping_jack, lunge, pull_up, push_up, shoulder_press, sit_up, squat)\n")
+                   "jumping_jack, lunge, plank, pull_up, push_up, shoulder_press, sit_up, squat, wall_sit)\n")
 
 
 def test_missing_fps_missing_file_and_not_a_video(tmp_path, capsys):

@@ -100,8 +100,10 @@ def test_signals_carry_their_units():
 def test_a_typo_in_a_keypoint_name_names_file_line_and_field():
     text = SQUAT.replace("points: [shoulder, hip, knee]", "points: [shoulder, hips, knee]")
     line = line_of(text, "points: [shoulder, hips, knee]")
-    [problem] = problems(text)
-    assert problem.startswith(f"mine.yaml:{line} signals.hip.points.1: 'hips' is not a keypoint (use one of nose, left_eye,")
+    assert problems(text) == [f"mine.yaml:{line} signals.hip.points.1: 'hips' is not a keypoint; did you mean `hip`?"]
+    # Nothing close: every name it could be.
+    [problem] = problems(SQUAT.replace("points: [shoulder, hip, knee]", "points: [shoulder, pelvis, knee]"))
+    assert problem.startswith(f"mine.yaml:{line} signals.hip.points.1: 'pelvis' is not a keypoint (use one of nose, left_eye,")
     assert problem.endswith("or a side-less joint: ankle, ear, elbow, eye, hip, knee, shoulder, wrist)")
 
 
@@ -120,11 +122,15 @@ def test_an_unknown_filter():
     text = SQUAT.replace("filter: butterworth", "filter: kalman")
     assert problems(text) == [
         f"mine.yaml:{line_of(text, 'filter: kalman')} smoothing.filter: unknown filter 'kalman' (use butterworth, one_euro, ema, none)"]
+    text = SQUAT.replace("filter: butterworth", "filter: buterworth")
+    assert problems(text) == [
+        f"mine.yaml:{line_of(text, 'filter: buterworth')} smoothing.filter: unknown filter 'buterworth'; did you mean `butterworth`?"]
 
 
 def test_a_parameter_of_another_filter_is_an_unknown_field():
     text = SQUAT.replace("  order: 2", "  order: 2\n  beta: 0.1")
-    assert problems(text) == [f"mine.yaml:{line_of(text, 'beta: 0.1')} smoothing.beta: unknown field"]
+    assert problems(text) == [f"mine.yaml:{line_of(text, 'beta: 0.1')} smoothing.beta: unknown field "
+                              "(the fields here: filter, cutoff_hz, order, rate_hz)"]
 
 
 def test_lower_threshold_must_be_under_the_upper_one():
@@ -146,7 +152,7 @@ def test_several_problems_are_all_reported_in_line_order():
     text = SQUAT.replace("min_rep_s: 0.5", "min_rep: 0.5").replace("cutoff_hz: 2.0", "cutoff_hz: -1")
     assert problems(text) == [
         f"mine.yaml:{line_of(text, 'cutoff_hz: -1')} smoothing.cutoff_hz: Input should be greater than 0, got -1",
-        f"mine.yaml:{line_of(text, 'min_rep: 0.5')} count.min_rep: unknown field",
+        f"mine.yaml:{line_of(text, 'min_rep: 0.5')} count.min_rep: unknown field; did you mean `min_rep_s`?",
     ]
 
 
@@ -156,8 +162,7 @@ def test_yaml_syntax_duplicate_keys_and_a_missing_section():
     assert problems(SQUAT[: SQUAT.index("count:")] + SQUAT[SQUAT.index("form:"):]) == ["mine.yaml:1 count: missing"]
     assert problems("- just\n- a list\n") == [
         "mine.yaml:1: an exercise definition is a mapping of fields (id, name, signals, count, ...)"]
-    [problem] = problems("id: [unclosed\n")
-    assert problem.startswith("mine.yaml:2: ")
+    assert problems("id: [unclosed\n") == ["mine.yaml:1: an opening [ is never closed"]
 
 
 def test_the_loader_is_safe():

@@ -3,7 +3,8 @@ on a clip or a stored session, and save it among the user's definitions.
 
 The editor is a small inline component (a textarea with line numbers) that sends its text to
 Python 0.4 s after the last key press, so the schema's `file:line field: problem` errors show
-while typing; the lines at fault are marked in its margin.
+while typing; the lines at fault are marked in its margin and the first is scrolled into view.
+The field reference (coach/reference.py, as in docs/exercises.md) sits beside it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from coach import reference
 from coach.app import resources, settings
-from coach.app.signal_chart import form_chart, signal_chart
+from coach.app.signal_chart import form_chart, rule_table, signal_chart
 from coach.app.video import analyse_upload, check_upload
 from coach.errors import CoachError
 from coach.exercises import BUILTIN_DIR, DefinitionError, parse, read, safe_file_name, user_dir
@@ -80,6 +82,17 @@ export default function (component) {
     gutter.scrollTop = area.scrollTop;
   };
   paint();
+  // When the first marked line changes, bring it into view (it may be far from where one types).
+  const first = bad.size ? Math.min(...bad) : 0;
+  if (area.dataset.firstError !== String(first)) {
+    area.dataset.firstError = String(first);
+    const lineHeight = parseFloat(getComputedStyle(area).lineHeight);
+    const top = (first - 1) * lineHeight;
+    if (first && (top < area.scrollTop || top + lineHeight > area.scrollTop + area.clientHeight)) {
+      area.scrollTop = Math.max(0, top - area.clientHeight / 3);
+      gutter.scrollTop = area.scrollTop;
+    }
+  }
   area.oninput = () => {
     paint();
     clearTimeout(area.pending);
@@ -152,8 +165,13 @@ def edit(lib):
     revision = st.session_state.get("editor-revision", 0)
     initial = st.session_state.get("editor-start", TEMPLATE)
     lines = st.session_state.get("editor-marked", [])  # the lines at fault at the last check
-    result = editor_component()(key="yaml-editor", data={"text": initial, "errors": lines, "revision": revision},
-                                on_text_change=lambda: None, height="content")
+    text_side, help_side = st.columns([3, 2])
+    with text_side:
+        result = editor_component()(key="yaml-editor", data={"text": initial, "errors": lines, "revision": revision},
+                                    on_text_change=lambda: None, height="content")
+    with help_side, st.expander("Field reference", expanded=True), st.container(height=420, key="field-reference"):
+        # The same text as docs/exercises.md, from coach/reference.py: it cannot drift.
+        st.markdown(reference.bullets())
     # The editor's text, unless it is from before the last load (then the loaded text).
     typed = result.text if result is not None else None
     text = typed["value"] if isinstance(typed, dict) and typed.get("revision") == revision else initial
@@ -214,6 +232,8 @@ def try_out(exercise):
             form = form_chart(analysis.results, exercise)
             if form is not None:
                 st.altair_chart(form, width="stretch")
+                st.dataframe(rule_table([r.rep for r in analysis.results if r.rep is not None], exercise),
+                             hide_index=True, key="editor-try-rules")
 
 
 def save(lib, exercise, text: str):

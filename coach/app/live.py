@@ -8,6 +8,7 @@ every rep is in the history the moment it is counted.
 
 from __future__ import annotations
 
+import html
 import time
 from dataclasses import dataclass
 
@@ -15,13 +16,12 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from coach.app import live_notes, pages, resources, settings
+from coach.app import live_notes, pages, resources, settings, speech
 from coach.app.overlay import draw_live
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
 from coach.holds import live_figure
 from coach.pipeline import LOW_FPS
-from coach.types import Severity
 
 STREAM_KEY = "workout-camera"
 POLL_S = 0.25
@@ -36,6 +36,7 @@ class LiveSession:
     person: str
     workout: Workout  # or a coach.people.LivePeople when everyone in view is counted
     worker: LiveWorker
+    announcer: speech.Announcer
     page_id: str | None = None  # the Streamlit session of the page that armed it
     ending: bool = False  # End workout was pressed
 
@@ -89,7 +90,8 @@ def arm(model, lib, db, exercise: str, person: str, everyone: bool = False) -> L
         workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise))
         annotate = draw_live
     worker = LiveWorker(workout, annotate=annotate)
-    session = LiveSession(exercise, person, workout, worker, get_script_run_ctx().session_id)
+    session = LiveSession(exercise, person, workout, worker, speech.Announcer(workout.exercise, speech.new_token()),
+                          get_script_run_ctx().session_id)
     worker.on_stopped = session.finish
     return session
 
@@ -99,14 +101,15 @@ def request_end():
 
 
 def page():
-    st.title("Workout")
     db = resources.store()
     lib = resources.library()
     previous = st.session_state.get(STREAM_KEY)
     playing = bool(previous and (previous.state.playing or previous.state.signalling))
     session: LiveSession | None = st.session_state.get("live")
+    st.markdown(VIEW_CSS + (WORKING_CSS if playing else ""), unsafe_allow_html=True)
+    st.title("Workout")
 
-    picks = st.columns([1, 1, 1, 1])
+    picks = st.container(key="live-picks").columns([1, 1, 1, 1])
     # The pickers stay on the page (locked while the camera runs) so that their widgets, not a
     # copy, say what was picked: a START pressed while the pick's own rerun is still on its way
     # then still arms the picked exercise.
@@ -120,7 +123,9 @@ def page():
     desired = None
     if st.session_state.pop("live-end", False) and session is not None:
         saved_id = session.end()
+        session.announcer.end(session.workout.reps)
         st.session_state["live-saved"] = (saved_id, session.workout.reps, session.exercise, session.worker.error)
+        st.session_state["live-said"] = session.announcer
         desired = False  # and stop the camera
 
     # A running stream keeps its worker once frames reach it; until then the workout follows the
@@ -134,8 +139,8 @@ def page():
         session = arm(None if everyone else resources.model(settings.live_model()), lib, db, exercise, person, everyone)
         st.session_state["live"] = session
 
-    video, panel = st.columns([3, 2])
-    with video:
+    video, panel = st.columns([7, 3])
+    with video.container(key="live-video"):
         ctx = webrtc_streamer(
             key=STREAM_KEY,
             mode=WebRtcMode.SENDRECV,
@@ -146,17 +151,19 @@ def page():
             desired_playing_state=desired,
             async_processing=True,
         )
-        st.caption("Press START and allow the camera. Stand so that your whole body is in view; "
+        st.container(key="live-hint").caption("Press START and allow the camera. Stand so that your whole body is in view; "
                    f"{lib.exercises[session.exercise].name.lower()} is best seen from the "
                    f"{' or '.join(lib.exercises[session.exercise].views)}.")
-    with panel:
+    with panel.container(key="live-panel"):
         st.button("End workout", type="primary", on_click=request_end, disabled=not ctx.state.playing,
                   key="live-end-button")
         board = st.empty()
+        speech.controls()
     saved = st.session_state.get("live-saved")
     if not ctx.state.playing:
         with board.container():
             if saved is not None:
+                speech.speak(st.session_state["live-said"])  # the workout's end, once
                 saved_id, reps, done, error = saved
                 name = lib.exercises[done].name.lower() if done in lib.exercises else done
                 if error:
@@ -180,12 +187,41 @@ def page():
         show(session)
 
 
+# The workout view, read from 3 m: the count, phase and cue in type sized to the window (vh),
+# the video no taller than the window, the pickers out of sight while the camera runs.
+VIEW_CSS = """<style>
+.st-key-live-panel [data-testid="stMetricValue"] { font-size: clamp(3rem, min(15vh, 24vw), 10rem); line-height: 1.05; }
+.st-key-live-panel [data-testid="stMetricLabel"] p { font-size: clamp(1rem, 2.4vh, 1.5rem); }
+.coach-phase { font-size: clamp(1.1rem, 3.6vh, 2.2rem); margin: 0; }
+.coach-cue { font-size: clamp(1.2rem, 4.4vh, 2.6rem); font-weight: 600; line-height: 1.2; padding: 0.35em 0.7em;
+  border-radius: 0.5rem; color: #fff; }
+.coach-meter { height: 0.9rem; border-radius: 0.45rem; background: #dfe3ea; overflow: hidden; }
+.coach-meter > div { height: 100%; background: #5b7db1; }
+</style>"""
+WORKING_CSS = """<style>
+.st-key-live-picks, .st-key-live-hint, [data-testid="stMainBlockContainer"] h1 { display: none; }
+[data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+</style>"""
+CUE_BACKGROUNDS = {"info": "#2e7d32", "warning": "#a35c00", "error": "#b3261e", "setup": "#2a5bb8", "rest": "#4a5160"}
+
+
+def video_fit_css(size: tuple[int, int] | None) -> str:
+    """Keep the video (width 100% of its column) within the window's height, whatever the
+    camera's shape: on a narrow window (a phone, the panel under the video) about half of it."""
+    width, height = size or (4, 3)
+    aspect = width / height
+    return (f"<style>.st-key-live-video {{ max-width: calc((100vh - 12rem) * {aspect:.4f}); }}"
+            f"@media (max-width: 640px) {{ .st-key-live-video {{ max-width: calc(38vh * {aspect:.4f}); margin: 0 auto; }} }}"
+            "</style>")
+
+
 def show(session: LiveSession):
     """The panel, drawn into the same slots on every poll. The poll loop's run lasts as long as the
     camera, and Streamlit keeps whatever a shorter drawing of a block leaves out (a last run's stat
     line showed as a second panel), so a slot with nothing to say is drawn empty, never left out."""
     worker = session.worker
-    error, counts, phase, message, people, slow, side, meter, last, stats = (st.empty() for _ in range(10))
+    fit, voice, error, counts, phase, message, people, slow, side, meter, last, stats = (st.empty() for _ in range(12))
+    fit.markdown(video_fit_css(worker.frame_size), unsafe_allow_html=True)
     if worker.error:
         error.error(worker.error)
     update = worker.latest
@@ -194,37 +230,55 @@ def show(session: LiveSession):
         return
     live = update.result
     result = live.result
-    with counts.container():
-        reps, sets = st.columns(2)
-        reps.metric(*live_figure(result, session.workout.exercise))  # reps, or a hold's time held
-        sets.metric("Set", result.sets)
-    view = f" · camera sees your {live.view}" if live.view else ""
-    phase.markdown(f"Phase: **{result.phase.replace('_', ' ')}**{view}")
-    kind, what = live.message or (None, None)  # the message the overlay shows too
-    if kind == "setup":
-        message.warning(what, icon=":material/accessibility_new:")
-    elif kind == "cue":
-        (message.success if what.severity == Severity.info else message.warning)(what.text)
-    elif kind == "rest":
-        rest_s = session.workout.exercise.count.rest_s
-        after = "a new set starts with the next rep" if live.rest_s > rest_s else f"a new set after {rest_s:g} s"
-        message.info(f"{what} ({after})", icon=":material/timer:")
-    else:
-        message.info("Counting." if result.reps else "Ready: start when you like.", icon=":material/check:")
+    session.announcer.update(live)
+    with voice.container():
+        speech.speak(session.announcer)
+    counts.metric(*live_figure(result, session.workout.exercise))  # reps, or a hold's time held
+    where = [f"set {result.sets}" if result.sets else "no set yet", result.phase.replace("_", " ")]
+    if live.view:
+        where.append(f"camera sees your {live.view}")
+    phase.markdown(f'<p class="coach-phase">{html.escape(" · ".join(where))}</p>', unsafe_allow_html=True)
+    text, background = banner(session, live)
+    message.markdown(f'<div class="coach-cue" data-testid="coach-cue" style="background: {background}">'
+                     f"{html.escape(text)}</div>", unsafe_allow_html=True)
     if session.everyone:
         from coach.people import counts_line
 
         people.markdown("People: " + (counts_line(session.workout.people, session.workout.tracked.exerciser) or "nobody in set-up yet"))
-    for kind, text in live_notes.notes(live, session.workout.exercise):  # why reps are flagged
+    for kind, note in live_notes.notes(live, session.workout.exercise):  # why reps are flagged
         if kind == LOW_FPS:
-            slow.warning(text, icon=":material/speed:")
+            slow.warning(note, icon=":material/speed:")
         else:
-            side.warning(text, icon=":material/visibility:")
-    meter.progress(live.progress or 0.0, text="Range of motion")
+            side.warning(note, icon=":material/visibility:")
+    exercise = session.workout.exercise
+    signal, unit = exercise.count.signal, short_unit(exercise.drive.unit)
+    # Neutral, not the theme's red: the meter measures how far the movement went, it does not judge.
+    meter.markdown(f'<p>Range of motion ({signal})</p><div class="coach-meter" role="meter" aria-label="Range of motion" '
+                   f'aria-valuenow="{live.progress or 0.0:.2f}"><div style="width: {100 * (live.progress or 0.0):.0f}%"></div></div>',
+                   unsafe_allow_html=True)
     if live.last_rep is not None:
         rep = live.last_rep
-        last.caption(f"Last rep: {rep.rom_min:.0f}-{rep.rom_max:.0f}, {rep.time_down:.1f} s down, "
+        last.caption(f"Last rep: {signal} {rep.rom_min:.0f}-{rep.rom_max:.0f} {unit}, {rep.time_down:.1f} s down, "
                      f"{rep.time_up:.1f} s up" + (f", flags: {', '.join(rep.flags)}" if rep.flags else ""))
-    stats.caption(f"Stream {worker.stats.stream_t:.1f} s · camera {worker.stats.input_fps:.1f} fps · "
-                  f"analysed {worker.stats.fps:.1f} fps · latency {worker.stats.latency_ms:.0f} ms · "
-                  f"dropped {worker.stats.dropped} of {worker.stats.received}")
+    figures = worker.stats
+    stats.caption(f"Stream {figures.stream_t:.1f} s · camera {figures.input_fps:.1f} fps · "
+                  f"analysed {figures.fps:.1f} fps · skeleton {figures.latency_ms:.0f} ms behind the camera · "
+                  f"dropped {figures.dropped} of {figures.received}")
+
+
+def banner(session: LiveSession, live) -> tuple[str, str]:
+    """The one message the overlay shows too (StepResult.message orders them), with its colour."""
+    kind, what = live.message or (None, None)
+    if kind == "cue":
+        return what.text, CUE_BACKGROUNDS.get(str(what.severity), CUE_BACKGROUNDS["warning"])
+    if kind == "rest":
+        rest_s = session.workout.exercise.count.rest_s
+        after = "a new set starts with the next rep" if live.rest_s > rest_s else f"a new set after {rest_s:g} s"
+        return f"{what} ({after})", CUE_BACKGROUNDS["rest"]
+    if kind == "setup":
+        return what, CUE_BACKGROUNDS["setup"]
+    return ("Counting." if live.result.reps else "Ready: start when you like."), CUE_BACKGROUNDS["rest"]
+
+
+def short_unit(unit: str) -> str:
+    return "deg" if unit == "degrees" else unit

@@ -10,10 +10,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from coach.render import WHITE, banner, count_panel, cue_colour, draw_pose, hud_unit, shade
+from coach.render import HUD_FONT, WHITE, banner, cue_colour, draw_pose, hud_unit, shade, text
 from coach.types import Pose
 
-METER = (60, 200, 90)
+# Neutral: the meter measures how far the movement went, it does not judge it (red reads as an error).
+METER = (120, 170, 230)
+# The count's digits are this share of the video's height, readable from across a room.
+COUNT_HEIGHT = 0.2
 SETUP_COLOUR = (40, 90, 200)
 REST_COLOUR = (90, 90, 90)
 
@@ -27,13 +30,31 @@ def draw_live(image: np.ndarray, update) -> np.ndarray:
     unit = hud_unit(image)
     pose = live.result.pose
     out = draw_pose(image, scaled(pose, (width, height))) if pose is not None else image.copy()
-    count_panel(out, live.result, unit)
+    big_count(out, live.result, unit)
     if live.progress is not None:
         meter(out, live.progress, unit)
     message, colour = banner_text(live)
     if message:
         banner(out, message, colour, unit)
     return out
+
+
+def big_count(image: np.ndarray, result, unit: float):
+    """Top left, in place: the count with its digits COUNT_HEIGHT of the image's height, and the
+    set and phase under it."""
+    height = image.shape[0]
+    (_, digit), _ = cv2.getTextSize("0", HUD_FONT, 1.0, 1)
+    scale = COUNT_HEIGHT * height / digit
+    thickness = max(2, round(scale * 2))
+    (tw, th), _ = cv2.getTextSize(str(result.reps), HUD_FONT, scale, thickness)
+    small = 0.6 * unit
+    # " - ", not a middle dot: Hershey fonts have none.
+    label = (f"set {result.sets} - " if result.sets else "") + (result.phase.replace("_", " ") if result.visible else "not in view")
+    (lw, lh), _ = cv2.getTextSize(label, HUD_FONT, small, 1)
+    pad = round(10 * unit)
+    shade(image, (pad, pad, 3 * pad + max(tw, lw), 4 * pad + th + lh))
+    text(image, str(result.reps), (2 * pad, 2 * pad + th), scale, thickness)
+    text(image, label, (2 * pad, 3 * pad + th + lh), small, 1)
 
 
 def scaled(pose: Pose, size: tuple[int, int]) -> Pose:

@@ -105,6 +105,13 @@ def rule_frame(reps: list[RepEvent], exercise: Exercise) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["rule", "signal", "test", "level", "rep", "start_t", "end_t", "mid_t", "broke"])
 
 
+def rule_table(reps: list[RepEvent], exercise: Exercise) -> pd.DataFrame:
+    """One row per rep: the form rules it broke, as the CLI's rep lines list them ("none")."""
+    return pd.DataFrame({"rep": [rep.index for rep in reps],
+                         "rules broken": [", ".join(f for f in rep.flags if f in {r.rule for r in exercise.form}) or "none"
+                                          for rep in reps]})
+
+
 def form_chart(results: list[FrameResult], exercise: Exercise, height: int = 150) -> alt.VConcatChart | None:
     """A panel per signal that a form rule checks: the signal, each rule's threshold as a dashed
     line, and the reps that broke a rule shaded red with their numbers; None without form rules."""

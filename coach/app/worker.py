@@ -87,6 +87,7 @@ class LiveWorker:
         self.on_stopped = on_stopped
         self.clock = clock
         self.latest: LiveUpdate | None = None
+        self.frame_size: tuple[int, int] | None = None  # the camera's (width, height), for the page's layout
         self.error: str | None = None
         self.wake = threading.Condition()
         self.pending: tuple[Frame, float] | None = None
@@ -125,6 +126,7 @@ class LiveWorker:
         import av
 
         image = av_frame.to_ndarray(format="rgb24")
+        self.frame_size = (image.shape[1], image.shape[0])
         self.submit(Frame(image, self.stream_time(av_frame), self.received))
         if self.annotate is None:
             return av_frame
