@@ -157,6 +157,7 @@ def row(s: pd.Series) -> dict:
     return {"id": int(s["id"]), "date": when.strftime("%Y-%m-%d %H:%M"), "person": s["person"],
             "name": text(s.get("name")), "view": text(s.get("view")),
             "exercise": s["exercise"], "reps": int(s["reps"]), "sets": int(s["sets"]),
+            "held_s": number(s.get("held_s")),  # a hold exercise's time held; None for reps
             "duration_s": round(float(s["duration_s"]), 2), "mean_rom": number(s["mean_rom"]),
             "mean_tempo_s": number(s["mean_tempo_s"]), "status": s["status"],
             "source": text(s["source"]),
@@ -189,11 +190,16 @@ def table(records: list[dict]) -> str:
     labels = exercise_labels({r["exercise"] for r in records})
     frame = pd.DataFrame([{
         "id": r["id"], "date": r["date"], "person": r["person"], "exercise": labels[r["exercise"]][0],
-        "session": session_title(r), "view": r["view"] or "-", "reps": plural(r["reps"], "rep"),
+        "session": session_title(r), "view": r["view"] or "-", "reps": done(r),
         "sets": plural(r["sets"], "set"), "duration": minutes(r["duration_s"]),
         "mean ROM": measure(r["mean_rom"], UNITS.get(labels[r["exercise"]][1], labels[r["exercise"]][1]), 1),
         "tempo": measure(r["mean_tempo_s"], "s/rep", 2), "status": r["status"]} for r in records])
     return frame.to_string(index=False)
+
+
+def done(record: dict) -> str:
+    """What a session did: "5 reps", or a hold exercise's "42.0 s held"."""
+    return plural(record["reps"], "rep") if record.get("held_s") is None else f"{record['held_s']:.1f} s held"
 
 
 def session_title(record: dict) -> str:
@@ -276,7 +282,7 @@ def run_recover(args) -> int:
 def run_delete(args) -> int:
     with open_store(args) as store:
         record = row(store.session(args.session_id))
-        what = (f"session {record['id']}: {record['exercise']}, {plural(record['reps'], 'rep')}, {record['date']}, "
+        what = (f"session {record['id']}: {record['exercise']}, {done(record)}, {record['date']}, "
                 f"{record['person']}")
         if not args.yes:
             if sys.stdin is None:  # started with stdin closed (`<&-`): input() would raise RuntimeError
