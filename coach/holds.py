@@ -116,6 +116,30 @@ def live_figure(result, exercise: Exercise) -> tuple[str, float | str]:
     return f"Held (target {exercise.hold.target_s:g} s)", f"{result.held_s or 0.0:.1f} s"
 
 
+def live_phase(result, exercise: Exercise) -> str:
+    """The Workout page's phase words: the counter's phase, or for a hold "holding" or "get into
+    position" (its resting phase is the time before and between holds)."""
+    if exercise.hold is None:
+        return result.phase.replace("_", " ")
+    return "holding" if result.held_s else "get into position"
+
+
+def live_banner(result, exercise: Exercise) -> str:
+    """The banner of a hold while there is no set-up advice or cue to show: how far to go."""
+    if not result.held_s:
+        more = f" for set {result.sets + 1}" if result.sets else ""
+        return f"Get into position{more}: the timer starts when you hold the {exercise.name.lower()}."
+    left = exercise.hold.target_s - result.held_s
+    return f"Holding: {left:.0f} s to the target." if left > 0 else "Target reached: hold on, or rest."
+
+
+def workout_done(exercise: Exercise, reps: int, held_s: float | None) -> str:
+    """What a workout did, as End workout says it: "3 squat reps", or a hold's "plank: 42 s held"."""
+    if exercise.hold is None:
+        return f"{reps} {exercise.name.lower()} rep{'s' if reps != 1 else ''}"
+    return f"{exercise.name.lower()}: {held_s or 0.0:.0f} s held"
+
+
 def holds_line(holds: list[HoldSet]) -> str:
     """The holds of an analysis in words: "held 21.5 s, 6.8 s (target 30 s)", or "no hold"."""
     if not holds:

@@ -123,3 +123,33 @@ def test_history_lists_the_time_held_and_charts_it_per_session(tmp_path, wall_si
     trend = charts.hold_trend(sessions).data  # the wall sits only, seconds held per session
     assert sorted(trend["id"]) == sorted(sits) and trend["held_s"].tolist() == pytest.approx([wall_sit[1].held_s] * 2)
     assert charts.trained_days(sessions[sessions["exercise"] == "wall_sit"]).tolist() != []  # a hold is training
+
+
+def test_the_live_panel_and_voice_word_a_hold_as_time_not_reps(clip_poses):
+    from coach.app.speech import Announcer
+    from coach.exercises import Exercise
+    from coach.holds import live_banner, live_figure, live_phase, workout_done
+    from coach.pipeline import Pipeline
+
+    data = WALL_SIT.model_dump()
+    data["hold"]["target_s"] = 5.0  # reached within the clip's 7.6 s hold
+    exercise = Exercise.model_validate(data)
+    pipeline = Pipeline(None, exercise)
+    steps = [pipeline.step_pose(pose, t) for pose, t in clip_poses("squat_side_3_then_hold.mp4")]
+    announcer = Announcer(exercise, "test")
+    for step in steps:
+        announcer.update(step)
+    before, during, after = (next(s for s in steps if s.result.t >= t) for t in (1.0, 12.0, 16.0))  # standing, in the hold, past 5 s of it
+    assert live_phase(before.result, exercise) == "get into position"
+    assert live_banner(before.result, exercise) == "Get into position: the timer starts when you hold the wall sit."
+    assert live_phase(during.result, exercise) == "holding" and during.progress == pytest.approx(during.result.held_s / 5)
+    assert live_figure(during.result, exercise) == ("Held (target 5 s)", f"{during.result.held_s:.1f} s")
+    assert live_banner(during.result, exercise) == f"Holding: {5 - during.result.held_s:.0f} s to the target."
+    assert live_banner(after.result, exercise) == "Target reached: hold on, or rest." and after.progress == 1.0
+    announcer.end(0, 42.4)
+    said = [(a.kind, a.text) for a in announcer.items]
+    assert [s for s in said if s[0] != "cue"] == [("set", "5 seconds: target reached."),
+                                                  ("end", "Workout saved: 42 seconds held. Well done.")]
+    assert ("cue", "Slide lower - thighs closer to level") in said  # the form cues are spoken as for reps
+    assert workout_done(exercise, 0, 42.4) == "wall sit: 42 s held"
+    assert workout_done(load(BUILTIN_DIR / "squat.yaml"), 1, None) == "1 squat rep"
