@@ -108,18 +108,25 @@ def timed_sets(results) -> list[HoldSet]:
     return list({r.hold.index: r.hold for r in results if r.hold is not None}.values())
 
 
-def live_figure(result, exercise: Exercise) -> tuple[str, float | str]:
-    """The Workout page's main figure as (label, value): the reps, or for a hold the time held
-    now beside its target, "Held (target 30 s)", "12.3 s"."""
+def live_figure(result, exercise: Exercise) -> tuple[str, int]:
+    """The Workout page's main figure as (label, value): the reps, or for a hold the whole seconds
+    held now beside its target, "Seconds held (target 30 s)", 12 (as few digits as a rep count:
+    the figure is drawn big)."""
     if exercise.hold is None:
         return "Reps", result.reps
-    return f"Held (target {exercise.hold.target_s:g} s)", f"{result.held_s or 0.0:.1f} s"
+    return f"Seconds held (target {exercise.hold.target_s:g} s)", count_figure(result)
 
 
-def live_phase(result, exercise: Exercise) -> str:
-    """The Workout page's phase words: the counter's phase, or for a hold "holding" or "get into
-    position" (its resting phase is the time before and between holds)."""
-    if exercise.hold is None:
+def count_figure(result) -> int:
+    """The big figure of the live views: the reps, or a hold's whole seconds held."""
+    held_s = getattr(result, "held_s", None)  # None too on a stand-in that has only the count
+    return result.reps if held_s is None else int(held_s)
+
+
+def live_phase(result) -> str:
+    """The live views' phase words: the counter's phase, or for a hold (its results carry
+    `held_s`) "holding" or "get into position" (its resting phase: before and between holds)."""
+    if getattr(result, "held_s", None) is None:  # as in count_figure
         return result.phase.replace("_", " ")
     return "holding" if result.held_s else "get into position"
 

@@ -132,7 +132,7 @@ def test_a_hold_charts_its_band_and_holds_draws_its_seconds_and_shows_the_live_f
     holds, signal, bounds = chart.layer[0].data, chart.layer[1].data, chart.layer[2].data
     assert holds[["set", "start_t", "held_s"]].values.tolist() == [[1, 1.0, 12.3]] and len(signal) == len(results)
     assert bounds["level"].tolist() == [155]
-    assert live_figure(results[-1], PLANK) == ("Held (target 30 s)", f"{results[-1].held_s:.1f} s")
+    assert live_figure(results[-1], PLANK) == ("Seconds held (target 30 s)", 12)
     assert holds_line([hold]) == "held 12.3 s (target 30 s)"
     image = np.zeros((360, 640, 3), np.uint8)
     assert draw_hud(image, results[-1], PLANK).any()  # the panel is drawn (seconds, "s held")

@@ -80,7 +80,7 @@ def page():
     if rows:
         open_session(int(table.iloc[rows[0]]["session"]))
     options = {int(r["session"]): f"#{r['session']} · {r['started']} · {r['exercise']} · {r['name']} · "
-                                  f"{r['held'] + ' held' if r['held'] != '-' else plural(r['reps'], 'rep')} · {r['person']}"
+                                  f"{r['held'] + ' held' if r['held'] != '-' else plural(int(r['reps']), 'rep')} · {r['person']}"
                for _, r in table.iterrows()}
     pick, go = st.columns([3, 1], vertical_alignment="bottom")
     shown = pick.selectbox("Open a session", list(options), format_func=options.get, key="history-open")
@@ -111,7 +111,7 @@ def page():
 def session_table(sessions: pd.DataFrame) -> pd.DataFrame:
     """The sessions as the page lists them: exercise names, the session's name or its file's name,
     a unit on every measure (ROM in its exercise's unit), 0 reps as 0; a hold exercise's time held
-    in `held` (its reps left empty: it has none), "-" for a rep exercise."""
+    in `held` (its reps "-": it has none), "-" for a rep exercise."""
     from coach.cli.history import UNITS, measure
 
     frame = sessions.copy()
@@ -127,7 +127,7 @@ def session_table(sessions: pd.DataFrame) -> pd.DataFrame:
     frame["tempo"] = [measure(None if pd.isna(v) else v, "s/rep", 2) for v in frame["mean_tempo_s"]]
     held = charts.held(frame)
     frame["held"] = [measure(None if pd.isna(v) else v, "s", 1) for v in held]
-    frame["reps"] = frame["reps"].fillna(0).astype("Int64").where(held.isna(), pd.NA)
+    frame["reps"] = [str(int(r)) if pd.isna(h) else "-" for r, h in zip(frame["reps"].fillna(0), held)]
     return frame[list(COLUMNS)].rename(columns=COLUMNS)
 
 
@@ -262,6 +262,6 @@ def session_page(db, session_id: int):
             return
         if analysis.results:
             st.altair_chart(signal_chart(analysis.results, exercise), width="stretch")
-            again = holds_line(timed_sets(analysis.results)) if exercise.hold is not None else f"{analysis.count} reps"
+            again = f": {holds_line(timed_sets(analysis.results))}" if exercise.hold is not None else f" ({analysis.count} reps)"
             st.caption("The driving signal as the stored keypoints give it, counted again with the definition "
-                       f"the session was recorded with ({again}).")
+                       f"the session was recorded with{again}.")
