@@ -49,7 +49,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "position": "The held position: `signal: {above, below}` for each signal that must be in its band "
                     "(signal units), e.g. `body_line: {above: 155}`. The first one is shown as the driving signal.",
         "phases": "Two names: holding, and resting.",
-        "target_s": "Seconds. The time to hold; any length (the page can set another).",
+        "target_s": "Seconds. The time to hold, up to an hour: the timer runs on past it.",
         "hysteresis": "Signal units. A hold going on stops only when a signal leaves its band by more than this, "
                       "so a signal hovering at a threshold does not stop the timer.",
         "grace_s": "Seconds out of position (or out of view) that do not end the hold: a flicker, a lost pose.",
