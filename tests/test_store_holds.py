@@ -41,6 +41,18 @@ def test_a_hold_session_stores_its_held_time_per_set_and_in_total(tmp_path, wall
     assert (sets.iloc[0]["start_t"], sets.iloc[0]["end_t"]) == pytest.approx((hold.start_t, hold.end_t))
 
 
+def test_export_and_import_keep_the_time_held(tmp_path, wall_sit):
+    with Store.open(tmp_path / "a.db") as store:
+        session_id = store.record(wall_sit[0], "wall_sit", "ann")
+        store.export(tmp_path / "export", "csv")
+    with Store.open(tmp_path / "b.db") as other:
+        assert other.import_(tmp_path / "export")["sessions"] == 1
+        [copied] = other.sessions()["id"]
+        assert other.session(copied)["held_s"] == pytest.approx(wall_sit[1].held_s)
+        assert other.sets([copied])["held_s"].tolist() == pytest.approx([wall_sit[1].held_s])
+    assert session_id == copied
+
+
 def test_a_crash_mid_hold_loses_at_most_the_last_second_of_it(tmp_path, wall_sit):
     results, hold = wall_sit
     path = tmp_path / "coach.db"
