@@ -135,6 +135,12 @@ def test_history_lists_the_time_held_and_charts_it_per_session(tmp_path, wall_si
     trend = charts.hold_trend(sessions).data  # the wall sits only, seconds held per session
     assert sorted(trend["id"]) == sorted(sits) and trend["held_s"].tolist() == pytest.approx([wall_sit[1].held_s] * 2)
     assert charts.trained_days(sessions[sessions["exercise"] == "wall_sit"]).tolist() != []  # a hold is training
+    # Counted again from its stored keypoints: the same hold.
+    assert main(["history", "recount", str(sits[0]), "--db", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["recount"]["held_s"] == pytest.approx(report["stored"]["held_s"], abs=0.01)
+    assert report["stored"]["held_s"] == pytest.approx(wall_sit[1].held_s, abs=0.01)
+    assert (report["stored"]["sets"], report["recount"]["sets"]) == (1, 1)
 
 
 def test_the_live_panel_and_voice_word_a_hold_as_time_not_reps(clip_poses):

@@ -321,6 +321,12 @@ def run_recount(args) -> int:
     new_rows = [rep_row(rep) for rep in analysis.reps]
     old_rows = stored.to_dict("records")
     old, new = summarise(old_rows), summarise(new_rows)
+    if exercise.hold is not None:  # a hold has no reps: its sets and time held
+        from coach.holds import timed_sets
+
+        holds = timed_sets(analysis.results)
+        old.update(sets=int(session["sets"]), held_s=number(session.get("held_s"), 3))
+        new.update(sets=len(holds), held_s=sum(h.held_s for h in holds))
     pairs = match(old_rows, new_rows)
     report = {
         "session": int(session["id"]), "frames": len(frames),
@@ -338,6 +344,8 @@ def run_recount(args) -> int:
         "stored": [session["exercise"], old["reps"], old["sets"], fmt(old["mean_rom"], 1), fmt(old["mean_tempo_s"])],
         "recount": [exercise.id, new["reps"], new["sets"], fmt(new["mean_rom"], 1), fmt(new["mean_tempo_s"])],
     })
+    if "held_s" in new:
+        summary.loc[len(summary)] = ["held s", fmt(old["held_s"], 1), fmt(new["held_s"], 1)]
     print(summary.to_string(index=False))
     if pairs:
         print()
