@@ -141,10 +141,10 @@ def live_banner(result, exercise: Exercise) -> str:
 
 
 def workout_done(exercise: Exercise, reps: int, held_s: float | None) -> str:
-    """What a workout did, as End workout says it: "3 squat reps", or a hold's "plank: 42 s held"."""
+    """What a workout did, as End workout says it: "3 squat reps", or a hold's "plank: 42.0 s held"."""
     if exercise.hold is None:
         return f"{reps} {exercise.name.lower()} rep{'s' if reps != 1 else ''}"
-    return f"{exercise.name.lower()}: {held_s or 0.0:.0f} s held"
+    return f"{exercise.name.lower()}: {held_s or 0.0:.1f} s held"  # as the history lists it
 
 
 def holds_line(holds: list[HoldSet]) -> str:

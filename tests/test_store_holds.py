@@ -157,7 +157,8 @@ def test_the_live_panel_and_voice_word_a_hold_as_time_not_reps(clip_poses):
     announcer = Announcer(exercise, "test")
     for step in steps:
         announcer.update(step)
-    before, during, after = (next(s for s in steps if s.result.t >= t) for t in (1.0, 12.0, 16.0))  # standing, in the hold, past 5 s of it
+    # Standing, in the hold, past 5 s of it:
+    before, during, after = (next(s for s in steps if s.result.t >= t) for t in (1.0, 12.0, 16.0))
     assert live_phase(before.result) == "get into position"
     assert live_banner(before.result, exercise) == "Get into position: the timer starts when you hold the wall sit."
     assert live_phase(during.result) == "holding" and during.progress == pytest.approx(during.result.held_s / 5)
@@ -169,5 +170,5 @@ def test_the_live_panel_and_voice_word_a_hold_as_time_not_reps(clip_poses):
     assert [s for s in said if s[0] != "cue"] == [("set", "5 seconds: target reached."),
                                                   ("end", "Workout saved: 42 seconds held. Well done.")]
     assert ("cue", "Slide lower - thighs closer to level") in said  # the form cues are spoken as for reps
-    assert workout_done(exercise, 0, 42.4) == "wall sit: 42 s held"
+    assert workout_done(exercise, 0, 42.4) == "wall sit: 42.4 s held"
     assert workout_done(load(BUILTIN_DIR / "squat.yaml"), 1, None) == "1 squat rep"

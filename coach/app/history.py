@@ -80,8 +80,7 @@ def page():
     if rows:
         open_session(int(table.iloc[rows[0]]["session"]))
     options = {int(r["session"]): f"#{r['session']} · {r['started']} · {r['exercise']} · {r['name']} · "
-                                  f"{r['held'] + ' held' if r['held'] != '-' else plural(int(r['reps']), 'rep')} · {r['person']}"
-               for _, r in table.iterrows()}
+                                  f"{done(r)} · {r['person']}" for _, r in table.iterrows()}
     pick, go = st.columns([3, 1], vertical_alignment="bottom")
     shown = pick.selectbox("Open a session", list(options), format_func=options.get, key="history-open")
     if go.button("Open session", key="history-open-button"):
@@ -129,6 +128,11 @@ def session_table(sessions: pd.DataFrame) -> pd.DataFrame:
     frame["held"] = [measure(None if pd.isna(v) else v, "s", 1) for v in held]
     frame["reps"] = [str(int(r)) if pd.isna(h) else "-" for r, h in zip(frame["reps"].fillna(0), held)]
     return frame[list(COLUMNS)].rename(columns=COLUMNS)
+
+
+def done(row: pd.Series) -> str:
+    """A row of session_table's work: "5 reps", or a hold's "7.6 s held"."""
+    return f"{row['held']} held" if row["held"] != "-" else plural(int(row["reps"]), "rep")
 
 
 def session_title(session: pd.Series) -> str:
@@ -262,6 +266,7 @@ def session_page(db, session_id: int):
             return
         if analysis.results:
             st.altair_chart(signal_chart(analysis.results, exercise), width="stretch")
-            again = f": {holds_line(timed_sets(analysis.results))}" if exercise.hold is not None else f" ({analysis.count} reps)"
+            again = (f": {holds_line(timed_sets(analysis.results))}" if exercise.hold is not None
+                     else f" ({analysis.count} reps)")
             st.caption("The driving signal as the stored keypoints give it, counted again with the definition "
                        f"the session was recorded with{again}.")

@@ -255,8 +255,10 @@ def show(session: LiveSession):
     signal, unit = exercise.drive_name, short_unit(exercise.drive.unit)
     # Neutral, not the theme's red: the meter measures how far the movement went (a hold: how far
     # to its target time), it does not judge.
-    label, of = ("Range of motion", signal) if exercise.hold is None else ("Time to the target", f"{exercise.hold.target_s:g} s")
-    meter.markdown(f'<p>{label} ({of})</p><div class="coach-meter" role="meter" aria-label="{label}" aria-valuenow="{live.progress or 0.0:.2f}">'
+    label, of = (("Range of motion", signal) if exercise.hold is None
+                 else ("Time to the target", f"{exercise.hold.target_s:g} s"))
+    meter.markdown(f'<p>{label} ({of})</p><div class="coach-meter" role="meter" aria-label="{label}" '
+                   f'aria-valuenow="{live.progress or 0.0:.2f}">'
                    f'<div style="width: {100 * (live.progress or 0.0):.0f}%"></div></div>', unsafe_allow_html=True)
     if exercise.hold is not None and getattr(session.workout, "holds", None):
         last.caption(holds_line(list(session.workout.holds.values())).capitalize())

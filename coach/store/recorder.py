@@ -40,7 +40,8 @@ class SessionRecorder:
     transaction together with the keypoints buffered up to that frame; between reps the keypoints
     are flushed every `flush_s` seconds of stream time. A hold exercise (its results carry
     `held_s`) has no reps: the set of the hold going on (`result.hold`) is written when it starts
-    to count, every HOLD_WRITE_S of stream time while it goes on, and when it ends. `finish()` marks the session complete.
+    to count, every HOLD_WRITE_S of stream time while it goes on, and when it ends.
+    `finish()` marks the session complete.
     Used as a context manager, an exception or Ctrl-C ends the session as 'interrupted'.
 
     When the database cannot be written, `update` does not raise: the recorder logs it once and
