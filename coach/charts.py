@@ -2,8 +2,8 @@
 saves as PNG.
 
 Every function takes the sessions table of `Store.sessions()` (one row per session: started_at in
-UTC, person, exercise, reps, sets, duration_s, mean_rom, mean_tempo_s, status, and `view`, the
-camera view where it was recorded) and returns a chart whose `.data` holds the numbers drawn, so
+UTC, person, exercise, reps, sets, duration_s, mean_rom, mean_tempo_s, status, `view`, the
+camera view where it was recorded, and `held_s`, a hold exercise's time held) and returns a chart whose `.data` holds the numbers drawn, so
 that a test can check them. Personal bests also read the reps table of `Store.reps()`. Days are the person's local
 calendar days (`tz`, default this machine's zone); dates travel to Vega-Lite as "YYYY-MM-DD"
 strings drawn with UTC time units, so no renderer's time zone can move a bar to another day.
@@ -73,9 +73,19 @@ def totals(sessions: pd.DataFrame, period: str, tz=None) -> pd.DataFrame:
             .agg(reps=("reps", "sum"), sets=("sets", "sum"), sessions=("id", "count")))
 
 
+def active(sessions: pd.DataFrame) -> pd.Series:
+    """Whether each session did something: reps, or a hold exercise's time held."""
+    return (sessions["reps"] > 0) | (held(sessions) > 0)
+
+
+def held(sessions: pd.DataFrame) -> pd.Series:
+    """Each session's time held in seconds: NaN for a rep exercise (and a table from before holds)."""
+    return sessions["held_s"].astype(float) if "held_s" in sessions else pd.Series(float("nan"), index=sessions.index)
+
+
 def trained_days(sessions: pd.DataFrame, tz=None) -> pd.Series:
-    """The local day of each session with reps, oldest first (days repeat)."""
-    return local_days(sessions[sessions["reps"] > 0], tz)["day"]
+    """The local day of each session with reps or a hold, oldest first (days repeat)."""
+    return local_days(sessions[active(sessions)], tz)["day"]
 
 
 def week_range(weeks: pd.Series, least: int = 8) -> list[str]:
@@ -170,6 +180,12 @@ def tempo_trend(sessions: pd.DataFrame, window: int = 5, tz=None) -> alt.FacetCh
     return trend(sessions, "mean_tempo_s", "Tempo", "seconds per rep", window, tz)
 
 
+def hold_trend(sessions: pd.DataFrame, window: int = 5, tz=None) -> alt.FacetChart:
+    """A hold exercise's (plank, wall sit) time held per session, all its sets together; sessions
+    of rep exercises are left out."""
+    return trend(sessions.assign(held_s=held(sessions)), "held_s", "Time held per session", "seconds held", window, tz)
+
+
 def personal_bests(sessions: pd.DataFrame, reps: pd.DataFrame, tz=None) -> pd.DataFrame:
     """Per exercise and view: the most reps in one set, the largest range of one rep, the longest
     time at the far end of one rep, each with its value, unit and day. `reps` is Store.reps() (rows
@@ -241,7 +257,7 @@ def calendar(sessions: pd.DataFrame, weeks: int | None = None, today: date | Non
     done = local[local["reps"] > 0].groupby("day")["reps"].sum()
     frame = pd.DataFrame({"day": days.strftime("%Y-%m-%d")})
     frame["reps"] = frame["day"].map(done).fillna(0).astype(int)
-    frame["trained"] = frame["reps"] > 0
+    frame["trained"] = frame["day"].isin(set(local[active(local)]["day"]))  # a hold is training too
     frame["weekday"] = [WEEKDAYS[d] for d in days.day_of_week]
     frame["week"] = (days - pd.to_timedelta(days.day_of_week, unit="D")).strftime("%Y-%m-%d")
     frame["future"] = days.date > today
@@ -259,7 +275,7 @@ def streak_calendar(sessions: pd.DataFrame, weeks: int | None = None, today: dat
         cornerRadius=2, stroke="white", strokeWidth=1.5).encode(
         alt.X("week:O", title=None, axis=alt.Axis(labelAngle=-45, labelExpr=DATE_LABEL, labelOverlap=True)),
         alt.Y("weekday:O", title=None, sort=WEEKDAYS),
-        color=alt.condition("datum.reps > 0", alt.Color("reps:Q", title="reps", scale=alt.Scale(scheme="greens")),
+        color=alt.condition("datum.trained", alt.Color("reps:Q", title="reps", scale=alt.Scale(scheme="greens")),
                             alt.value("#e8e8e8")),
         tooltip=["day:N", "reps:Q"],
     ).properties(width=alt.Step(20), height=alt.Step(20))
@@ -277,7 +293,8 @@ def dashboard(sessions: pd.DataFrame, reps: pd.DataFrame | None = None, title: s
     return alt.vconcat(
         alt.hconcat(reps_per_day(sessions, tz).properties(width=360, height=180),
                     reps_per_week(sessions, tz, today).properties(width=260, height=180)),
-        alt.hconcat(rom_trend(sessions, tz=tz), tempo_trend(sessions, tz=tz)),
+        alt.hconcat(rom_trend(sessions, tz=tz), tempo_trend(sessions, tz=tz),
+                    *([hold_trend(sessions, tz=tz)] if held(sessions).notna().any() else [])),
         alt.hconcat(*bottom),
         title=title,
     ).resolve_scale(color="independent")

@@ -241,6 +241,51 @@ class Counting(Model):
         return self
 
 
+class Band(Model):
+    """Where one signal must be for the position to count as held: above `above` and/or below
+    `below` (signal units)."""
+
+    above: float | None = None
+    below: float | None = None
+
+    @model_validator(mode="after")
+    def check_bounds(self):
+        if self.above is None and self.below is None:
+            raise FieldProblem(("above",), "a band needs `above` or `below` (or both)")
+        if self.above is not None and self.below is not None and self.above >= self.below:
+            raise FieldProblem(("below",), f"must be above `above` ({self.above:g}), got {self.below:g}")
+        return self
+
+
+class Holding(Model):
+    """A hold instead of reps (the `hold:` block, in place of `count:`): a plank, a wall sit.
+
+    The position is held while every signal of `position` is in its band. A hold starts when
+    they all are, and goes on while they stay within `hysteresis` outside their bands (noise at
+    a threshold does not stop the timer); out of position (or out of view) longer than `grace_s`
+    ends it, at the last moment it was in position. A hold of `min_hold_s` or more is a set.
+    `phases`: the names of holding and of resting.
+    """
+
+    position: dict[Identifier, Band] = Field(min_length=1)
+    phases: list[Identifier]
+    target_s: float = Field(30.0, gt=0, le=3600)
+    hysteresis: float = Field(5.0, ge=0)
+    grace_s: float = Field(1.0, ge=0, le=10)
+    min_hold_s: float = Field(3.0, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def check_phases(self):
+        if len(self.phases) != 2 or len(set(self.phases)) != 2:
+            raise FieldProblem(("phases",), f"needs 2 different phase names (holding, resting), got {len(self.phases)}")
+        return self
+
+    @property
+    def signal(self) -> str:
+        """The signal shown as the driving one: the first of `position`."""
+        return next(iter(self.position))
+
+
 class FormRule(Model):
     """A form check: `stat` of `signal` over `phase` (a phase name, or `rep` for the whole rep),
     judged when that phase ends; it fires when the value is above `above` or below `below`."""
@@ -284,7 +329,8 @@ class Exercise(Model):
     visibility: Visibility
     signals: dict[Identifier, Signal] = Field(min_length=1)
     smoothing: Smoothing = Field(default_factory=lambda: Butterworth(filter="butterworth"))
-    count: Counting
+    count: Counting | None = None
+    hold: Holding | None = None
     form: list[FormRule] = []
     praise: Praise | None = None
     metrics: list[Metric] = []
@@ -292,18 +338,26 @@ class Exercise(Model):
     @model_validator(mode="after")
     def check_references(self):
         names = sorted(self.signals)
+        if self.count is None and self.hold is None:
+            raise FieldProblem(("count",), "missing")  # or a `hold:` block: the reference says so
+        if self.count is not None and self.hold is not None:
+            raise FieldProblem(("hold",), "a definition has a `count:` block (reps) or a `hold:` block (a held "
+                               "position), not both")
+        for name in self.hold.position if self.hold else ():
+            if name not in self.signals:
+                raise FieldProblem(("hold", "position", name), f"unknown signal {name!r} (signals: {', '.join(names)})")
         for name, signal in self.signals.items():
             if any(len(set(points)) < len(points) for points in signal.keypoints.values()):
                 raise FieldProblem(("signals", name, "points"), "the keypoints of a signal must differ, got "
                                    f"[{', '.join(p.value for p in signal.points)}]")
-        if self.count.signal not in self.signals:
+        if self.count is not None and self.count.signal not in self.signals:
             raise FieldProblem(("count", "signal"), f"unknown signal {self.count.signal!r} (signals: {', '.join(names)})")
         seen = set()
         for i, rule in enumerate(self.form):
             if rule.signal not in self.signals:
                 raise FieldProblem(("form", i, "signal"), f"unknown signal {rule.signal!r} (signals: {', '.join(names)})")
-            if rule.phase not in (*self.count.phases, "rep"):
-                raise FieldProblem(("form", i, "phase"), f"unknown phase {rule.phase!r} (phases: {', '.join(self.count.phases)}, rep)")
+            if rule.phase not in (*self.phases, "rep"):
+                raise FieldProblem(("form", i, "phase"), f"unknown phase {rule.phase!r} (phases: {', '.join(self.phases)}, rep)")
             if rule.rule in seen:
                 raise FieldProblem(("form", i, "rule"), f"rule {rule.rule!r} is defined twice")
             seen.add(rule.rule)
@@ -320,8 +374,26 @@ class Exercise(Model):
         return views
 
     @property
+    def kind(self) -> str:
+        """"reps" (a `count:` block) or "hold" (a `hold:` block)."""
+        return "hold" if self.hold is not None else "reps"
+
+    @property
+    def drive_name(self) -> str:
+        return self.hold.signal if self.hold is not None else self.count.signal
+
+    @property
     def drive(self) -> Signal:
-        return self.signals[self.count.signal]
+        return self.signals[self.drive_name]
+
+    @property
+    def phases(self) -> list[str]:
+        return self.hold.phases if self.hold is not None else self.count.phases
+
+    @property
+    def rest_phase(self) -> str:
+        """The phase of not exercising: a rep's start, a hold's rest."""
+        return self.hold.phases[1] if self.hold is not None else self.count.phases[0]
 
 
 # ---------------------------------------------------------------------------------------------

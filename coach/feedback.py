@@ -64,7 +64,7 @@ class Feedback:
     def __init__(self, exercise: Exercise):
         self.rules = exercise.form
         self.praise = exercise.praise
-        self.start_phase = exercise.count.phases[0]
+        self.start_phase = exercise.rest_phase
         self.phase: str | None = None
         self.stats = {rule.rule: Stat() for rule in self.rules}
         self.flags: list[str] = []

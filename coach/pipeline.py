@@ -221,8 +221,9 @@ class Pipeline:
         self.sinks = list(sinks)
         self.views = {"front" if v == "back" else v for v in exercise.views}  # the ratio cannot tell them apart
         self.view_check = ViewCheck(exercise.visibility.min_score)
-        self.meter = RangeMeter(exercise)
-        self.rate = FrameRate(keep_s=max(exercise.count.max_rep_s, RATE_WINDOW_S) + 1)
+        self.meter = RangeMeter(exercise) if exercise.count is not None else None
+        longest = exercise.count.max_rep_s if exercise.count is not None else 0.0
+        self.rate = FrameRate(keep_s=max(longest, RATE_WINDOW_S) + 1)
         self.cue: Cue | None = None
         self.last_rep: RepEvent | None = None
         self.wrong_view_reps = 0
@@ -234,7 +235,7 @@ class Pipeline:
 
     @property
     def reps(self) -> int:
-        return self.session.counter.reps
+        return self.session.counter.reps if self.session.counter is not None else 0
 
     def step(self, frame: Frame) -> StepResult | None:
         """One frame through the model and the session; None (skipped) for a frame that is not
@@ -253,7 +254,10 @@ class Pipeline:
             result = self.flag_doubtful(result, view)
             self.last_rep = result.rep
             self.wrong_view_reps += WRONG_VIEW in result.rep.flags
-        progress = self.meter.update(result.signals.get(self.exercise.count.signal, math.nan), result.rep)
+        if self.meter is not None:
+            progress = self.meter.update(result.signals.get(self.exercise.count.signal, math.nan), result.rep)
+        else:  # a hold: how far to the target time
+            progress = min(1.0, result.held_s / self.session.hold.target_s)
         pace = self.last_rep.end_t - self.last_rep.start_t if self.last_rep is not None else None
         step = StepResult(result, progress if result.visible else None, self.setup_message(result, view), view,
                           self.cue, self.rest_seconds(result), self.last_rep, fps, needed_fps(pace),
@@ -288,7 +292,7 @@ class Pipeline:
         return " or ".join(self.exercise.views)
 
     def rest_seconds(self, result: FrameResult) -> float | None:
-        if self.last_rep is None or result.phase != self.exercise.count.phases[0]:
+        if self.last_rep is None or result.phase != self.exercise.rest_phase:
             return None
         rest = result.t - self.last_rep.end_t
         return rest if rest >= REST_SHOW_S else None

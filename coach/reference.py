@@ -40,9 +40,24 @@ FIELDS: dict[str, dict[str, str]] = {
         "signals": "The measurements per frame, by a name of your choice: `name: {kind, points, side}`.",
         "smoothing": "How every signal is smoothed before counting (see the `smoothing` fields).",
         "count": "Which signal drives the rep and how a rep is told from noise (see the `count` fields).",
+        "hold": "Instead of `count`: a held position timed, not counted (a plank, a wall sit; see the `hold` fields).",
         "form": "Form rules: a list of checks of one signal in one phase, each with a cue to say.",
         "praise": "What to say after a rep that broke no form rule (optional).",
         "metrics": "Extra numbers recorded per rep, e.g. the deepest knee angle (a list of `{signal, stat}`).",
+    },
+    "Holding": {
+        "position": "The held position: `signal: {above, below}` for each signal that must be in its band "
+                    "(signal units), e.g. `body_line: {above: 155}`. The first one is shown as the driving signal.",
+        "phases": "Two names: holding, and resting.",
+        "target_s": "Seconds. The time to hold, up to an hour: the timer runs on past it.",
+        "hysteresis": "Signal units. A hold going on stops only when a signal leaves its band by more than this, "
+                      "so a signal hovering at a threshold does not stop the timer.",
+        "grace_s": "Seconds out of position (or out of view) that do not end the hold: a flicker, a lost pose.",
+        "min_hold_s": "Seconds. A shorter hold is not a set (passing through the position).",
+    },
+    "Band": {
+        "above": "The signal must be at least this (signal units).",
+        "below": "The signal must be at most this (signal units).",
     },
     "Visibility": {
         "keypoints": "The keypoints that must be seen for the frame to count. A side-less joint (`knee`) needs the "
@@ -139,7 +154,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("top level", schema.Exercise), ("visibility", schema.Visibility), ("signals.NAME", schema.Signal),
     ("smoothing, filter: butterworth", schema.Butterworth), ("smoothing, filter: one_euro", schema.OneEuro),
     ("smoothing, filter: ema", schema.Ema), ("smoothing, filter: none", schema.NoFilter),
-    ("count", schema.Counting), ("form[]", schema.FormRule), ("praise", schema.Praise), ("metrics[]", schema.Metric),
+    ("count", schema.Counting), ("hold", schema.Holding), ("hold.position.NAME", schema.Band), ("form[]", schema.FormRule), ("praise", schema.Praise), ("metrics[]", schema.Metric),
 ]
 
 
@@ -231,7 +246,7 @@ def model_at(exercise: schema.Exercise, path: tuple) -> tuple[type[BaseModel], s
     if not keys:
         return (schema.Exercise, name) if name in schema.Exercise.model_fields else None
     section = keys[0]
-    model = {"visibility": schema.Visibility, "count": schema.Counting, "form": schema.FormRule,
+    model = {"visibility": schema.Visibility, "count": schema.Counting, "hold": schema.Holding, "form": schema.FormRule,
              "praise": schema.Praise, "metrics": schema.Metric, "smoothing": type(exercise.smoothing)}.get(section)
     if section == "signals" and len(keys) == 2:
         model = schema.Signal

@@ -20,6 +20,7 @@ import numpy as np
 from coach.counting import Counter, Sample
 from coach.exercises import Exercise
 from coach.feedback import Feedback
+from coach.holds import Hold, HoldSample, timed_sets
 from coach.kinematics import measure_signals
 from coach.pose.skeleton import TORSO
 from coach.smoothing import make_filter
@@ -97,6 +98,9 @@ class Analysis:
             self.warnings.append(f"no person was seen in any frame (the {self.exercise.name.lower()} needs {needed} in view)")
         elif sum(r.visible for r in self.results) < len(self.results) / 2:
             self.warnings.append("too little of the person was seen to count")
+        elif self.exercise.hold is not None:
+            if not self.holds:
+                self.warnings.append("no held position was found")
         elif self.count == 0:
             self.warnings.append("no repetition was found")
         return self
@@ -137,7 +141,7 @@ class Analysis:
         return {
             "exercise": self.exercise.id,
             "reps": int(session["reps"]),
-            "sets": int(session["sets"]),
+            "sets": len(self.holds) if self.exercise.hold is not None else int(session["sets"]),
             "duration_s": round(float(session["duration_s"]), 3),
             "frames": len(self.results),
             "fps": round(float(self.fps), 3) if math.isfinite(self.fps) else None,
@@ -145,7 +149,16 @@ class Analysis:
                             for row in detail.to_dict("records")],
             "warnings": list(self.warnings),
             "rejected": [{"t": round(r.t, 3), "reason": r.rejected} for r in self.results if r.rejected],
+            # A hold exercise only: the time held per set.
+            **({"holds": [{"set": h.index + 1, "start_t": round(h.start_t, 3), "end_t": round(h.end_t, 3),
+                           "held_s": round(h.held_s, 3), "target_s": h.target_s, "reached": h.reached}
+                          for h in self.holds]} if self.exercise.hold is not None else {}),
         }
+
+    @property
+    def holds(self) -> list:
+        """A hold exercise's sets (HoldSet), each as last seen: the one going on at the end too."""
+        return timed_sets(self.results)
 
 
 def _plain(value):
@@ -167,7 +180,9 @@ class Session:
         self.filters = {name: make_filter(exercise.smoothing) for name in exercise.signals}
         self.side_filters = {side: make_filter(exercise.smoothing) for side in ("left", "right")}
         self.person = PersonGate(self.min_score)
-        self.counter = Counter(exercise)
+        # A rep exercise is counted, a hold exercise timed (the definition's `count:` or `hold:`).
+        self.counter = Counter(exercise) if exercise.count is not None else None
+        self.hold = Hold(exercise) if exercise.hold is not None else None
         self.feedback = Feedback(exercise)
         self.last_t = -math.inf
         # The recent smoothed signals, for the per-rep metrics: no longer than a rep can last.
@@ -196,6 +211,11 @@ class Session:
         if not visible and not warnings:
             warnings.append("the body is not fully in view")
         signals = {name: self.filters[name].update(raw[name][0], t) for name in raw}
+        if self.hold is not None:
+            held = self.hold.update(HoldSample(t, signals, visible))
+            advice = self.feedback.update(t, held.phase, signals, None, visible)
+            return FrameResult(t, pose, signals, held.phase, 0, held.sets, visible, None, advice.cue, tuple(warnings),
+                               held_s=held.held_s, hold=held.hold)
         drive = self.exercise.count.signal
         left = right = math.nan
         if self.exercise.drive.two_sided:

@@ -102,6 +102,24 @@ class RepEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class HoldSet:
+    """One held position (a set of a hold exercise: plank, wall sit), from `start_t` to `end_t`
+    seconds; `held_s` is the time in position (short lapses under the grace period included).
+    `done` is False while the hold goes on (the figures so far), True once it has ended."""
+
+    index: int
+    start_t: float
+    end_t: float
+    held_s: float
+    target_s: float
+    done: bool = False
+
+    @property
+    def reached(self) -> bool:
+        return self.held_s >= self.target_s
+
+
+@dataclass(frozen=True, slots=True)
 class FrameResult:
     """What the session knows after one frame: the live view draws this, the store logs it.
 
@@ -124,3 +142,8 @@ class FrameResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
     # Why a swing was not counted as a rep, at the frame it was dropped (coach.counting.REJECTIONS).
     rejected: str | None = None
+    # A hold exercise: seconds held so far in the current hold (0 when not holding; None for a
+    # rep exercise), and the hold as a set once it is long enough to count (done=True at the frame
+    # it ended).
+    held_s: float | None = None
+    hold: HoldSet | None = None

@@ -110,7 +110,7 @@ def test_unknown_exercise_lists_the_valid_ones(tmp_path, capsys):
     assert main(["analyze", "whatever.mp4", "--exercise", "squats"]) == 1
     err = capsys.readouterr().err
     assert err == ("coach: error: unknown exercise 'squats' (valid: bench_press, bicep_curl, front_raise, glute_bridge, "
-                   "jumping_jack, lunge, pull_up, push_up, shoulder_press, sit_up, squat)\n")
+                   "jumping_jack, lunge, plank, pull_up, push_up, shoulder_press, sit_up, squat, wall_sit)\n")
 
 
 def test_missing_fps_missing_file_and_not_a_video(tmp_path, capsys):

@@ -216,7 +216,7 @@ def test_cli_validate_list_and_show(tmp_path, capsys):
                             "(use butterworth, one_euro, ema, none)\n")
     assert main(["exercises", "--dir", str(tmp_path / "none"), "list"]) == 0
     listed = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in listed] == sorted(SHIPPED)
+    assert [line.split()[0] for line in listed] == sorted(SHIPPED | {"plank", "wall_sit"})
     assert main(["exercises", "show", "squat"]) == 0
     shown = capsys.readouterr().out
     assert shown.startswith(f"# {BUILTIN_DIR / 'squat.yaml'}\n") and "phases: [standing, descending, bottom, ascending]" in shown

@@ -8,6 +8,7 @@ from coach.app import resources, settings
 from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
 from coach.app.video import analyse_upload, check_upload
+from coach.holds import holds_line
 
 MODELS = {"lightning": "Lightning (fast, the default)", "thunder": "Thunder (slower, more precise)",
           "lightning-int8": "Lightning int8 (fastest)"}
@@ -59,12 +60,15 @@ def show(done: dict, db, person: str):
     analysis = done["analysis"]
     exercise = analysis.exercise
     summary = done["summary"].iloc[0]
-    st.success(f"{done['name']}: {analysis.count} {exercise.name.lower()} rep{'s' if analysis.count != 1 else ''} in "
-               f"{analysis.sets} set{'s' if analysis.sets != 1 else ''}, {summary['duration_s']:.1f} s.")
+    what = (f"{analysis.count} {exercise.name.lower()} rep{'s' if analysis.count != 1 else ''}" if exercise.hold is None
+            else f"{exercise.name.lower()} {holds_line(analysis.holds)}")  # a hold: its time held per set
+    st.success(f"{done['name']}: {what} in {analysis.sets} set{'s' if analysis.sets != 1 else ''}, "
+               f"{summary['duration_s']:.1f} s.")
     for warning in analysis.warnings:
         st.warning(warning)
     reps, sets, duration, tempo = st.columns(4)
-    reps.metric("Reps", analysis.count)
+    reps.metric(*(("Reps", analysis.count) if exercise.hold is None else
+                  ("Longest hold", f"{max((h.held_s for h in analysis.holds), default=0):.1f} s")))
     sets.metric("Sets", analysis.sets)
     duration.metric("Duration", f"{summary['duration_s']:.1f} s")
     tempo.metric("Mean tempo", f"{summary['mean_tempo_s']:.2f} s/rep" if analysis.count else "-")

@@ -20,6 +20,7 @@ from coach.app.video import analyse_upload, check_upload
 from coach.errors import CoachError
 from coach.exercises import BUILTIN_DIR, DefinitionError, parse, read, safe_file_name, user_dir
 from coach.exercises import save as save_definition
+from coach.holds import holds_line
 from coach.session import run as count
 
 SOURCE = "editor"
@@ -132,7 +133,7 @@ def browse(lib):
         origin = "built-in" if where.parent.resolve() == Path(BUILTIN_DIR).resolve() else (
             "yours (replaces the built-in)" if (Path(BUILTIN_DIR) / where.name).exists() else "yours")
         rows.append({"id": exercise_id, "name": exercise.name, "views": ", ".join(exercise.views),
-                     "counts on": f"{exercise.count.signal} ({exercise.drive.kind})", "from": origin})
+                     "counts on": f"{exercise.drive_name} ({exercise.drive.kind})", "from": origin})
     st.dataframe(rows, hide_index=True, width="stretch", key="library-table")
     shown = st.selectbox("Show", lib.ids(), format_func=lambda i: lib.exercises[i].name, key="library-show")
     exercise = lib.exercises[shown]
@@ -183,7 +184,7 @@ def edit(lib):
     if problems:
         st.error("\n".join(f"- {problem}" for problem in problems), icon=":material/error:")
         return
-    st.success(f"Valid: {exercise.name} (`{exercise.id}`), counted on {exercise.count.signal}.",
+    st.success(f"Valid: {exercise.name} (`{exercise.id}`), counted on {exercise.drive_name}.",
                icon=":material/check_circle:")
     try_out(exercise)
     save(lib, exercise, text)
@@ -221,7 +222,8 @@ def try_out(exercise):
                 return
             analysis = count(exercise, db.poses(chosen))
             label = f"session {chosen} (stored count {int(sessions.set_index('id').loc[chosen, 'reps'])})"
-        st.metric("Reps with this definition", analysis.count)
+        st.metric(*(("Reps with this definition", analysis.count) if exercise.hold is None else
+                    ("Held with this definition", holds_line(analysis.holds))))
         for warning in analysis.warnings:
             st.warning(warning)
         st.caption(label)

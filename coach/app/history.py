@@ -11,14 +11,16 @@ from coach import charts
 from coach.app import resources
 from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
+from coach.cli.history import plural
 from coach.errors import CoachError
 from coach.exercises import parse
+from coach.holds import holds_line, timed_sets
 from coach.session import run as count
 
 ALL = "Everyone"
 ANY = "Any exercise"
 COLUMNS = {"id": "session", "when": "started", "person": "person", "exercise_name": "exercise", "title": "name",
-           "view": "view", "reps": "reps", "sets": "sets", "duration": "duration", "rom": "mean ROM",
+           "view": "view", "reps": "reps", "held": "held", "sets": "sets", "duration": "duration", "rom": "mean ROM",
            "tempo": "tempo", "status": "status"}
 # The flash message an action leaves for the next run (the dialogs rerun the page).
 DONE = "history-done"
@@ -60,8 +62,11 @@ def page():
         st.info("No sessions match these filters.")
         return
 
-    total_reps, total_sessions, streak = st.columns(3)
+    held = charts.held(sessions)
+    total_reps, total_sessions, streak, *total_held = st.columns(4 if held.notna().any() else 3)
     total_reps.metric("Reps", int(sessions["reps"].sum()))
+    if total_held:  # plank, wall sit: time, not reps
+        total_held[0].metric("Held", f"{held.sum():.0f} s")
     total_sessions.metric("Sessions", len(sessions))
     current, longest = charts.streaks(charts.trained_days(sessions))
     streak.metric("Streak", f"{current} day{'s' if current != 1 else ''}", f"longest {longest}", delta_color="off")
@@ -74,8 +79,8 @@ def page():
     rows = picked.selection.rows if picked is not None else []
     if rows:
         open_session(int(table.iloc[rows[0]]["session"]))
-    options = {int(r["session"]): f"#{r['session']} · {r['started']} · {r['exercise']} · {r['name']} · {r['reps']} "
-                                  f"rep{'s' if r['reps'] != 1 else ''} · {r['person']}" for _, r in table.iterrows()}
+    options = {int(r["session"]): f"#{r['session']} · {r['started']} · {r['exercise']} · {r['name']} · "
+                                  f"{done(r)} · {r['person']}" for _, r in table.iterrows()}
     pick, go = st.columns([3, 1], vertical_alignment="bottom")
     shown = pick.selectbox("Open a session", list(options), format_func=options.get, key="history-open")
     if go.button("Open session", key="history-open-button"):
@@ -90,6 +95,8 @@ def page():
     # The trends have a panel per exercise of a fixed width: each gets a row of its own.
     st.altair_chart(charts.rom_trend(sessions), width="content")
     st.altair_chart(charts.tempo_trend(sessions), width="content")
+    if held.notna().any():
+        st.altair_chart(charts.hold_trend(sessions), width="content")
     reps = db.reps([int(i) for i in sessions["id"]])
     left, right = st.columns(2)
     if len(reps):
@@ -102,7 +109,8 @@ def page():
 
 def session_table(sessions: pd.DataFrame) -> pd.DataFrame:
     """The sessions as the page lists them: exercise names, the session's name or its file's name,
-    a unit on every measure (ROM in its exercise's unit), 0 reps as 0."""
+    a unit on every measure (ROM in its exercise's unit), 0 reps as 0; a hold exercise's time held
+    in `held` (its reps "-": it has none), "-" for a rep exercise."""
     from coach.cli.history import UNITS, measure
 
     frame = sessions.copy()
@@ -116,8 +124,15 @@ def session_table(sessions: pd.DataFrame) -> pd.DataFrame:
     frame["rom"] = [measure(None if pd.isna(v) else v, UNITS.get(labels[e][1], labels[e][1]), 1)
                     for v, e in zip(frame["mean_rom"], frame["exercise"])]
     frame["tempo"] = [measure(None if pd.isna(v) else v, "s/rep", 2) for v in frame["mean_tempo_s"]]
-    frame["reps"] = frame["reps"].fillna(0).astype(int)
+    held = charts.held(frame)
+    frame["held"] = [measure(None if pd.isna(v) else v, "s", 1) for v in held]
+    frame["reps"] = [str(int(r)) if pd.isna(h) else "-" for r, h in zip(frame["reps"].fillna(0), held)]
     return frame[list(COLUMNS)].rename(columns=COLUMNS)
+
+
+def done(row: pd.Series) -> str:
+    """A row of session_table's work: "5 reps", or a hold's "7.6 s held"."""
+    return f"{row['held']} held" if row["held"] != "-" else plural(int(row["reps"]), "rep")
 
 
 def session_title(session: pd.Series) -> str:
@@ -224,16 +239,24 @@ def session_page(db, session_id: int):
     view = f"{session['view']} view" if isinstance(session["view"], str) else "view not recorded"
     st.caption(f"{session['person']} · {when} · {session_title(session)} · {view} · {session['status']}")
     reps, sets, duration, rom, tempo = st.columns(5)
-    reps.metric("Reps", int(session["reps"]))
+    hold = not pd.isna(session.get("held_s"))
+    reps.metric(*(("Held", f"{session['held_s']:.1f} s") if hold else ("Reps", int(session["reps"]))))
     sets.metric("Sets", int(session["sets"]))
     duration.metric("Duration", f"{session['duration_s']:.0f} s")
     rom.metric("Mean ROM", "-" if pd.isna(session["mean_rom"]) else f"{session['mean_rom']:.1f}")
     tempo.metric("Tempo", "-" if pd.isna(session["mean_tempo_s"]) else f"{session['mean_tempo_s']:.2f} s/rep")
-    table = db.reps([session_id])
-    st.subheader("Reps")
-    show_reps(table)
-    st.download_button("Export these reps (CSV)", table.to_csv(index=False), f"coach-session-{session_id}-reps.csv",
-                       "text/csv", key="session-export", icon=":material/download:")
+    if hold:  # no reps: the time held per set
+        st.subheader("Sets")
+        held = db.sets([session_id])
+        st.dataframe(pd.DataFrame({"set": held["set_index"] + 1, "held": [f"{v:.1f} s" for v in held["held_s"]],
+                                   "from": [f"{v:.1f} s" for v in held["start_t"]],
+                                   "to": [f"{v:.1f} s" for v in held["end_t"]]}), hide_index=True)
+    else:
+        table = db.reps([session_id])
+        st.subheader("Reps")
+        show_reps(table)
+        st.download_button("Export these reps (CSV)", table.to_csv(index=False), f"coach-session-{session_id}-reps.csv",
+                           "text/csv", key="session-export", icon=":material/download:")
     if isinstance(session["definition"], str) and session["definition"].strip():
         try:
             exercise = parse(session["definition"], f"session {session_id}")
@@ -243,5 +266,7 @@ def session_page(db, session_id: int):
             return
         if analysis.results:
             st.altair_chart(signal_chart(analysis.results, exercise), width="stretch")
+            again = (f": {holds_line(timed_sets(analysis.results))}" if exercise.hold is not None
+                     else f" ({analysis.count} reps)")
             st.caption("The driving signal as the stored keypoints give it, counted again with the definition "
-                       f"the session was recorded with ({analysis.count} reps).")
+                       f"the session was recorded with{again}.")

@@ -20,6 +20,7 @@ from coach.app import live_notes, pages, resources, settings, speech
 from coach.app.overlay import draw_live
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
+from coach.holds import holds_line, live_banner, live_figure, live_phase, workout_done
 from coach.pipeline import LOW_FPS
 
 STREAM_KEY = "workout-camera"
@@ -122,8 +123,10 @@ def page():
     desired = None
     if st.session_state.pop("live-end", False) and session is not None:
         saved_id = session.end()
-        session.announcer.end(session.workout.reps)
-        st.session_state["live-saved"] = (saved_id, session.workout.reps, session.exercise, session.worker.error)
+        held_s = getattr(session.workout, "held_s", None)  # a hold exercise's time held
+        session.announcer.end(session.workout.reps, held_s)
+        st.session_state["live-saved"] = (saved_id, workout_done(session.workout.exercise, session.workout.reps, held_s),
+                                          session.worker.error)
         st.session_state["live-said"] = session.announcer
         desired = False  # and stop the camera
 
@@ -163,14 +166,13 @@ def page():
         with board.container():
             if saved is not None:
                 speech.speak(st.session_state["live-said"])  # the workout's end, once
-                saved_id, reps, done, error = saved
-                name = lib.exercises[done].name.lower() if done in lib.exercises else done
+                saved_id, done, error = saved
                 if error:
                     st.error(error)
                 elif saved_id is None:
                     st.info("Nothing to save: no camera frame was analysed.")
                 else:
-                    st.success(f"Workout saved: {reps} {name} rep{'s' if reps != 1 else ''} (session {saved_id}).")
+                    st.success(f"Workout saved: {done} (session {saved_id}).")
                 st.page_link(pages.history(), label="See it in the history", icon=":material/monitoring:")
             else:
                 st.info("Pick the person and the exercise, then press START.")
@@ -257,8 +259,9 @@ def show(session: LiveSession):
     session.announcer.update(live)
     with voice.container():
         speech.speak(session.announcer)
-    counts.metric("Reps", result.reps)
-    where = [f"set {result.sets}" if result.sets else "no set yet", result.phase.replace("_", " ")]
+    exercise = session.workout.exercise
+    counts.metric(*live_figure(result, exercise))  # reps, or a hold's time held beside its target
+    where = [f"set {result.sets}" if result.sets else "no set yet", live_phase(result)]
     if live.view:
         where.append(f"camera sees your {live.view}")
     phase.markdown(f'<p class="coach-phase">{html.escape(" · ".join(where))}</p>', unsafe_allow_html=True)
@@ -274,13 +277,17 @@ def show(session: LiveSession):
             slow.warning(note, icon=":material/speed:")
         else:
             side.warning(note, icon=":material/visibility:")
-    exercise = session.workout.exercise
-    signal, unit = exercise.count.signal, short_unit(exercise.drive.unit)
-    # Neutral, not the theme's red: the meter measures how far the movement went, it does not judge.
-    meter.markdown(f'<p>Range of motion ({signal})</p><div class="coach-meter" role="meter" aria-label="Range of motion" '
-                   f'aria-valuenow="{live.progress or 0.0:.2f}"><div style="width: {100 * (live.progress or 0.0):.0f}%"></div></div>',
-                   unsafe_allow_html=True)
-    if live.last_rep is not None:
+    signal, unit = exercise.drive_name, short_unit(exercise.drive.unit)
+    # Neutral, not the theme's red: the meter measures how far the movement went (a hold: how far
+    # to its target time), it does not judge.
+    label, of = (("Range of motion", signal) if exercise.hold is None
+                 else ("Time to the target", f"{exercise.hold.target_s:g} s"))
+    meter.markdown(f'<p>{label} ({of})</p><div class="coach-meter" role="meter" aria-label="{label}" '
+                   f'aria-valuenow="{live.progress or 0.0:.2f}">'
+                   f'<div style="width: {100 * (live.progress or 0.0):.0f}%"></div></div>', unsafe_allow_html=True)
+    if exercise.hold is not None and getattr(session.workout, "holds", None):
+        last.caption(holds_line(list(session.workout.holds.values())).capitalize())
+    elif live.last_rep is not None:
         rep = live.last_rep
         last.caption(f"Last rep: {signal} {rep.rom_min:.0f}-{rep.rom_max:.0f} {unit}, {rep.time_down:.1f} s down, "
                      f"{rep.time_up:.1f} s up" + (f", flags: {', '.join(rep.flags)}" if rep.flags else ""))
@@ -301,6 +308,8 @@ def banner(session: LiveSession, live) -> tuple[str, str]:
         return f"{what} ({after})", CUE_BACKGROUNDS["rest"]
     if kind == "setup":
         return what, CUE_BACKGROUNDS["setup"]
+    if session.workout.exercise.hold is not None:
+        return live_banner(live.result, session.workout.exercise), CUE_BACKGROUNDS["rest"]
     return ("Counting." if live.result.reps else "Ready: start when you like."), CUE_BACKGROUNDS["rest"]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from coach.holds import count_figure, live_phase
 from coach.render import HUD_FONT, WHITE, banner, cue_colour, draw_pose, hud_unit, shade, text
 from coach.types import Pose
 
@@ -46,14 +47,17 @@ def big_count(image: np.ndarray, result, unit: float):
     (_, digit), _ = cv2.getTextSize("0", HUD_FONT, 1.0, 1)
     scale = COUNT_HEIGHT * height / digit
     thickness = max(2, round(scale * 2))
-    (tw, th), _ = cv2.getTextSize(str(result.reps), HUD_FONT, scale, thickness)
+    count = str(count_figure(result))  # the reps, or a hold's seconds held
+    (tw, th), _ = cv2.getTextSize(count, HUD_FONT, scale, thickness)
     small = 0.6 * unit
     # " - ", not a middle dot: Hershey fonts have none.
-    label = (f"set {result.sets} - " if result.sets else "") + (result.phase.replace("_", " ") if result.visible else "not in view")
+    label = (("seconds held - " if getattr(result, "held_s", None) is not None else "")
+             + (f"set {result.sets} - " if result.sets else "")
+             + (live_phase(result) if result.visible else "not in view"))
     (lw, lh), _ = cv2.getTextSize(label, HUD_FONT, small, 1)
     pad = round(10 * unit)
     shade(image, (pad, pad, 3 * pad + max(tw, lw), 4 * pad + th + lh))
-    text(image, str(result.reps), (2 * pad, 2 * pad + th), scale, thickness)
+    text(image, count, (2 * pad, 2 * pad + th), scale, thickness)
     text(image, label, (2 * pad, 3 * pad + th + lh), small, 1)
 
 

@@ -14,13 +14,14 @@ import math
 import altair as alt
 import pandas as pd
 
+from coach.app.hold_chart import hold_chart
 from coach.exercises import Exercise
 from coach.types import FrameResult, RepEvent
 
 
 def signal_frame(results: list[FrameResult], exercise: Exercise) -> pd.DataFrame:
     """t and the smoothed driving signal per frame (NaN where the person was not seen)."""
-    drive = exercise.count.signal
+    drive = exercise.drive_name
     return pd.DataFrame({"t": [r.t for r in results],
                          "value": [r.signals.get(drive, math.nan) for r in results]})
 
@@ -47,7 +48,10 @@ def rep_frame(reps: list[RepEvent], exercise: Exercise) -> pd.DataFrame:
 
 
 def signal_chart(results: list[FrameResult], exercise: Exercise, height: int = 260) -> alt.LayerChart:
-    """The driving signal, shaded reps numbered at the top, per-rep thresholds, absolute limits."""
+    """The driving signal, shaded reps numbered at the top, per-rep thresholds, absolute limits
+    (for a hold: its band and the timed holds, coach.app.hold_chart)."""
+    if exercise.hold is not None:
+        return hold_chart(results, exercise, height)
     drive = exercise.count.signal
     unit = exercise.drive.unit
     signal = signal_frame(results, exercise)

@@ -44,6 +44,7 @@ class Announcer:
         self.set_start = 0  # the count when the current set began
         self.cue = None
         self.set_done = False
+        self.reached = 0  # a hold exercise: the holds that reached their target
 
     def add(self, kind: str, text: str):
         self.items.append(Announcement(len(self.items) + 1, kind, text))
@@ -62,14 +63,20 @@ class Announcer:
         if step.cue is not None and step.cue != self.cue:  # the pipeline's cooldowns already apply
             self.add("cue", step.cue.text)
         self.cue = step.cue
+        if self.exercise.hold is not None:  # a hold has no reps: say when its target is reached
+            if result.hold is not None and result.hold.reached and result.hold.index >= self.reached:
+                self.reached = result.hold.index + 1
+                self.add("set", f"{plural(round(result.hold.target_s), 'second')}: target reached.")
+            return
         rest_s = self.exercise.count.rest_s
         if step.rest_s is not None and step.rest_s >= rest_s and not self.set_done and self.reps > self.set_start:
             done = self.reps - self.set_start
             self.add("set", f"Set {self.sets} done: {plural(done, 'rep')}. Rest.")
             self.set_done = True
 
-    def end(self, reps: int):
-        self.add("end", f"Workout saved: {plural(reps, 'rep')}. Well done.")
+    def end(self, reps: int, held_s: float | None = None):
+        done = plural(reps, "rep") if held_s is None else f"{plural(round(held_s), 'second')} held"
+        self.add("end", f"Workout saved: {done}. Well done.")
 
 
 VOICE_HTML = """<div class="coach-voice">

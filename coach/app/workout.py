@@ -14,7 +14,7 @@ from collections import Counter
 
 from coach.exercises import Exercise
 from coach.pipeline import Pipeline, RecorderSink, StepResult
-from coach.types import Frame
+from coach.types import Frame, HoldSet
 
 
 class Workout:
@@ -33,6 +33,7 @@ class Workout:
         self.exercise = exercise
         self.store = store
         self.seen_views: Counter[str] = Counter()  # frames per camera view, for the history
+        self.holds: dict[int, HoldSet] = {}  # a hold exercise's sets by index, as last seen
         self.recorder = (RecorderSink(store, exercise.id, person, source="live", definition=definition)
                          if store is not None else None)
         self.pipeline = Pipeline(model, exercise, sinks=[self.recorder] if self.recorder else [], track=track)
@@ -49,11 +50,18 @@ class Workout:
         result = self.pipeline.step(frame)
         if result is not None and result.view is not None:
             self.seen_views[result.view] += 1
+        if result is not None and result.result.hold is not None:
+            self.holds[result.result.hold.index] = result.result.hold
         return result
 
     @property
     def reps(self) -> int:
         return self.pipeline.reps
+
+    @property
+    def held_s(self) -> float | None:
+        """A hold exercise's time held over its sets so far; None for a rep exercise."""
+        return sum(h.held_s for h in self.holds.values()) if self.exercise.hold is not None else None
 
     def finish(self, status: str = "complete") -> int | None:
         """Close the history session (once), after what is queued is written; returns its id,

@@ -126,12 +126,16 @@ def report(analysis: Analysis, path: Path, as_json: bool, people: dict[int, Anal
         print(json.dumps({"input": str(path), **summary}, allow_nan=False))
         return
     reps, sets = summary["reps"], summary["sets"]
-    print(f"{path.name}: {reps} {analysis.exercise.name.lower()} rep{'s' * (reps != 1)} in {sets} "
-          f"set{'s' * (sets != 1)}, {summary['duration_s']:.1f} s")
+    what = f"{reps} {analysis.exercise.name.lower()} rep{'s' * (reps != 1)} in " if analysis.exercise.count else \
+        f"{analysis.exercise.name.lower()}: "
+    print(f"{path.name}: {what}{sets} set{'s' * (sets != 1)}, {summary['duration_s']:.1f} s")
     for person in summary.get("people", []):
         print(f"  person #{person['id']}: {person['reps']} {person['exercise']} rep{'s' * (person['reps'] != 1)}")
+    for hold in summary.get("holds", []):  # a hold exercise: the time held per set
+        print(f"  set {hold['set']}: held {hold['held_s']:.1f} s of {hold['target_s']:g} s "
+              f"({hold['start_t']:.1f}-{hold['end_t']:.1f} s)")
     count = analysis.exercise.count
-    _, going, far, back = count.phases
+    _, going, far, back = count.phases if count is not None else ("",) * 4  # a hold has no reps to detail
     unit = analysis.exercise.drive.unit
     span = "{:.0f} to {:.0f} " + unit if unit == "degrees" else "{:.2f} to {:.2f} " + unit
     for rep in summary["reps_detail"]:

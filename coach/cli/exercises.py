@@ -48,7 +48,7 @@ def listing(library: Library, as_json: bool) -> int:
         origin = "built-in" if source.parent == BUILTIN_DIR else str(source)
         if as_json:
             print(json.dumps({"id": exercise.id, "name": exercise.name, "views": exercise.views,
-                              "signal": exercise.count.signal, "source": origin}))
+                              "signal": exercise.drive_name, "source": origin}))
         else:
             print(f"{exercise.id:<16} {exercise.name:<18} {'/'.join(exercise.views):<16} {origin}")
     return 0

@@ -107,9 +107,11 @@ def save(args, results, exercise, source, fps: float | None = None, definition: 
     if not getattr(args, "save", False):
         return None
     reps = sum(r.rep is not None for r in results)
-    if reps == 0 and not args.save_empty:
-        print(f"coach: not saved: no {exercise.id} rep was counted in {source} (--save-empty keeps it anyway)",
-              file=sys.stderr)
+    holds = len({r.hold.index for r in results if r.hold is not None})  # a hold exercise's sets
+    what = plural(reps, "rep") if exercise.hold is None else plural(holds, "hold")
+    if reps + holds == 0 and not args.save_empty:
+        print(f"coach: not saved: no {exercise.id} {'rep was counted' if exercise.hold is None else 'hold was timed'} "
+              f"in {source} (--save-empty keeps it anyway)", file=sys.stderr)
         return None
     from coach.store import Store
 
@@ -121,7 +123,7 @@ def save(args, results, exercise, source, fps: float | None = None, definition: 
         session_id = store.record(results, exercise.id, args.person, source=str(source), fps=fps,
                                   definition=definition, view=recorded_view(results, exercise.visibility.min_score))
         where = store.where
-    print(f"coach: saved session {session_id} ({exercise.id}, {plural(reps, 'rep')}) to {where}", file=sys.stderr)
+    print(f"coach: saved session {session_id} ({exercise.id}, {what}) to {where}", file=sys.stderr)
     return session_id
 
 
@@ -155,6 +157,7 @@ def row(s: pd.Series) -> dict:
     return {"id": int(s["id"]), "date": when.strftime("%Y-%m-%d %H:%M"), "person": s["person"],
             "name": text(s.get("name")), "view": text(s.get("view")),
             "exercise": s["exercise"], "reps": int(s["reps"]), "sets": int(s["sets"]),
+            "held_s": number(s.get("held_s")),  # a hold exercise's time held; None for reps
             "duration_s": round(float(s["duration_s"]), 2), "mean_rom": number(s["mean_rom"]),
             "mean_tempo_s": number(s["mean_tempo_s"]), "status": s["status"],
             "source": text(s["source"]),
@@ -187,11 +190,16 @@ def table(records: list[dict]) -> str:
     labels = exercise_labels({r["exercise"] for r in records})
     frame = pd.DataFrame([{
         "id": r["id"], "date": r["date"], "person": r["person"], "exercise": labels[r["exercise"]][0],
-        "session": session_title(r), "view": r["view"] or "-", "reps": plural(r["reps"], "rep"),
+        "session": session_title(r), "view": r["view"] or "-", "reps": done(r),
         "sets": plural(r["sets"], "set"), "duration": minutes(r["duration_s"]),
         "mean ROM": measure(r["mean_rom"], UNITS.get(labels[r["exercise"]][1], labels[r["exercise"]][1]), 1),
         "tempo": measure(r["mean_tempo_s"], "s/rep", 2), "status": r["status"]} for r in records])
     return frame.to_string(index=False)
+
+
+def done(record: dict) -> str:
+    """What a session did: "5 reps", or a hold exercise's "42.0 s held"."""
+    return plural(record["reps"], "rep") if record.get("held_s") is None else f"{record['held_s']:.1f} s held"
 
 
 def session_title(record: dict) -> str:
@@ -274,7 +282,7 @@ def run_recover(args) -> int:
 def run_delete(args) -> int:
     with open_store(args) as store:
         record = row(store.session(args.session_id))
-        what = (f"session {record['id']}: {record['exercise']}, {plural(record['reps'], 'rep')}, {record['date']}, "
+        what = (f"session {record['id']}: {record['exercise']}, {done(record)}, {record['date']}, "
                 f"{record['person']}")
         if not args.yes:
             if sys.stdin is None:  # started with stdin closed (`<&-`): input() would raise RuntimeError
@@ -313,6 +321,12 @@ def run_recount(args) -> int:
     new_rows = [rep_row(rep) for rep in analysis.reps]
     old_rows = stored.to_dict("records")
     old, new = summarise(old_rows), summarise(new_rows)
+    if exercise.hold is not None:  # a hold has no reps: its sets and time held
+        from coach.holds import timed_sets
+
+        holds = timed_sets(analysis.results)
+        old.update(sets=int(session["sets"]), held_s=number(session.get("held_s"), 3))
+        new.update(sets=len(holds), held_s=sum(h.held_s for h in holds))
     pairs = match(old_rows, new_rows)
     report = {
         "session": int(session["id"]), "frames": len(frames),
@@ -330,6 +344,8 @@ def run_recount(args) -> int:
         "stored": [session["exercise"], old["reps"], old["sets"], fmt(old["mean_rom"], 1), fmt(old["mean_tempo_s"])],
         "recount": [exercise.id, new["reps"], new["sets"], fmt(new["mean_rom"], 1), fmt(new["mean_tempo_s"])],
     })
+    if "held_s" in new:
+        summary.loc[len(summary)] = ["held s", fmt(old["held_s"], 1), fmt(new["held_s"], 1)]
     print(summary.to_string(index=False))
     if pairs:
         print()

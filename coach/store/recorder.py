@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 import os
 import shutil
 import socket
@@ -20,13 +21,15 @@ from coach.store.blobs import pack
 from coach.store.liveness import process_start
 from coach.store.recovery import RECOVERY_FORMAT, append_record, recovery_dirs
 from coach.store.schema import DEFAULT_PERSON, STATUSES, keypoints, now, reps, sessions, sets, utc
-from coach.store.summary import rep_row, set_rows, summarise
+from coach.store.summary import hold_row, hold_totals, rep_row, set_rows, summarise
 from coach.types import FrameResult
 
 if TYPE_CHECKING:
     from coach.store.database import Store
 
 log = logging.getLogger(__name__)
+
+HOLD_WRITE_S = 1.0  # a hold going on is written at least this often: a crash loses at most this much of it
 
 
 class SessionRecorder:
@@ -35,7 +38,10 @@ class SessionRecorder:
     `update(result)` takes every FrameResult of the session, in order. The moment a rep is
     counted (`result.rep`), that rep, its set and the session's totals are committed in one
     transaction together with the keypoints buffered up to that frame; between reps the keypoints
-    are flushed every `flush_s` seconds of stream time. `finish()` marks the session complete.
+    are flushed every `flush_s` seconds of stream time. A hold exercise (its results carry
+    `held_s`) has no reps: the set of the hold going on (`result.hold`) is written when it starts
+    to count, every HOLD_WRITE_S of stream time while it goes on, and when it ends.
+    `finish()` marks the session complete.
     Used as a context manager, an exception or Ctrl-C ends the session as 'interrupted'.
 
     When the database cannot be written, `update` does not raise: the recorder logs it once and
@@ -60,6 +66,10 @@ class SessionRecorder:
         self._unwritten: list[dict] = []  # recovery records no folder could take yet
         self._finished = False
         self._rep_rows: list[dict] = []
+        self._hold = False  # a hold exercise: the session's totals are its held sets
+        self._hold_rows: dict[int, dict] = {}  # by set index, as last seen
+        self._hold_unwritten: dict | None = None  # the last seen hold row, until written
+        self._hold_written_t = -math.inf
         self._frames = 0
         self._chunk = 0
         self._first_t: float | None = None
@@ -86,18 +96,31 @@ class SessionRecorder:
             raise StoreError("this session has already been finished")
         if self._first_t is None:
             self._first_t = result.t
+            self._hold = result.held_s is not None
         pose = result.pose
         if pose is None:
             self._buffer.append((result.t, np.zeros((17, 3), np.float32), (0, 0), False))
         else:
             self._buffer.append((result.t, np.asarray(pose.keypoints, np.float32), tuple(pose.size), True))
+        keypoints_due = result.t - self._buffer[0][0] >= self.flush_s
         if result.rep is not None:
             row = rep_row(result.rep)
             row["committed_at"] = now()
             self._rep_rows.append(row)
             self._flush(row)
-        elif result.t - self._buffer[0][0] >= self.flush_s:
-            self._flush(None)
+        elif self._hold_due(result) or keypoints_due:
+            self._flush(None, with_chunk=keypoints_due)
+
+    def _hold_due(self, result: FrameResult) -> bool:
+        """Note the hold going on; whether its set row is to be written at this frame."""
+        if result.hold is None:
+            return False
+        new = result.hold.index not in self._hold_rows
+        self._hold_rows[result.hold.index] = self._hold_unwritten = hold_row(result.hold)
+        if new or result.hold.done or result.t - self._hold_written_t >= HOLD_WRITE_S:
+            self._hold_written_t = result.t
+            return True
+        return False
 
     def _chunk_row(self) -> dict | None:
         if not self._buffer:
@@ -109,55 +132,67 @@ class SessionRecorder:
                "start_t": float(series.t[0]), "end_t": float(series.t[-1]), "data": pack(series)}
         return row
 
-    def _flush(self, rep: dict | None, status: str | None = None) -> None:
-        chunk = self._chunk_row()
+    def _flush(self, rep: dict | None, status: str | None = None, with_chunk: bool = True) -> None:
+        chunk = self._chunk_row() if with_chunk else None
+        hold, self._hold_unwritten = self._hold_unwritten, None
         if self.error is None:
             try:
-                self.store.run(lambda conn: self._write(conn, rep, chunk, status), write=True)
+                self.store.run(lambda conn: self._write(conn, rep, chunk, status, hold), write=True)
             except StoreError as error:
                 self._fail(error, rep)
         if self.error is not None:
-            self._append_recovery(rep, chunk, status)
+            self._append_recovery(rep, chunk, status, hold)
         if chunk is not None:
             self._chunk += 1
             self._frames += chunk["frames"]
             self._buffer.clear()
 
-    def _write(self, conn: sa.Connection, rep: dict | None, chunk: dict | None, status: str | None) -> None:
+    def _write(self, conn: sa.Connection, rep: dict | None, chunk: dict | None, status: str | None,
+               hold: dict | None = None) -> None:
         if rep is not None:
             conn.execute(reps.insert().values(session_id=self.session_id, **rep))
-            row = next(r for r in set_rows(self._rep_rows) if r["set_index"] == rep["set_index"])
-            changed = conn.execute(sets.update().where(sets.c.session_id == self.session_id,
-                                                       sets.c.set_index == rep["set_index"]).values(**row)).rowcount
-            if not changed:
-                conn.execute(sets.insert().values(session_id=self.session_id, **row))
+            self._upsert_set(conn, next(r for r in set_rows(self._rep_rows) if r["set_index"] == rep["set_index"]))
+        if hold is not None:
+            self._upsert_set(conn, hold)
         if chunk is not None:
             conn.execute(keypoints.insert().values(session_id=self.session_id, **chunk))
         values = dict(summarise(self._rep_rows), heartbeat_at=now(),
                       frames=self._frames + (chunk["frames"] if chunk else 0))
+        if self._hold:
+            values.update(hold_totals(list(self._hold_rows.values())))
         if chunk is not None:
             values["duration_s"] = chunk["end_t"] - self._first_t
         if status is not None:
             values.update(status=status, ended_at=now())
         conn.execute(sessions.update().where(sessions.c.id == self.session_id).values(**values))
 
+    def _upsert_set(self, conn: sa.Connection, row: dict) -> None:
+        changed = conn.execute(sets.update().where(sets.c.session_id == self.session_id,
+                                                   sets.c.set_index == row["set_index"]).values(**row)).rowcount
+        if not changed:
+            conn.execute(sets.insert().values(session_id=self.session_id, **row))
+
     def _fail(self, error: StoreError, pending: dict | None = None) -> None:
         """From now on, write to a recovery file; start it with every rep so far but `pending`
         (the one being written now, which the caller appends)."""
         self.error = error
         self._keep({**self._header, "reason": str(error)},
-                   *({"kind": "rep", **row} for row in self._rep_rows if row is not pending))
+                   *({"kind": "rep", **row} for row in self._rep_rows if row is not pending),
+                   *({"kind": "set", **row} for row in self._hold_rows.values()))  # merging takes the last of a set
         log.warning("%s; recording to %s instead", error, self.recovery_path or "memory (no folder can be written)")
         # Keypoint chunks already committed stay in the database; import merges by chunk index.
 
-    def _append_recovery(self, rep: dict | None, chunk: dict | None, status: str | None) -> None:
+    def _append_recovery(self, rep: dict | None, chunk: dict | None, status: str | None,
+                         hold: dict | None = None) -> None:
         records = []
         if rep is not None:
             records.append({"kind": "rep", **rep})
+        if hold is not None:
+            records.append({"kind": "set", **hold})
         if chunk is not None:
             records.append({"kind": "keypoints", **chunk, "data": base64.b64encode(chunk["data"]).decode("ascii")})
         if status is not None:
-            records.append({"kind": "end", "status": status, "ended_at": now().isoformat()})
+            records.append({"kind": "end", "status": status, "ended_at": now().isoformat(), "hold": self._hold})
         self._keep(*records)
 
     def _keep(self, *records: dict) -> None:

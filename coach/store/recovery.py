@@ -1,5 +1,6 @@
 """Recovery files: what a recorder measured but could not store, one JSON record a line
-(a 'session' header, then 'rep', 'keypoints' and 'end' records), and merging them back."""
+(a 'session' header, then 'rep', 'set' (a hold exercise's set, as last seen), 'keypoints' and 'end'
+records), and merging them back."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from coach.errors import StoreError
 from coach.paths import data_dir
 from coach.store.blobs import check as check_blob
 from coach.store.schema import REP_FIELDS, STATUSES, keypoints, reps, sessions, sets, utc
-from coach.store.summary import set_rows, summarise
+from coach.store.summary import hold_totals, set_rows, summarise
 
 if TYPE_CHECKING:
     from coach.store.database import Store
@@ -65,6 +66,7 @@ FIELDS = {  # what each kind of record must hold to be merged
                 "fps": NUMBER, "definition": TEXT, "database": TEXT},
     "rep": {"rep_index": INTEGER, "set_index": INTEGER, **{name: NUMBER for name in REP_FIELDS if name != "set_index"},
             "flags": TEXT, "metrics": TEXT, "committed_at": TIME},
+    "set": {"set_index": INTEGER, "start_t": NUMBER, "end_t": NUMBER, "held_s": NUMBER},
     "keypoints": {"chunk_index": INTEGER, "first_frame": INTEGER, "frames": INTEGER, "start_t": NUMBER,
                   "end_t": NUMBER, "data": BLOB},
     "end": {"status": TEXT, "ended_at": TIME},
@@ -138,19 +140,23 @@ def read_recovery(path: str | os.PathLike) -> list[dict]:
     return records
 
 
-def _refresh(conn: sa.Connection, session_id: int, **values) -> None:
-    """Recompute a session's sets and totals from its reps and keypoint chunks in the database."""
+def _refresh(conn: sa.Connection, session_id: int, holds: dict[int, dict], hold: bool, **values) -> None:
+    """Recompute a session's sets and totals from its reps and keypoint chunks in the database; a
+    hold exercise's (`hold`) from its held sets there and `holds` (set rows by index, newer)."""
     rows = [dict(r._mapping) for r in conn.execute(sa.select(reps).where(reps.c.session_id == session_id))]
+    held = {r.set_index: {"set_index": r.set_index, "start_t": r.start_t, "end_t": r.end_t, "reps": 0, "held_s": r.held_s}
+            for r in conn.execute(sa.select(sets).where(sets.c.session_id == session_id, sets.c.held_s.is_not(None)))}
+    hold = hold or bool(holds or held)
     conn.execute(sets.delete().where(sets.c.session_id == session_id))
-    new_sets = set_rows(rows)
+    new_sets = [{**held, **holds}[i] for i in sorted({**held, **holds})] if hold else set_rows(rows)
     if new_sets:
         conn.execute(sets.insert(), [dict(r, session_id=session_id) for r in new_sets])
     span = conn.execute(sa.select(sa.func.min(keypoints.c.start_t), sa.func.max(keypoints.c.end_t),
                                   sa.func.sum(keypoints.c.frames)).where(keypoints.c.session_id == session_id)).one()
     values = {k: v for k, v in values.items() if v is not None}
     conn.execute(sessions.update().where(sessions.c.id == session_id).values(
-        **summarise(rows), duration_s=(span[1] - span[0]) if span[0] is not None else 0.0, frames=span[2] or 0,
-        **values))
+        **{**summarise(rows), **(hold_totals(new_sets) if hold else {})},
+        duration_s=(span[1] - span[0]) if span[0] is not None else 0.0, frames=span[2] or 0, **values))
 
 
 def import_recovery(store: Store, path: str | os.PathLike) -> int:
@@ -164,6 +170,8 @@ def _merge(store: Store, path: Path, records: list[dict]) -> int:
     end = next((r for r in records if r["kind"] == "end"), None)
     rep_rows = [{k: r.get(k) for k in FIELDS["rep"]} for r in records if r["kind"] == "rep"]
     chunks = [r for r in records if r["kind"] == "keypoints"]
+    holds = {r["set_index"]: {"set_index": r["set_index"], "start_t": r["start_t"], "end_t": r["end_t"], "reps": 0,
+                              "held_s": r["held_s"]} for r in records if r["kind"] == "set"}  # the last of each
 
     def work(conn):
         session_id = conn.execute(sa.select(sessions.c.id).where(sessions.c.uuid == header["uuid"])).scalar()
@@ -186,7 +194,8 @@ def _merge(store: Store, path: Path, records: list[dict]) -> int:
         if new_chunks:
             conn.execute(keypoints.insert(), list(new_chunks.values()))
         status = end["status"] if end else "interrupted"
-        _refresh(conn, session_id, status=status, ended_at=utc(end["ended_at"]) if end else None)
+        _refresh(conn, session_id, holds, bool(end and end.get("hold")), status=status,
+                 ended_at=utc(end["ended_at"]) if end else None)
         return session_id
 
     session_id = store.run(work, write=True)

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pandas as pd
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_PERSON = "me"
 STATUSES = ("running", "complete", "interrupted")
 REP_FIELDS = ("set_index", "start_t", "end_t", "rom_min", "rom_max", "time_down", "time_bottom", "time_up",
@@ -59,6 +59,7 @@ sessions = sa.Table(
     sa.Column("heartbeat_at", UTC),
     sa.Column("view", sa.String(16)),  # the camera view it was recorded from: front, side, back
     sa.Column("name", sa.String(100)),  # a name the person gave it (the History page renames)
+    sa.Column("held_s", sa.Float),  # a hold exercise's time held over all its sets; NULL for reps
     sa.Index("ix_sessions_person_started", "person_id", "started_at"),
 )
 sets = sa.Table(
@@ -69,6 +70,7 @@ sets = sa.Table(
     sa.Column("start_t", sa.Float, nullable=False),
     sa.Column("end_t", sa.Float, nullable=False),
     sa.Column("reps", sa.Integer, nullable=False),
+    sa.Column("held_s", sa.Float),  # a hold exercise's set: the time in position (reps 0); NULL for reps
     sa.UniqueConstraint("session_id", "set_index"),
 )
 reps = sa.Table(
@@ -124,9 +126,16 @@ def _migrate_2(conn: sa.Connection) -> None:
             conn.execute(sa.text(f"ALTER TABLE sessions ADD COLUMN {column} VARCHAR({16 if column == 'view' else 100})"))
 
 
+def _migrate_3(conn: sa.Connection) -> None:
+    for table in ("sessions", "sets"):  # as in _migrate_2: only where an older version left them out
+        if "held_s" not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+            conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN held_s FLOAT"))
+
+
 # Append a Migration for every schema change; never edit one that has shipped.
 MIGRATIONS = (Migration(1, "people, sessions, sets, reps, keypoints", _migrate_1),
-              Migration(2, "sessions.view and sessions.name", _migrate_2))
+              Migration(2, "sessions.view and sessions.name", _migrate_2),
+              Migration(3, "sessions.held_s and sets.held_s (hold exercises)", _migrate_3))
 
 
 def current_version(conn: sa.Connection) -> int:

@@ -9,7 +9,7 @@ import numpy as np
 
 from coach import metrics
 from coach.store.schema import REP_FIELDS
-from coach.types import RepEvent
+from coach.types import HoldSet, RepEvent
 
 
 def rep_row(rep: RepEvent) -> dict:
@@ -34,6 +34,17 @@ def set_rows(rep_rows: list[dict]) -> list[dict]:
         entry["end_t"] = max(entry["end_t"], row["end_t"])
         entry["reps"] += 1
     return [by_set[key] for key in sorted(by_set)]
+
+
+def hold_row(hold: HoldSet) -> dict:
+    """A hold exercise's set (HoldSet) as a row of the sets table (without session_id): no reps."""
+    return {"set_index": int(hold.index), "start_t": float(hold.start_t), "end_t": float(hold.end_t), "reps": 0,
+            "held_s": float(hold.held_s)}
+
+
+def hold_totals(hold_rows: list[dict]) -> dict:
+    """A hold session's totals from its set rows: the sets and the time held over all of them."""
+    return {"sets": len(hold_rows), "held_s": float(sum(r["held_s"] for r in hold_rows))}
 
 
 def summarise(rep_rows: list[dict]) -> dict:
