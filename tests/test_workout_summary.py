@@ -39,3 +39,20 @@ def test_the_card_gives_this_workout_beside_the_last_one_of_the_same_exercise(cl
     assert shown_table.loc["Range", now_column] == f"{this.range_min:.0f}-{this.range_max:.0f} deg"
     # The first workout has nothing before it: another person's, or another exercise's, is no comparison.
     assert alone.last is None and list(table(alone, "deg").columns) == ["This workout"]
+
+
+def test_a_holds_card_gives_the_time_held_not_reps(clip_poses, tmp_path):
+    """wall_sit over the half-squat hold in squat_side_3_then_hold (8 s from 9 s), twice."""
+    from coach.session import run
+
+    wall_sit = Library().get("wall_sit")
+    analysis = run(wall_sit, clip_poses("squat_side_3_then_hold.mp4"))
+    with Store.open(tmp_path / "coach.db") as store:
+        store.record(analysis.results, "wall_sit", "ann")
+        now = store.record(analysis.results, "wall_sit", "ann")
+        summary = summarise(store, now, wall_sit)
+    held = summary.this.held_s
+    assert held == summary.last.held_s and 5 < held < 9 and len(summary.this.sets_held_s) >= 1
+    shown = table(summary, "deg")
+    assert list(shown.index) == ["Held", "Held per set", "Time", "Cues"]
+    assert shown.iloc[0].tolist() == [f"{held:.1f} s"] * 2

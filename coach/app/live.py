@@ -204,7 +204,11 @@ def summary_card(db, session_id: int, exercise):
     with st.container(border=True, key="live-summary"):
         st.subheader(f"{exercise.name}: this workout" + (" beside your last one" if last else ""))
         reps, sets, time_ = st.columns(3)
-        reps.metric("Reps", this.reps, delta=this.reps - last.reps if last else None)
+        if this.held_s is not None:
+            reps.metric("Held", f"{this.held_s:.1f} s", delta=f"{this.held_s - last.held_s:+.1f} s"
+                        if last and last.held_s is not None else None)
+        else:
+            reps.metric("Reps", this.reps, delta=this.reps - last.reps if last else None)
         sets.metric("Sets", len(this.sets), delta=len(this.sets) - len(last.sets) if last else None)
         time_.metric("Time", f"{this.duration_s:.0f} s",
                      delta=f"{this.duration_s - last.duration_s:+.0f} s" if last else None, delta_color="off")

@@ -25,6 +25,8 @@ class WorkoutFigures:
     range_max: float | None
     cues: dict[str, int]  # the cue's words -> reps it was given on
     flagged: dict[str, int]  # low_fps / wrong_view -> reps
+    held_s: float | None = None  # a hold's time held in all, None for reps
+    sets_held_s: tuple[float, ...] = ()  # a hold's time held in each set
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,9 @@ def figures(store, session: pd.Series, exercise: Exercise) -> WorkoutFigures:
         down_s=mean(reps["time_down"]), up_s=mean(reps["time_up"]),
         range_min=mean(reps["rom_min"]), range_max=mean(reps["rom_max"]),
         cues={cue_of[flag]: n for flag, n in given.items() if flag in cue_of},
-        flagged={flag: n for flag, n in given.items() if flag not in cue_of})
+        flagged={flag: n for flag, n in given.items() if flag not in cue_of},
+        held_s=None if pd.isna(session.get("held_s")) else float(session["held_s"]),
+        sets_held_s=tuple(float(h) for h in sets.get("held_s", pd.Series(dtype=float)).dropna()))
 
 
 def mean(column: pd.Series) -> float | None:
@@ -70,6 +74,9 @@ def table(summary: WorkoutSummary, unit: str) -> pd.DataFrame:
 
 def describe(f: WorkoutFigures, unit: str) -> dict[str, str]:
     cues = "; ".join(f"{text} ({n}x)" for text, n in f.cues.items())
+    if f.held_s is not None:  # a hold: no reps, tempo or range to speak of
+        return {"Held": f"{f.held_s:.1f} s", "Held per set": " + ".join(f"{h:.1f} s" for h in f.sets_held_s) or "none",
+                "Time": f"{f.duration_s:.0f} s", "Cues": cues or "none needed"}
     row = {"Reps": str(f.reps), "Reps per set": " + ".join(map(str, f.sets)) or "none",
            "Time": f"{f.duration_s:.0f} s",
            "Tempo": f"{f.down_s:.1f} s down, {f.up_s:.1f} s up" if f.down_s is not None and f.up_s is not None else "-",
