@@ -46,14 +46,14 @@ document.addEventListener("DOMContentLoaded", () => {
 """
 
 
-def camera(clips_dir, folder, name: str, crop: str | None = None):
+def camera(clips_dir, folder, name: str, crop: str | None = None, fps: int = 15):
     """squat_side_3 as the y4m Chromium's fake camera plays, after LEAD_IN_S s of its first frame;
-    `crop` an ffmpeg crop for another shape of camera. Returns (path, seconds)."""
+    `crop` an ffmpeg crop for another shape of camera, `fps` its frame rate. Returns (path, seconds)."""
     ffmpeg = require_tool(shutil.which("ffmpeg") or "/usr/bin/ffmpeg")
     out = folder / f"{name}.y4m"
     shape = f"{crop}," if crop else ""
     subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(clips_dir / "squat_side_3.mp4"), "-vf",
-                    f"{shape}scale=-2:480,fps=15,tpad=start_duration={LEAD_IN_S}:start_mode=clone",
+                    f"{shape}scale=-2:480,fps={fps},tpad=start_duration={LEAD_IN_S}:start_mode=clone",
                     "-pix_fmt", "yuv420p", str(out)], check=True)
     seconds = float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
                                     str(out)], check=True, capture_output=True, text=True).stdout)
@@ -134,6 +134,28 @@ def test_each_squat_is_spoken_within_a_second_of_its_count(playwright, app, clip
     print("spoken after the count shown (s):", late)
     assert all(abs(delay) <= SPOKEN_WITHIN_S for delay in late.values()), late
     assert log["spoken"][-1]["text"].startswith("Workout saved: 3 reps")
+
+
+def test_a_slow_camera_on_the_wrong_side_is_said_and_its_reps_flagged(playwright, app, clips_dir, tmp_path, shots):  # noqa: F811
+    """Side-view squats, with Jumping jack picked, from a camera giving 8 fps: the page says that
+    8 fps is too few for jumping jacks and how to fix it, tells the person to turn, and the reps
+    the arm signal counts meanwhile are saved flagged (low_fps, wrong_view), as the card says."""
+    clip, seconds = camera(clips_dir, tmp_path, "squat_side_3_8fps", fps=8)
+    context = launch(playwright, clip, tmp_path / "profile", (1400, 1000))
+    page = context.new_page()
+    start(page, app, "Jumping jack")
+    expect(page.get_by_text(re.compile(r"Analysing \d fps: jumping jack needs 15 fps"))).to_be_visible()
+    expect(page.get_by_test_id("coach-cue")).to_contain_text("Turn so the camera sees you from the front or back")
+    page.screenshot(path=shots / "live_slow_wrong_side.png")
+    deadline = time.monotonic() + seconds * 4 + 60
+    while stream_time(page) < seconds and time.monotonic() < deadline:
+        page.wait_for_timeout(300)
+    expect(page.get_by_text(re.compile(r"\d+ reps? flagged wrong_view"))).to_be_visible()
+    page.get_by_role("button", name="End workout").click()
+    card = page.locator(".st-key-live-summary")
+    expect(card.locator("table")).to_contain_text(re.compile(r"Doubtful reps.*\d+ low_fps, \d+ wrong_view"))
+    page.screenshot(path=shots / "live_slow_wrong_side_saved.png", full_page=True)
+    context.close()
 
 
 def box_of(locator):

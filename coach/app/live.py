@@ -126,7 +126,7 @@ def page():
         held_s = getattr(session.workout, "held_s", None)  # a hold exercise's time held
         session.announcer.end(session.workout.reps, held_s)
         st.session_state["live-saved"] = (saved_id, workout_done(session.workout.exercise, session.workout.reps, held_s),
-                                          session.worker.error)
+                                          session.worker.error, session.workout.exercise)
         st.session_state["live-said"] = session.announcer
         desired = False  # and stop the camera
 
@@ -166,7 +166,7 @@ def page():
         with board.container():
             if saved is not None:
                 speech.speak(st.session_state["live-said"])  # the workout's end, once
-                saved_id, done, error = saved
+                saved_id, done, error, _ = saved
                 if error:
                     st.error(error)
                 elif saved_id is None:
@@ -176,8 +176,8 @@ def page():
                 st.page_link(pages.history(), label="See it in the history", icon=":material/monitoring:")
             else:
                 st.info("Pick the person and the exercise, then press START.")
-        if saved is not None and saved[0] is not None and saved[2] in lib.exercises:
-            summary_card(db, saved[0], lib.get(saved[2]))
+        if saved is not None and saved[0] is not None:
+            summary_card(db, saved[0], saved[3])
         return
     if session.started and not session.workout.finished:  # a new workout is under way
         st.session_state.pop("live-saved", None)

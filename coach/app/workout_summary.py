@@ -65,7 +65,7 @@ def mean(column: pd.Series) -> float | None:
 
 def table(summary: WorkoutSummary, unit: str) -> pd.DataFrame:
     """The card's table: a row per figure, this workout's column and, when there is one, the
-    last workout's beside it."""
+    last workout's beside it. Reps (or time held), sets and time are the card's metrics, not rows."""
     columns = {"This workout": describe(summary.this, unit)}
     if summary.last is not None:
         columns[f"Last time ({summary.last.started_at:%d %b %H:%M})"] = describe(summary.last, unit)
@@ -75,10 +75,8 @@ def table(summary: WorkoutSummary, unit: str) -> pd.DataFrame:
 def describe(f: WorkoutFigures, unit: str) -> dict[str, str]:
     cues = "; ".join(f"{text} ({n}x)" for text, n in f.cues.items())
     if f.held_s is not None:  # a hold: no reps, tempo or range to speak of
-        return {"Held": f"{f.held_s:.1f} s", "Held per set": " + ".join(f"{h:.1f} s" for h in f.sets_held_s) or "none",
-                "Time": f"{f.duration_s:.0f} s", "Cues": cues or "none needed"}
-    row = {"Reps": str(f.reps), "Reps per set": " + ".join(map(str, f.sets)) or "none",
-           "Time": f"{f.duration_s:.0f} s",
+        return {"Held per set": " + ".join(f"{h:.1f} s" for h in f.sets_held_s) or "none", "Cues": cues or "none needed"}
+    row = {"Reps per set": " + ".join(map(str, f.sets)) or "none",
            "Tempo": f"{f.down_s:.1f} s down, {f.up_s:.1f} s up" if f.down_s is not None and f.up_s is not None else "-",
            "Range": f"{f.range_min:.0f}-{f.range_max:.0f} {unit}" if f.range_min is not None else "-",
            "Cues": cues or "none needed"}
