@@ -119,14 +119,13 @@ def live_figure(result, exercise: Exercise) -> tuple[str, int]:
 
 def count_figure(result) -> int:
     """The big figure of the live views: the reps, or a hold's whole seconds held."""
-    held_s = getattr(result, "held_s", None)  # None too on a stand-in that has only the count
-    return result.reps if held_s is None else int(held_s)
+    return result.reps if result.held_s is None else int(result.held_s)
 
 
 def live_phase(result) -> str:
     """The live views' phase words: the counter's phase, or for a hold (its results carry
     `held_s`) "holding" or "get into position" (its resting phase: before and between holds)."""
-    if getattr(result, "held_s", None) is None:  # as in count_figure
+    if result.held_s is None:
         return result.phase.replace("_", " ")
     return "holding" if result.held_s else "get into position"
 

@@ -222,7 +222,7 @@ def test_the_overlay_count_is_a_fifth_of_the_video_high_whatever_its_shape(heigh
     from coach.render import hud_unit
 
     image = np.zeros((height, width, 3), np.uint8)
-    big_count(image, SimpleNamespace(reps=8, sets=0, phase="", visible=True), hud_unit(image))  # the digit only
+    big_count(image, SimpleNamespace(reps=8, sets=0, phase="", visible=True, held_s=None), hud_unit(image))  # the digit only
     rows = np.flatnonzero((image == 255).all(axis=2).any(axis=1))
     # Read from 3 m: the issue asks for at least 15% of the video's height.
     assert rows.max() - rows.min() + 1 >= 0.15 * height

@@ -51,7 +51,7 @@ def big_count(image: np.ndarray, result, unit: float):
     (tw, th), _ = cv2.getTextSize(count, HUD_FONT, scale, thickness)
     small = 0.6 * unit
     # " - ", not a middle dot: Hershey fonts have none.
-    label = (("seconds held - " if getattr(result, "held_s", None) is not None else "")
+    label = (("seconds held - " if result.held_s is not None else "")
              + (f"set {result.sets} - " if result.sets else "")
              + (live_phase(result) if result.visible else "not in view"))
     (lw, lh), _ = cv2.getTextSize(label, HUD_FONT, small, 1)
