@@ -240,7 +240,9 @@ def video_fit_css(size: tuple[int, int] | None) -> str:
     camera's shape: on a narrow window (a phone, the panel under the video) about half of it."""
     width, height = size or (4, 3)
     aspect = width / height
-    return (f"<style>.st-key-live-video {{ max-width: calc((100vh - 12rem) * {aspect:.4f}); }}"
+    # 15rem: the page's top padding, and under the video the player's bar and STOP, whose height
+    # the webrtc component sets as it draws (12rem left STOP 15 px off a 1000 px window once).
+    return (f"<style>.st-key-live-video {{ max-width: calc((100vh - 15rem) * {aspect:.4f}); }}"
             f"@media (max-width: 640px) {{ .st-key-live-video {{ max-width: calc(38vh * {aspect:.4f}); margin: 0 auto; }} }}"
             "</style>")
 
