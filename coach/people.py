@@ -95,8 +95,8 @@ class SetUpCheck:
 class People:
     """Everyone MultiPose finds, tracked, each counted by their own Pipeline (poses in, no model).
 
-    `frame_rate` is the frames' rate (the tracker's motion model steps by it). `exerciser` is the id of the first
-    person who completed a rep from the set-up position, None before anyone has.
+    `frame_rate` is the frames' rate (the tracker's motion model steps by it). `exerciser` is the
+    id of the first person who completed a rep from the set-up position, None before anyone has.
     """
 
     def __init__(self, exercise: Exercise, frame_rate: float = 30.0):

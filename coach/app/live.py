@@ -20,6 +20,8 @@ from coach.app import live_notes, pages, resources, settings, speech
 from coach.app.overlay import draw_live
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
+from coach.app.workout_summary import summarise, table
+from coach.errors import StoreError
 from coach.holds import holds_line, live_banner, live_figure, live_phase, workout_done
 from coach.pipeline import LOW_FPS
 
@@ -192,9 +194,6 @@ def page():
 
 def summary_card(db, session_id: int, exercise):
     """The saved workout, read back from the history, beside the person's last one of it."""
-    from coach.app.workout_summary import summarise, table
-    from coach.errors import StoreError
-
     try:
         summary = summarise(db, session_id, exercise)
     except StoreError as error:  # the workout is saved; only its card cannot be read now

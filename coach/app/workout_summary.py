@@ -55,8 +55,8 @@ def figures(store, session: pd.Series, exercise: Exercise) -> WorkoutFigures:
         range_min=mean(reps["rom_min"]), range_max=mean(reps["rom_max"]),
         cues={cue_of[flag]: n for flag, n in given.items() if flag in cue_of},
         flagged={flag: n for flag, n in given.items() if flag not in cue_of},
-        held_s=None if pd.isna(session.get("held_s")) else float(session["held_s"]),
-        sets_held_s=tuple(float(h) for h in sets.get("held_s", pd.Series(dtype=float)).dropna()))
+        held_s=None if pd.isna(session["held_s"]) else float(session["held_s"]),
+        sets_held_s=tuple(float(h) for h in sets["held_s"].dropna()))
 
 
 def mean(column: pd.Series) -> float | None:
