@@ -186,12 +186,15 @@ def test_a_workout_whose_camera_never_started_leaves_no_session(model, library, 
 
 
 def test_the_set_up_check_tells_the_camera_angle(model, library, jacks, squats):
-    front, side = ViewCheck(0.3), ViewCheck(0.3)
-    tracker = PoseTracker(model)
-    views = {front.update(tracker.update(f), f.t) for f in jacks[60:90]}
-    tracker = PoseTracker(model)
-    views_side = {side.update(tracker.update(f), f.t) for f in squats[30:60]}
-    assert views == {"front"} and views_side == {"side"}
+    # A second of each clip from a new tracker: its first frames may say no view (a first pose seen
+    # half turned is not guessed at); once half the check's window has passed, each says the right one.
+    def views(frames):
+        check, tracker = ViewCheck(0.3), PoseTracker(model)
+        return [check.update(tracker.update(f), f.t) for f in frames]
+
+    front, side = views(jacks[60:90]), views(squats[30:60])
+    assert set(front) <= {"front", None} and set(front[15:]) == {"front"}
+    assert set(side) <= {"side", None} and set(side[15:]) == {"side"}
     # A squat filmed from the front is fine; a jumping jack filmed from the side is not.
     workout = Workout(model, library.get("jumping_jack"))
     messages = [workout.update(f).setup for f in squats[:60]]
