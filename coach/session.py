@@ -23,6 +23,7 @@ from coach.feedback import Feedback
 from coach.holds import Hold, HoldSample, timed_sets
 from coach.kinematics import measure_signals
 from coach.pose.skeleton import TORSO
+from coach.sides import SideMix
 from coach.smoothing import make_filter
 from coach.types import FrameResult, Pose, RepEvent
 
@@ -177,7 +178,11 @@ class Session:
         self.exercise = exercise
         self.min_score = exercise.visibility.min_score
         self.groups = [list(group) for group in exercise.visibility.groups()]
-        self.filters = {name: make_filter(exercise.smoothing) for name in exercise.signals}
+        # A two-sided signal measured on both sides mixes its smoothed sides by how well each is
+        # measured (coach.sides); any other signal is smoothed as measured.
+        self.mixes = {name: SideMix(exercise.smoothing) for name, spec in exercise.signals.items()
+                      if spec.two_sided and spec.side == "both"}
+        self.filters = {name: make_filter(exercise.smoothing) for name in exercise.signals if name not in self.mixes}
         self.side_filters = {side: make_filter(exercise.smoothing) for side in ("left", "right")}
         self.person = PersonGate(self.min_score)
         # A rep exercise is counted, a hold exercise timed (the definition's `count:` or `hold:`).
@@ -210,7 +215,8 @@ class Session:
                        for name, values in measure_signals(self.exercise.signals, pose.keypoints, self.min_score).items()}
         if not visible and not warnings:
             warnings.append("the body is not fully in view")
-        signals = {name: self.filters[name].update(raw[name][0], t) for name in raw}
+        sides = {name: mix.update(raw[name][1], raw[name][2], t) for name, mix in self.mixes.items()}
+        signals = {name: sides[name][0] if name in sides else self.filters[name].update(raw[name][0], t) for name in raw}
         if self.hold is not None:
             held = self.hold.update(HoldSample(t, signals, visible))
             advice = self.feedback.update(t, held.phase, signals, None, visible)
@@ -218,7 +224,9 @@ class Session:
                                held_s=held.held_s, hold=held.hold)
         drive = self.exercise.count.signal
         left = right = math.nan
-        if self.exercise.drive.two_sided:
+        if drive in sides:
+            left, right = sides[drive][1:]
+        elif self.exercise.drive.two_sided:
             left = self.side_filters["left"].update(raw[drive][1], t)
             right = self.side_filters["right"].update(raw[drive][2], t)
         count = self.counter.update(Sample(t, signals[drive], left, right, visible, confidence))

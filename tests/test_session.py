@@ -93,6 +93,29 @@ def test_a_file_and_the_same_frames_live_get_the_same_count(repcount_dir, tmp_pa
         assert from_file.count == counts[-1] > 0
 
 
+def far_leg_flickering(pose: Pose, seen: bool) -> Pose:
+    """The pose as a side view often comes out: the far (left) leg drawn straight on in line with
+    the body whatever the near leg does, its knee passing the score gate only when `seen`."""
+    kp = pose.keypoints.copy()
+    hip, shoulder = kp[K.left_hip, :2], kp[K.left_shoulder, :2]
+    down = (hip - shoulder) / np.linalg.norm(hip - shoulder)
+    kp[K.left_knee, :2], kp[K.left_ankle, :2] = hip + 90 * down, hip + 180 * down
+    kp[K.left_knee, 2] = 0.8 if seen else 0.1
+    return Pose(kp, pose.size)
+
+
+@pytest.mark.parametrize("reps", [0, 3])
+def test_a_far_leg_flickering_in_and_out_of_view_adds_no_reps(reps):
+    """Squats with the near leg (or a deep hold: `reps` 0) while the far leg, drawn straight, comes
+    and goes in runs of 0.45 s. The mean of the sides seen would jump between the near leg alone
+    and half-way at each change (by 46 deg in the hold); a side missed for under half a second
+    keeps its place in the mean."""
+    t, knees = squat_knees(reps, 30) if reps else (np.arange(0, 10, 1 / 30), np.full(300, 70.0))
+    seen = (t // 0.45) % 2 == 0
+    analysis = run(SQUAT, ((far_leg_flickering(squat_pose(k), s), ti) for k, s, ti in zip(knees, seen, t)))
+    assert analysis.count == reps
+
+
 def test_someone_walking_through_is_not_counted():
     """A second person appears far to the side for a moment: those frames are not the squatter's."""
     t, knees = squat_knees(3, 30)
