@@ -121,6 +121,11 @@ def page():
         exercise = resources.pick_exercise(lib, "live", default="squat", disabled=playing)
     with picks[2]:  # issue 12: MultiPose and a count per person, only when asked for
         everyone = st.selectbox("Count", ["me", "everyone in view"], key="live-people", disabled=playing) != "me"
+        if everyone and lib.get(exercise).hold is not None:
+            # A hold is timed for the one person in front of the camera (several people's
+            # pipelines count reps, and the exerciser is whoever completes one first).
+            st.caption("A hold is timed for one person: you.")
+            everyone = False
 
     desired = None
     if st.session_state.pop("live-end", False) and session is not None:
