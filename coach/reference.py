@@ -75,7 +75,9 @@ FIELDS: dict[str, dict[str, str]] = {
         "points": "The keypoints, in the order the kind takes them: `nose`, `left_eye`, `right_eye`, `left_ear`, "
                   "`right_ear`, `left_shoulder` ... `right_ankle`, or a side-less joint (`shoulder`, `elbow`, "
                   "`wrist`, `hip`, `knee`, `ankle`, `eye`, `ear`) that measures the left and the right side.",
-        "side": "How the two sides of a side-less signal become one number: `both` = the mean of the sides seen; "
+        "side": "How the two sides of a side-less signal become one number: `both` = the mean of the "
+                "sides seen, each smoothed on its own (a side missed for under half a second keeps its "
+                "last value); "
                 "`visible` = the side whose keypoints score higher (the near side in a side view); `min` / "
                 "`max` = the smaller / larger (the front leg of a lunge); `left` / `right` = that side only. "
                 "Ignored when every point is one-sided.",
