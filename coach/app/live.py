@@ -231,23 +231,28 @@ VIEW_CSS = """<style>
   border-radius: 0.5rem; color: #fff; }
 .coach-meter { height: 0.9rem; border-radius: 0.45rem; background: #dfe3ea; overflow: hidden; }
 .coach-meter > div { height: 100%; background: #5b7db1; }
+/* A phone: the panel is under the video, and a set-up sentence runs to three lines. */
+@media (max-width: 640px) { .coach-cue { font-size: clamp(1.1rem, 3.2vh, 2rem); } }
 </style>"""
 WORKING_CSS = """<style>
 .st-key-live-picks, .st-key-live-hint, [data-testid="stMainBlockContainer"] h1 { display: none; }
 [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+@media (max-width: 640px) { [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; } }
 </style>"""
 CUE_BACKGROUNDS = {"info": "#2e7d32", "warning": "#a35c00", "error": "#b3261e", "setup": "#2a5bb8", "rest": "#4a5160"}
 
 
 def video_fit_css(size: tuple[int, int] | None) -> str:
     """Keep the video (width 100% of its column) within the window's height, whatever the
-    camera's shape: on a narrow window (a phone, the panel under the video) about half of it."""
+    camera's shape: on a narrow window (a phone, the panel under the video) under a third of it,
+    which leaves room below for the count and a cue of three lines (a portrait camera's cue once
+    ended 39 px below a 390x844 window at 38vh)."""
     width, height = size or (4, 3)
     aspect = width / height
     # 15rem: the page's top padding, and under the video the player's bar and STOP, whose height
     # the webrtc component sets as it draws (12rem left STOP 15 px off a 1000 px window once).
     return (f"<style>.st-key-live-video {{ max-width: calc((100vh - 15rem) * {aspect:.4f}); }}"
-            f"@media (max-width: 640px) {{ .st-key-live-video {{ max-width: calc(38vh * {aspect:.4f}); margin: 0 auto; }} }}"
+            f"@media (max-width: 640px) {{ .st-key-live-video {{ max-width: calc(30vh * {aspect:.4f}); margin: 0 auto; }} }}"
             "</style>")
 
 
