@@ -178,12 +178,14 @@ class Session:
         self.exercise = exercise
         self.min_score = exercise.visibility.min_score
         self.groups = [list(group) for group in exercise.visibility.groups()]
-        # A two-sided signal measured on both sides mixes its smoothed sides by how well each is
-        # measured (coach.sides); any other signal is smoothed as measured.
+        # Each side smoothed on its own (coach.sides) for a two-sided signal with `side: both`, whose
+        # value is their mean, and for the counter's two-sided drive, whose sides give a rep's
+        # asymmetry; any other signal is smoothed as measured.
+        drive = exercise.count.signal if exercise.count is not None else None
         self.mixes = {name: SideMix(exercise.smoothing) for name, spec in exercise.signals.items()
-                      if spec.two_sided and spec.side == "both"}
-        self.filters = {name: make_filter(exercise.smoothing) for name in exercise.signals if name not in self.mixes}
-        self.side_filters = {side: make_filter(exercise.smoothing) for side in ("left", "right")}
+                      if spec.two_sided and (spec.side == "both" or name == drive)}
+        self.filters = {name: make_filter(exercise.smoothing) for name, spec in exercise.signals.items()
+                        if name not in self.mixes or spec.side != "both"}
         self.person = PersonGate(self.min_score)
         # A rep exercise is counted, a hold exercise timed (the definition's `count:` or `hold:`).
         self.counter = Counter(exercise) if exercise.count is not None else None
@@ -216,19 +218,14 @@ class Session:
         if not visible and not warnings:
             warnings.append("the body is not fully in view")
         sides = {name: mix.update(raw[name][1], raw[name][2], t) for name, mix in self.mixes.items()}
-        signals = {name: sides[name][0] if name in sides else self.filters[name].update(raw[name][0], t) for name in raw}
+        signals = {name: self.filters[name].update(raw[name][0], t) if name in self.filters else sides[name][0] for name in raw}
         if self.hold is not None:
             held = self.hold.update(HoldSample(t, signals, visible))
             advice = self.feedback.update(t, held.phase, signals, None, visible)
             return FrameResult(t, pose, signals, held.phase, 0, held.sets, visible, None, advice.cue, tuple(warnings),
                                held_s=held.held_s, hold=held.hold)
         drive = self.exercise.count.signal
-        left = right = math.nan
-        if drive in sides:
-            left, right = sides[drive][1:]
-        elif self.exercise.drive.two_sided:
-            left = self.side_filters["left"].update(raw[drive][1], t)
-            right = self.side_filters["right"].update(raw[drive][2], t)
+        left, right = sides[drive][1:] if drive in sides else (math.nan, math.nan)
         count = self.counter.update(Sample(t, signals[drive], left, right, visible, confidence))
         advice = self.feedback.update(t, count.phase, signals, count.rep, visible)
         rep = count.rep
