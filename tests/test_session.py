@@ -207,3 +207,23 @@ def test_a_phase_abandoned_out_of_view_gets_no_verdict():
     lost = Feedback(SQUAT)
     shallow_bottom(lost)
     assert lost.update(1.5, "standing", {"knee": math.nan}, visible=False).cue is None
+
+
+def test_the_signal_chart_marks_each_swing_not_counted_and_why():
+    """Two squats, a half squat, two squats: four reps, and the half squat drawn where it was
+    dropped, as `too small`, in the chart that the Analyse page and the editor show."""
+    from coach.app.signal_chart import rejection_frame, signal_chart
+
+    parts = [squat_knees(2, 30, rest=0.5)[1], squat_knees(1, 30, bottom=135, rest=0.0)[1], squat_knees(2, 30, rest=0.5)[1]]
+    knees = np.concatenate(parts)
+    t = np.arange(len(knees)) / 30
+    analysis = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
+    assert analysis.count == 4
+    half = (len(parts[0]) / 30, (len(parts[0]) + len(parts[1])) / 30)
+    dropped = rejection_frame(analysis.results, SQUAT)
+    assert list(dropped["reason"]) == ["too small"]
+    assert half[0] < dropped["t"][0] <= half[1] + 0.5
+    chart = signal_chart(analysis.results, SQUAT).to_dict()
+    marks = [layer["mark"]["type"] for layer in chart["layer"]]
+    assert marks[-2:] == ["point", "text"]
+    assert chart["layer"][-1]["encoding"]["text"]["field"] == "reason"

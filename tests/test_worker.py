@@ -287,7 +287,7 @@ def test_an_upload_is_analysed_on_the_live_path_with_progress_and_a_chart(model,
     assert ((reps["rom_min"] < reps["depth_needed"]) & (reps["depth_needed"] < reps["rom_max"])).all()
     assert ((reps["rom_min"] < reps["return_line"]) & (reps["return_line"] < reps["rom_max"])).all()
     chart = signal_chart(analysis.results, analysis.exercise).to_dict()
-    assert len(chart["layer"]) == 4  # rep spans, signal, thresholds, rep numbers
+    assert len(chart["layer"]) == 6  # rep spans, signal, thresholds, rep numbers, swings not counted and why
 
 
 @pytest.mark.parametrize("name, size, message", [

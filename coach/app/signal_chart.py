@@ -4,7 +4,9 @@ and each counted rep marked: an Altair chart (no Streamlit here) whose `.data` a
 The counter's thresholds follow each person's range (see coach.counting), so they are drawn per
 rep: how far from its start the swing had to go (`depth needed`, as the counter recorded it on
 the rep) and the line it had to come back past (`return line`: `return_fraction` of its own
-range). Absolute limits, where a definition sets them, are drawn across the whole chart.
+range). Absolute limits, where a definition sets them, are drawn across the whole chart. A swing
+the counter dropped is marked where it was dropped, with the reason (`too small`, `too short`...),
+so that a count lower than expected shows which swings were not reps and why.
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ def rep_frame(reps: list[RepEvent], exercise: Exercise) -> pd.DataFrame:
     columns = ["rep", "set", "start_t", "end_t", "mid_t", "rom_min", "rom_max", "depth_needed", "return_line",
                "label", "flags"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def rejection_frame(results: list[FrameResult], exercise: Exercise) -> pd.DataFrame:
+    """One row per swing the counter dropped: the frame it was dropped at, the signal there, and why."""
+    drive = exercise.drive_name
+    rows = [{"t": r.t, "value": r.signals.get(drive, math.nan), "reason": r.rejected} for r in results if r.rejected]
+    return pd.DataFrame(rows, columns=["t", "value", "reason"])
 
 
 def signal_chart(results: list[FrameResult], exercise: Exercise, height: int = 260) -> alt.LayerChart:
@@ -88,6 +97,12 @@ def signal_chart(results: list[FrameResult], exercise: Exercise, height: int = 2
             alt.Y("level:Q"), colour, tooltip=["threshold:N", "level:Q"]))
     layers.append(alt.Chart(reps).mark_text(dy=-4, fontSize=11, fontWeight="bold", color="#2e7d32").encode(
         alt.X("mid_t:Q"), alt.Y(value=8), alt.Text("label:N")))
+    dropped = rejection_frame(results, exercise)
+    tooltip = [alt.Tooltip("t:Q", format=".2f"), alt.Tooltip("reason:N", title="not counted")]
+    layers.append(alt.Chart(dropped).mark_point(shape="cross", size=70, color="#757575", strokeWidth=2).encode(
+        alt.X("t:Q"), alt.Y("value:Q"), tooltip=tooltip))
+    layers.append(alt.Chart(dropped).mark_text(dy=-10, fontSize=9, color="#616161").encode(
+        alt.X("t:Q"), alt.Y("value:Q"), alt.Text("reason:N"), tooltip=tooltip))
     return alt.layer(*layers).properties(height=height, title=f"{exercise.name}: {drive} and the counted reps")
 
 
