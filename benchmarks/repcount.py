@@ -20,6 +20,10 @@ The baseline is AIGym's rule as Ultralytics ships it: one joint angle from three
 side, no smoothing, no score gate; a rep counts when the angle, having been above `up`, drops under
 `down`. The angles and thresholds below are AIGym's defaults (right shoulder-elbow-wrist, 145/90)
 where they fit, and the obvious joint for the others.
+
+`auto` is the definition-free exercise (exercises/auto.yaml: the body's main direction of movement,
+coach.motion) on the same series, with nothing tuned: what coach counts for a movement it has no
+definition of.
 """
 
 from __future__ import annotations
@@ -95,23 +99,26 @@ def scaled(exercise, depth_scale: float):
     return exercise.model_copy(update={"count": count})
 
 
-def evaluate(folder: Path, fps: float = 30.0, depth_scales=(1.0,)) -> pd.DataFrame:
+def evaluate(folder: Path, fps: float = 30.0, depth_scales=(1.0,), auto: bool = False) -> pd.DataFrame:
     """One row per series: name, subject, exercise, frames, true reps, the baseline's count, and
-    ours for each depth factor (`ours` for 1.0, `ours@0.8` and so on for the others). The series
-    are counted in parallel, one process a core: each is counted on its own, as a live camera would."""
+    ours for each depth factor (`ours` for 1.0, `ours@0.8` and so on for the others); with `auto`,
+    also the count of the definition-free `auto` exercise. The series are counted in parallel, one
+    process a core: each is counted on its own, as a live camera would."""
     labels = pd.read_csv(folder / "labels.csv")
-    jobs = [(folder, row.name, row.exercise, row.reps, fps, tuple(depth_scales)) for row in labels.itertuples()]
+    jobs = [(folder, row.name, row.exercise, row.reps, fps, tuple(depth_scales), auto) for row in labels.itertuples()]
     # spawn, not fork: the caller may hold model threads (the test suite), which a fork would copy mid-state.
     with ProcessPoolExecutor(os.cpu_count(), mp_context=multiprocessing.get_context("spawn")) as pool:
         return pd.DataFrame(pool.map(evaluate_series, jobs))
 
 
 def evaluate_series(job) -> dict:
-    folder, name, exercise_id, reps, fps, depth_scales = job
+    folder, name, exercise_id, reps, fps, depth_scales, auto = job
     series = np.load(folder / f"{name}.npy")
     times = np.arange(len(series)) / fps
     out = {"name": name, "subject": name.split("_")[0], "exercise": exercise_id,
            "frames": len(series), "reps": reps, "aigym": aigym_count(series, exercise_id)}
+    if auto:
+        out["auto"] = run(library().get("auto"), KeypointSeries.from_movenet(series, times).poses()).count
     for depth_scale in depth_scales:
         exercise = scaled(library().get(exercise_id), depth_scale)
         out[column(depth_scale)] = run(exercise, KeypointSeries.from_movenet(series, times).poses()).count
@@ -152,9 +159,11 @@ def table(results: pd.DataFrame) -> pd.DataFrame:
         mae, obo = score(group, "tuned")
         held_mae, held_obo = score(group, "held")
         base_mae, base_obo = score(group, "aigym")
-        out.append({"exercise": name, "series": len(group), "tuned MAE": mae, "tuned OBO": obo,
-                    "CV MAE": held_mae, "CV OBO": held_obo, "CV MedAE": float(relative_errors(group, "held").median()),
-                    "AIGym MAE": base_mae, "AIGym OBO": base_obo})
+        row = {"exercise": name, "series": len(group), "tuned MAE": mae, "tuned OBO": obo,
+               "CV MAE": held_mae, "CV OBO": held_obo, "CV MedAE": float(relative_errors(group, "held").median())}
+        if "auto" in group:
+            row["auto MAE"], row["auto OBO"] = score(group, "auto")
+        out.append(row | {"AIGym MAE": base_mae, "AIGym OBO": base_obo})
     return pd.DataFrame(out).set_index("exercise")
 
 
@@ -170,6 +179,9 @@ def main() -> int:
     start = time.perf_counter()
     results = cross_validate(evaluate(folder, args.fps, DEPTH_SCALES))
     elapsed = time.perf_counter() - start
+    start = time.perf_counter()
+    results["auto"] = evaluate(folder, args.fps, (), auto=True)["auto"]
+    auto_elapsed = time.perf_counter() - start
     if args.csv:
         results.to_csv(args.csv, index=False)
     print(table(results).to_string(float_format=lambda x: f"{x:.3f}"))
@@ -178,7 +190,8 @@ def main() -> int:
     print(f"\ntuned-vs-held MAE gap {gap:.3f}; depth factors chosen per held subject: "
           f"{results.groupby('subject')['held_scale'].first().value_counts().to_dict()}")
     print(f"{len(results)} series, {frames} frames at {args.fps:g} fps, {len(DEPTH_SCALES)} depth factors, in {elapsed:.1f} s "
-          f"({1e6 * elapsed / frames / len(DEPTH_SCALES):.0f} us a frame and factor, with AIGym's rule)")
+          f"({1e6 * elapsed / frames / len(DEPTH_SCALES):.0f} us a frame and factor, with AIGym's rule); "
+          f"auto in {auto_elapsed:.1f} s ({1e6 * auto_elapsed / frames:.0f} us a frame)")
     exact = results[results["held"] == results["reps"]]
     print(f"exact: {len(exact)} of {len(results)}; zero-rep series predicted as "
           f"{results.loc[results['reps'] == 0, 'held'].tolist()}")

@@ -95,15 +95,23 @@ class Signal(Model):
     distance is measured in: the torso (shoulder to hip), or the arm (shoulder to elbow to wrist,
     of the same side) for a signal that must be measured where the hips are out of view (a
     pull-up seen from behind).
+
+    principal [points...]: the body's main direction of movement (coach.motion): the positions
+    of `points` (all 17 keypoints when left out) around the torso, in torso lengths, projected on
+    their first principal component over the last `window_s`. It needs no joint to be named, so a
+    definition can count any repeated movement.
     """
 
-    kind: Literal["angle", "height", "distance", "inclination"]
-    points: list[Point]
+    kind: Literal["angle", "height", "distance", "inclination", "principal"]
+    points: list[Point] = []
     side: Literal["both", "visible", "min", "max", "left", "right"] = "both"
     scale: Literal["torso", "arm"] = "torso"
+    window_s: float = Field(6.0, ge=2, le=30)
 
     @model_validator(mode="after")
     def check_points(self):
+        if self.kind == "principal":
+            return self
         needed = 3 if self.kind == "angle" else 2
         if len(self.points) != needed:
             raise FieldProblem(("points",), f"a {self.kind} takes {needed} keypoints, got {len(self.points)}")
@@ -119,7 +127,11 @@ class Signal(Model):
 
     @functools.cached_property
     def keypoints(self) -> dict[str, tuple[Keypoint, ...]]:
-        """{"left": ..., "right": ...} for a two-sided signal, else {"centre": ...}."""
+        """{"left": ..., "right": ...} for a two-sided signal, else {"centre": ...} (a principal
+        signal: every keypoint it follows, both sides of a side-less joint)."""
+        if self.kind == "principal":
+            named = self.points or list(Point)
+            return {"centre": tuple(dict.fromkeys(k for side in SIDES for k in sided(named, side)))}
         return per_side(self.points)
 
 

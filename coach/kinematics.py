@@ -107,7 +107,8 @@ def mean_seen(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def measure_signals(signals: dict, keypoints: np.ndarray, min_score: float) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Every signal of a definition for one frame (17, 3) or a clip (T, 17, 3).
 
-    `signals` maps names to `coach.exercises.Signal`. Returns {name: (value, left, right)}, each
+    `signals` maps names to `coach.exercises.Signal` (a `principal` one is left out: it needs the
+    frames before this one). Returns {name: (value, left, right)}, each
     of shape (...): the combined value and the two sides (both equal to the value for a signal
     with no sides), NaN where the keypoints it needs are under `min_score`.
     """
@@ -117,6 +118,8 @@ def measure_signals(signals: dict, keypoints: np.ndarray, min_score: float) -> d
     torso = torso_length(xy)
     out = {}
     for name, spec in signals.items():
+        if spec.kind == "principal":
+            continue  # followed over time, not measured in one frame (coach.motion, by the session)
         values = {side: measure(spec.kind, [xy[..., k, :] for k in points], torso if spec.scale == "torso" else arm_length(xy, side))
                   for side, points in spec.keypoints.items()}
         if "centre" in values:

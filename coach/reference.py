@@ -71,10 +71,14 @@ FIELDS: dict[str, dict[str, str]] = {
         "kind": "`angle` [a, b, c]: the angle at b in degrees (180 = straight). `height` [a, b]: how far a is "
                 "above b, in torso lengths (shoulder to hip; positive when a is higher). `distance` [a, b]: "
                 "between them, in torso lengths. `inclination` [a, b]: the line from b to a against the "
-                "vertical, in degrees (0 = a straight above b, 90 = level).",
+                "vertical, in degrees (0 = a straight above b, 90 = level). `principal` [points...]: the body's "
+                "main direction of movement, for counting a movement no joint angle names: where the points are "
+                "around the torso, in torso lengths, along the direction they moved most in the last `window_s` "
+                "(their first principal component).",
         "points": "The keypoints, in the order the kind takes them: `nose`, `left_eye`, `right_eye`, `left_ear`, "
                   "`right_ear`, `left_shoulder` ... `right_ankle`, or a side-less joint (`shoulder`, `elbow`, "
-                  "`wrist`, `hip`, `knee`, `ankle`, `eye`, `ear`) that measures the left and the right side.",
+                  "`wrist`, `hip`, `knee`, `ankle`, `eye`, `ear`) that measures the left and the right side. "
+                  "A `principal` signal follows all of them when left out.",
         "side": "How the two sides of a side-less signal become one number: `both` = the mean of the "
                 "sides seen, each smoothed on its own (a side missed for under half a second keeps its "
                 "last value); "
@@ -84,6 +88,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "scale": "The body length a `height` or `distance` is measured in: `torso` (shoulder to hip, the "
                  "default) or `arm` (shoulder to wrist, for when the hips are out of view, as in a pull-up seen "
                  "from behind).",
+        "window_s": "Seconds. How much of the recent movement a `principal` signal finds its direction in: "
+                    "a few reps' worth. It says nothing until it has seen a third of this. Other kinds ignore it.",
     },
     "Butterworth": {
         "filter": FILTER,

@@ -22,6 +22,7 @@ from coach.exercises import Exercise
 from coach.feedback import Feedback
 from coach.holds import Hold, HoldSample, timed_sets
 from coach.kinematics import measure_signals
+from coach.motion import PrincipalMotion
 from coach.pose.skeleton import TORSO
 from coach.sides import SideMix
 from coach.smoothing import make_filter
@@ -186,6 +187,8 @@ class Session:
                       if spec.two_sided and (spec.side == "both" or name == drive)}
         self.filters = {name: make_filter(exercise.smoothing) for name, spec in exercise.signals.items()
                         if name not in self.mixes or spec.side != "both"}
+        self.motions = {name: PrincipalMotion(spec.keypoints["centre"], spec.window_s, self.min_score)
+                        for name, spec in exercise.signals.items() if spec.kind == "principal"}
         self.person = PersonGate(self.min_score)
         # A rep exercise is counted, a hold exercise timed (the definition's `count:` or `hold:`).
         self.counter = Counter(exercise) if exercise.count is not None else None
@@ -213,10 +216,13 @@ class Session:
                 visible = False
                 warnings.append("someone else is in view")
             if visible:
-                raw = {name: tuple(float(x) for x in values)
-                       for name, values in measure_signals(self.exercise.signals, pose.keypoints, self.min_score).items()}
+                raw |= {name: tuple(float(x) for x in values)
+                        for name, values in measure_signals(self.exercise.signals, pose.keypoints, self.min_score).items()}
+        for name, motion in self.motions.items():
+            raw[name] = (motion.update(pose.keypoints if visible else None, t),) * 3
         if not visible and not warnings:
             warnings.append("the body is not fully in view")
+        caught_up = self.catch_up(confidence) if self.counter is not None else None
         sides = {name: mix.update(raw[name][1], raw[name][2], t) for name, mix in self.mixes.items()}
         signals = {name: self.filters[name].update(raw[name][0], t) if name in self.filters else sides[name][0] for name in raw}
         if self.hold is not None:
@@ -227,8 +233,8 @@ class Session:
         drive = self.exercise.count.signal
         left, right = sides[drive][1:] if drive in sides else (math.nan, math.nan)
         count = self.counter.update(Sample(t, signals[drive], left, right, visible, confidence))
-        advice = self.feedback.update(t, count.phase, signals, count.rep, visible)
-        rep = count.rep
+        rep = count.rep or caught_up
+        advice = self.feedback.update(t, count.phase, signals, rep, visible)
         if rep is not None:
             rep = dataclasses.replace(rep, flags=advice.flags, metrics=self.rep_metrics(rep))
             log.info("rep %d at %.2f s: %.0f..%.0f", rep.index, rep.end_t, rep.rom_min, rep.rom_max)
@@ -237,6 +243,20 @@ class Session:
             self.history.popleft()
         return FrameResult(t, pose, signals, count.phase, count.reps, count.sets, visible, rep, advice.cue, tuple(warnings),
                            count.rejected)
+
+    def catch_up(self, confidence: float) -> RepEvent | None:
+        """A `principal` drive has no value until its movement has a direction (coach.motion).
+        On the frame it first has one, the filter and the counter are fed the window's earlier
+        frames projected on it, so that the first rep counts (late, and never taken back).
+        Returns a rep that completed among them."""
+        drive = self.exercise.count.signal
+        if drive not in self.motions:
+            return None
+        rep = None
+        for frame_t, value in self.motions[drive].take_backlog():
+            smoothed = self.filters[drive].update(value, frame_t)  # it has had only NaN before
+            rep = self.counter.update(Sample(frame_t, smoothed, confidence=confidence)).rep or rep
+        return rep
 
     def rep_metrics(self, rep: RepEvent) -> dict[str, float]:
         """The definition's extra per-rep metrics, from the smoothed signals over the rep."""

@@ -49,6 +49,25 @@ def test_every_shared_clip_gets_its_labelled_count(clips_dir, clip_poses, model)
         assert len(poses) == int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), f"{row.file}: a frame was lost"
 
 
+# The clips of one clean movement repeated: the definition-free `auto` exercise counts them as
+# their own definitions do. (On the others it needs what a definition knows: squat_side_2_long_idle
+# raises its arms after the squats, which is a repeated movement too; squat_side_3_then_hold pulses
+# in its hold; pushup_side_30 pikes between reps.)
+AUTO_CLIPS = {"squat_side_3.mp4", "jumping_jacks_11.mp4", "jumping_jacks_15.mp4", "jumping_jacks_2_multi_person.mp4",
+              "glute_bridge_1.mp4", "lunge_side_3.mp4", "pullup_9_4.mp4"}
+
+
+def test_auto_counts_a_clean_clip_of_any_exercise_with_no_definition_of_it(clips_dir, clip_poses):
+    from coach.exercises import Library
+    from coach.session import run
+
+    auto = Library().get("auto")
+    for row in labels(clips_dir).itertuples():
+        if row.file in AUTO_CLIPS:
+            count = run(auto, clip_poses(row.file, "lightning")).count
+            assert count == row.reps, f"auto on {row.file}: {count}, labelled {row.reps} {row.exercise} reps"
+
+
 def test_overlay_tables_and_reps_detail(clips_dir, tmp_path, capsys):
     out_video = tmp_path / "squat.mp4"
     [out] = analyze_json(capsys, clips_dir / "squat_side_3.mp4", "--exercise", "squat",
