@@ -149,7 +149,10 @@ def count_panel(image: np.ndarray, result, unit: float, title: str | None = None
     scale = 1.8 * min(1.0, 2 / len(big)) * unit
     text(image, big, (x + round(10 * unit), y + round(52 * unit)), scale, max(2, round(3 * unit)))
     if title:
-        text(image, title, (x + round(82 * unit), y + round(22 * unit)), 0.5 * unit, 1)
+        # Shrunk to end inside the panel: a long name ("Repeated movement") ran over its edge.
+        scale, room = 0.5 * unit, (170 - 82 - 6) * unit
+        width = cv2.getTextSize(title, HUD_FONT, scale, 1)[0][0]
+        text(image, title, (x + round(82 * unit), y + round(22 * unit)), scale * min(1.0, room / width), 1)
     label = "s held" if result.held_s is not None else f"set {result.sets}" if result.sets else "reps"
     text(image, label, (x + round(82 * unit), y + round(46 * unit)), 0.55 * unit, 1)
     phase = result.phase.replace("_", " ") if result.visible else "not in view"

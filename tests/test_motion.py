@@ -106,3 +106,13 @@ def test_a_principal_signal_needs_no_points_and_may_name_some():
     assert len(AUTO.signals["motion"].keypoints["centre"]) == 17
     assert AUTO.drive.unit == "torso lengths" and not AUTO.drive.two_sided
 
+
+
+def test_the_overlay_keeps_a_long_exercise_name_inside_its_panel():
+    from coach.render import draw_hud
+
+    t, wave = reps_wave(1, 1.5, 30)
+    result = run(AUTO, ((person(arms=20 + 140 * w), ti) for w, ti in zip(wave, t))).results[-1]
+    drawn = draw_hud(np.zeros((480, 640, 3), np.uint8), result, AUTO)
+    panel_right = 10 + 170  # count_panel's box at this size (hud_unit 1)
+    assert drawn[10:50, :panel_right].any() and not drawn[10:50, panel_right:].any()
