@@ -129,7 +129,7 @@ def test_bad_keypoint_files_get_one_line_errors(tmp_path, capsys, make, message)
 def test_unknown_exercise_lists_the_valid_ones(tmp_path, capsys):
     assert main(["analyze", "whatever.mp4", "--exercise", "squats"]) == 1
     err = capsys.readouterr().err
-    assert err == ("coach: error: unknown exercise 'squats' (valid: bench_press, bicep_curl, front_raise, glute_bridge, "
+    assert err == ("coach: error: unknown exercise 'squats' (valid: auto, bench_press, bicep_curl, front_raise, glute_bridge, "
                    "jumping_jack, lunge, plank, pull_up, push_up, shoulder_press, sit_up, squat, wall_sit)\n")
 
 
