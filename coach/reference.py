@@ -89,7 +89,7 @@ FIELDS: dict[str, dict[str, str]] = {
                  "default) or `arm` (shoulder to wrist, for when the hips are out of view, as in a pull-up seen "
                  "from behind).",
         "window_s": "Seconds. How much of the recent movement a `principal` signal finds its direction in: "
-                    "a few reps' worth. It says nothing until it has seen a third of this. Other kinds ignore it.",
+                    "a few reps' worth. Other kinds ignore it.",
     },
     "Butterworth": {
         "filter": FILTER,

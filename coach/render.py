@@ -143,18 +143,19 @@ def hud_unit(image: np.ndarray) -> float:
 def count_panel(image: np.ndarray, result, unit: float, title: str | None = None):
     """Top left, in place: the count, the set (or "reps"), the phase, and an optional title."""
     x, y = round(10 * unit), round(10 * unit)
-    shade(image, (x, y, x + round(170 * unit), y + round(92 * unit)))
+    width, title_x = 170, 82  # the panel's width and where the title and label start, at unit 1
+    shade(image, (x, y, x + round(width * unit), y + round(92 * unit)))
     # A hold shows its seconds held (smaller from three digits on, to keep clear of the label).
     big = str(result.reps) if result.held_s is None else f"{result.held_s:.0f}"
     scale = 1.8 * min(1.0, 2 / len(big)) * unit
     text(image, big, (x + round(10 * unit), y + round(52 * unit)), scale, max(2, round(3 * unit)))
     if title:
         # Shrunk to end inside the panel: a long name ("Repeated movement") ran over its edge.
-        scale, room = 0.5 * unit, (170 - 82 - 6) * unit
-        width = cv2.getTextSize(title, HUD_FONT, scale, 1)[0][0]
-        text(image, title, (x + round(82 * unit), y + round(22 * unit)), scale * min(1.0, room / width), 1)
+        scale, room = 0.5 * unit, (width - title_x - 6) * unit
+        drawn = cv2.getTextSize(title, HUD_FONT, scale, 1)[0][0]
+        text(image, title, (x + round(title_x * unit), y + round(22 * unit)), scale * min(1.0, room / drawn), 1)
     label = "s held" if result.held_s is not None else f"set {result.sets}" if result.sets else "reps"
-    text(image, label, (x + round(82 * unit), y + round(46 * unit)), 0.55 * unit, 1)
+    text(image, label, (x + round(title_x * unit), y + round(46 * unit)), 0.55 * unit, 1)
     phase = result.phase.replace("_", " ") if result.visible else "not in view"
     text(image, phase, (x + round(10 * unit), y + round(80 * unit)), 0.55 * unit, 1)
 

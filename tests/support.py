@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,3 +29,11 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def reps_signal(n: int, period: float = 2.0, top: float = 170, bottom: float = 90, fps: float = 30, rest: float = 1.0):
+    """`rest` s at `top`, then n smooth reps (cosine swings from top to bottom and back), then `rest` s."""
+    t = np.arange(0, 2 * rest + n * period, 1 / fps)
+    phase = np.clip((t - rest) / period, 0, n)
+    dip = (1 - np.cos(2 * np.pi * phase)) / 2
+    return t, top - (top - bottom) * dip

@@ -4,7 +4,8 @@ from flickering on a jittery signal without losing a shallow rep."""
 
 import numpy as np
 import pytest
-from test_counting import count, reps_signal, squat
+from support import reps_signal
+from test_counting import count, squat
 from test_exercises import SQUAT, line_of
 
 from coach.cli import main

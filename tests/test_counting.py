@@ -9,6 +9,7 @@ import pytest
 
 from coach.counting import Counter, Phase, Sample
 from coach.exercises import BUILTIN_DIR, Exercise, load
+from support import reps_signal
 
 # The shipped squat with the counting settings these tests are written for (tuning the
 # built-in definition must not change what they check).
@@ -23,14 +24,6 @@ def squat(**count) -> Exercise:
 
 
 SQUAT = squat()
-
-
-def reps_signal(n: int, period: float = 2.0, top: float = 170, bottom: float = 90, fps: float = 30, rest: float = 1.0):
-    """`rest` s standing, then n smooth reps (cosine dips from top to bottom), then `rest` s."""
-    t = np.arange(0, 2 * rest + n * period, 1 / fps)
-    phase = np.clip((t - rest) / period, 0, n)
-    dip = (1 - np.cos(2 * np.pi * phase)) / 2
-    return t, top - (top - bottom) * dip
 
 
 def count(exercise: Exercise, t, values, visible=None) -> tuple[Counter, list]:

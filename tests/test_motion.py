@@ -11,6 +11,7 @@ from coach.motion import PrincipalMotion
 from coach.pose.skeleton import Keypoint as K
 from coach.session import run
 from coach.types import Pose
+from support import reps_signal
 
 SIZE = (640, 480)
 AUTO = Library().get("auto")
@@ -48,11 +49,9 @@ def person(arms: float = 20.0, knees: float = 180.0, x: float = 320.0, scale: fl
     return Pose(kp.astype(np.float32), SIZE)
 
 
-def reps_wave(n: int, period: float, fps: float, rest: float = 2.0):
-    """Times and a 0..1 wave: `rest` seconds still, n reps of `period` seconds, `rest` still."""
-    t = np.arange(0, 2 * rest + n * period, 1 / fps)
-    phase = np.clip((t - rest) / period, 0, n)
-    return t, (1 - np.cos(2 * np.pi * phase)) / 2
+def reps_wave(n: int, period: float, fps: float):
+    """Times and a 0..1 wave: 2 s still, n reps of `period` seconds, 2 s still."""
+    return reps_signal(n, period, top=0.0, bottom=1.0, fps=fps, rest=2.0)
 
 
 @pytest.mark.parametrize("case, n, period, fps, pose_at", [

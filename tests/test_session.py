@@ -15,6 +15,7 @@ from coach.pipeline import analyze_keypoints
 from coach.pose.layout import pixels_from_movenet
 from coach.session import Session, run
 from coach.types import Cue, Pose
+from support import reps_signal
 
 SQUAT = load(BUILTIN_DIR / "squat.yaml")
 SIZE = (640, 480)
@@ -42,9 +43,7 @@ def squat_pose(knee: float, x0: float = 320, score: float = 0.8) -> Pose:
 
 
 def squat_knees(n: int, fps: float, bottom: float = 80.0, period: float = 2.0, rest: float = 1.0):
-    t = np.arange(0, 2 * rest + n * period, 1 / fps)
-    phase = np.clip((t - rest) / period, 0, n)
-    return t, 175 - (175 - bottom) * (1 - np.cos(2 * np.pi * phase)) / 2
+    return reps_signal(n, period, top=175, bottom=bottom, fps=fps, rest=rest)
 
 
 def test_counts_squats_from_poses_and_reports_every_signal():
