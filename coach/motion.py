@@ -92,14 +92,14 @@ class PrincipalMotion:
     def project(self, positions: np.ndarray) -> float:
         return float(np.nan_to_num(positions - self.mean) @ self.direction)
 
-    def take_backlog(self) -> list[tuple[float, float]]:
-        """Once, on the frame the first direction is found: the earlier frames of the window
-        projected on it, (t, value) in time order, for the counter to catch up on. The movement
+    def take_backlog(self, t: float) -> list[tuple[float, float]]:
+        """Once, on the frame (at `t`) the first direction is found: the window's frames before
+        it projected on it, (t, value) in time order, for the counter to catch up on. The movement
         had begun before it had a direction; without them the first rep would be lost."""
         if self.backlog_taken or self.direction is None:
             return []
         self.backlog_taken = True
-        return [(t, self.project(positions)) for t, positions in list(self.frames)[:-1]]
+        return [(frame_t, self.project(positions)) for frame_t, positions in self.frames if frame_t < t]
 
     def recompute(self):
         window = np.array([p for _, p in self.frames])
@@ -112,7 +112,7 @@ class PrincipalMotion:
         centred = np.nan_to_num(window - mean)
         centred[:, ~kept] = 0.0
         values, vectors = np.linalg.eigh(centred.T @ centred)
-        if not values[-1] >= DOMINANT * values.sum() or values[-1] <= 0:
+        if values[-1] <= 0 or values[-1] < DOMINANT * values.sum():
             return
         direction = vectors[:, -1]
         if self.direction is not None:

@@ -222,7 +222,7 @@ class Session:
             raw[name] = (motion.update(pose.keypoints if visible else None, t),) * 3
         if not visible and not warnings:
             warnings.append("the body is not fully in view")
-        caught_up = self.catch_up(confidence) if self.counter is not None else None
+        caught_up = self.catch_up(t, confidence) if self.counter is not None else None
         sides = {name: mix.update(raw[name][1], raw[name][2], t) for name, mix in self.mixes.items()}
         signals = {name: self.filters[name].update(raw[name][0], t) if name in self.filters else sides[name][0] for name in raw}
         if self.hold is not None:
@@ -244,7 +244,7 @@ class Session:
         return FrameResult(t, pose, signals, count.phase, count.reps, count.sets, visible, rep, advice.cue, tuple(warnings),
                            count.rejected)
 
-    def catch_up(self, confidence: float) -> RepEvent | None:
+    def catch_up(self, t: float, confidence: float) -> RepEvent | None:
         """A `principal` drive has no value until its movement has a direction (coach.motion).
         On the frame it first has one, the filter and the counter are fed the window's earlier
         frames projected on it, so that the first rep counts (late, and never taken back).
@@ -253,7 +253,7 @@ class Session:
         if drive not in self.motions:
             return None
         rep = None
-        for frame_t, value in self.motions[drive].take_backlog():
+        for frame_t, value in self.motions[drive].take_backlog(t):
             smoothed = self.filters[drive].update(value, frame_t)  # it has had only NaN before
             rep = self.counter.update(Sample(frame_t, smoothed, confidence=confidence)).rep or rep
         return rep
