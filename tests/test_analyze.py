@@ -54,7 +54,7 @@ def test_every_shared_clip_gets_its_labelled_count(clips_dir, clip_poses, model)
 # raises its arms after the squats, which is a repeated movement too; squat_side_3_then_hold pulses
 # in its hold; pushup_side_30 pikes between reps.)
 AUTO_CLIPS = {"squat_side_3.mp4", "jumping_jacks_11.mp4", "jumping_jacks_15.mp4", "jumping_jacks_2_multi_person.mp4",
-              "glute_bridge_1.mp4", "lunge_side_3.mp4", "pullup_9_4.mp4"}
+              "glute_bridge_1.mp4", "lunge_side_3.mp4", "pullup_9_4.mp4", "pushup_dumbbell_6.mp4"}
 
 
 def test_auto_counts_a_clean_clip_of_any_exercise_with_no_definition_of_it(clips_dir, clip_poses):
