@@ -9,7 +9,7 @@ is turned so that the start is always high (`v = value` for start: high, `-value
 
     START      at the start position; `top` follows the highest value since the last turn.
     GOING      left the top by more than `hysteresis`; not yet deep enough for a rep. Still
-               (within the hysteresis) for min_rep_s, it is back at START from where it rests:
+               (within the hysteresis) for still_s, it is back at START from where it rests:
                settling after walking in, a drifting stance or a hold is not part of a rep.
     FAR        deep enough: `top - v` reached max(min_range, depth x the recent reps' range)
                and, where given, passed `far_limit`. `bottom` follows the lowest value. With
@@ -115,7 +115,7 @@ class Counter:
         self.last_rep_end: float | None = None
         self.seen_since: float | None = None
         self.last_seen: float | None = None
-        # The last min_rep_s of (t, v) seen: still when it spans under the hysteresis.
+        # The last still_s of (t, v) seen: still when it spans under the hysteresis.
         self.window: deque[tuple[float, float]] = deque()
         self.restart()
 
@@ -160,7 +160,7 @@ class Counter:
             return self.result()
 
         self.window.append((t, v))
-        while self.window[0][0] < t - spec.min_rep_s:
+        while self.window[0][0] < t - spec.still_s:
             self.window.popleft()
         step = {Phase.START: self.at_start, Phase.GOING: self.going, Phase.FAR: self.at_far, Phase.RETURNING: self.returning}
         rep = step[self.phase](v, sample)
@@ -255,10 +255,10 @@ class Counter:
         self.restart()
 
     def still(self) -> bool:
-        """Whether the signal stayed within the hysteresis for the whole of the last min_rep_s."""
+        """Whether the signal stayed within the hysteresis for the whole of the last still_s."""
         (t0, _), (t1, _) = self.window[0], self.window[-1]
         values = [v for _, v in self.window]
-        return t1 - t0 >= 0.9 * self.spec.min_rep_s and max(values) - min(values) < self.spec.hysteresis
+        return t1 - t0 >= 0.9 * self.spec.still_s and max(values) - min(values) < self.spec.hysteresis
 
     def partial(self, span: float):
         """Remember a partial rep (and say why it was not one when it went half the depth

@@ -224,6 +224,7 @@ class Counting(Model):
     near_limit: float | None = None
     count_at: Literal["return", "far"] = "return"
     min_rep_s: float = Field(0.3, gt=0, le=60)
+    still_s: float = Field(0.6, gt=0, le=10)
     max_rep_s: float = Field(10.0, gt=0, le=600)
     hold_far_s: float = Field(0.0, ge=0, le=60)
     hold_near_s: float = Field(0.0, ge=0, le=60)

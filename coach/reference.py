@@ -128,6 +128,9 @@ FIELDS: dict[str, dict[str, str]] = {
                      "(a squat's hip under 100 deg: `far_limit: 100`).",
         "near_limit": "Signal units, optional. An absolute line the return must pass, on top of `return_fraction`.",
         "min_rep_s": "Seconds. A quicker rep is dropped (a twitch, a stumble).",
+        "still_s": "Seconds. Still this long (within `hysteresis`) short of a rep, the person is at rest there "
+                   "and the next rep starts from it (settling into a stance, a hold). Longer than the slow turn "
+                   "of a shallow rep, so that a half rep is not taken for a rest.",
         "max_rep_s": "Seconds. A slower swing is dropped and counting starts again from where the signal is.",
         "hold_far_s": "Seconds at the far end a rep must hold (a paused squat, a plank-like hold); 0 = no hold.",
         "hold_near_s": "Seconds at the start a rep must rest before it may begin; 0 = none.",
