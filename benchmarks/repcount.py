@@ -9,14 +9,17 @@ true| / true. Each series goes frame by frame through coach's Session exactly as
 would (30 fps, as RepCount's README advises).
 
 Honest figures: the constants tuned here, a factor on every definition's `depth` (how far a
-swing must go, as a share of the recent reps' range) and one on its `min_rep_s` (the shortest
-rep), are chosen from CANDIDATES by leave-one-subject-out cross-validation: for each subject (the
-series name up to its first `_`, `stu3`), the pair with the lowest MAE on the other subjects'
-series counts the held subject's. "tuned" is the one pair best on all 69; the gap is
-cross-validated MAE minus tuned MAE. The definitions' own constants were set by hand, partly on
-these series, before this benchmark cross-validated anything: data held out from ../shared is
-the check on them. The shortest reps (0.4 s where they were 0.5-0.6) were lowered after this
-benchmark was run with them at 0.3, 0.4 and as before: the 0.75 and 1.5 factors stand for those.
+swing must go, as a share of the recent reps' range), one on its `min_rep_s` (the shortest rep)
+and one on its `set_gap_s` (how soon the next rep must start for the first to count), are chosen
+from CANDIDATES by leave-one-subject-out cross-validation: for each subject (the series name up
+to its first `_`, `stu3`), the factors with the lowest MAE on the other subjects' series count
+the held subject's. "tuned" is the one set best on all 69; the gap is cross-validated MAE minus
+tuned MAE. The definitions' own constants were set by hand, partly on these series, before this
+benchmark cross-validated anything: data held out from ../shared is the check on them. The
+shortest reps (0.4 s where they were 0.5-0.6) were lowered after this benchmark was run with
+them at 0.3, 0.4 and as before: the 0.75 and 1.5 factors stand for those. set_gap_s's 3 s was
+chosen after comparing 2, 2.5, 3, 3.5 and 4 s on these series: the 2/3 and 4/3 factors stand
+for 2 and 4.
 
 The baseline is AIGym's rule as Ultralytics ships it: one joint angle from three keypoints of one
 side, no smoothing, no score gate; a rep counts when the angle, having been above `up`, drops under
@@ -52,9 +55,10 @@ from coach.session import run  # noqa: E402
 
 SHARED = Path(os.environ.get("COACH_SHARED_DIR", ROOT.parent / "shared"))
 
-# The (depth, min_rep_s) factor pairs that cross-validation chooses from; (1, 1) is the
-# definitions as shipped. Each factor is varied on its own, to keep the runs few.
-CANDIDATES = ((1.0, 1.0), (0.8, 1.0), (1.25, 1.0), (1.0, 0.75), (1.0, 1.5))
+# The (depth, min_rep_s, set_gap_s) factors that cross-validation chooses from; (1, 1, 1) is
+# the definitions as shipped. Each factor is varied on its own, to keep the runs few.
+CANDIDATES = ((1.0, 1.0, 1.0), (0.8, 1.0, 1.0), (1.25, 1.0, 1.0), (1.0, 0.75, 1.0), (1.0, 1.5, 1.0),
+              (1.0, 1.0, 2 / 3), (1.0, 1.0, 4 / 3))
 
 # AIGym: (keypoint indices a, b, c of the angle at b, up, down).
 AIGYM = {
@@ -94,19 +98,20 @@ def score(frame: pd.DataFrame, column: str) -> tuple[float, float]:
     return float(relative_errors(frame, column).mean()), float((error <= 1).mean())
 
 
-def scaled(exercise, factors: tuple[float, float]):
-    """The definition with its `depth` (at most 1) and `min_rep_s` multiplied by `factors`."""
-    depth_scale, shortest_scale = factors
-    if factors == (1.0, 1.0):
+def scaled(exercise, factors: tuple[float, float, float]):
+    """The definition with its `depth` (at most 1), `min_rep_s` and `set_gap_s` multiplied by `factors`."""
+    depth_scale, shortest_scale, gap_scale = factors
+    if factors == (1.0, 1.0, 1.0):
         return exercise
     count = exercise.count.model_copy(update={"depth": min(1.0, exercise.count.depth * depth_scale),
-                                              "min_rep_s": exercise.count.min_rep_s * shortest_scale})
+                                              "min_rep_s": exercise.count.min_rep_s * shortest_scale,
+                                              "set_gap_s": exercise.count.set_gap_s * gap_scale})
     return exercise.model_copy(update={"count": count})
 
 
-def evaluate(folder: Path, fps: float = 30.0, candidates=((1.0, 1.0),), auto: bool = False) -> pd.DataFrame:
+def evaluate(folder: Path, fps: float = 30.0, candidates=((1.0, 1.0, 1.0),), auto: bool = False) -> pd.DataFrame:
     """One row per series: name, subject, exercise, frames, true reps, the baseline's count, and
-    ours for each factor pair (`ours` for (1, 1), `ours@0.8,1` and so on for the others); with
+    ours for each set of factors (`ours` for (1, 1, 1), `ours@0.8,1,1` and so on); with
     `auto`, also the count of the definition-free `auto` exercise. The series are counted in
     parallel, one process a core: each is counted on its own, as a live camera would."""
     labels = pd.read_csv(folder / "labels.csv")
@@ -135,16 +140,16 @@ def library() -> Library:  # one a process
     return Library()
 
 
-def column(factors: tuple[float, float]) -> str:
-    return "ours" if factors == (1.0, 1.0) else "ours@{:g},{:g}".format(*factors)
+def column(factors: tuple[float, float, float]) -> str:
+    return "ours" if factors == (1.0, 1.0, 1.0) else "ours@{:.3g},{:.3g},{:.3g}".format(*factors)
 
 
 def cross_validate(results: pd.DataFrame, candidates=CANDIDATES) -> pd.DataFrame:
-    """`results` (from evaluate with these factor pairs) with `tuned`: the count with the pair
-    best on all series, and `held`: each subject's count with the pair best on the other subjects."""
+    """`results` (from evaluate with these factors) with `tuned`: the count with the factors
+    best on all series, and `held`: each subject's count with those best on the other subjects."""
     results = results.copy()
 
-    def best(frame):  # lowest MAE; on a tie, the pair nearest (1, 1)
+    def best(frame):  # lowest MAE; on a tie, the factors nearest (1, 1, 1)
         return min(candidates, key=lambda f: (score(frame, column(f))[0], sum(abs(np.log(x)) for x in f)))
 
     results["tuned"] = results[column(best(results))]
@@ -192,10 +197,10 @@ def main() -> int:
     print(table(results).to_string(float_format=lambda x: f"{x:.3f}"))
     frames = int(results["frames"].sum())
     gap = score(results, "held")[0] - score(results, "tuned")[0]
-    print(f"\ntuned-vs-held MAE gap {gap:.3f}; (depth, min_rep_s) factors chosen per held subject: "
+    print(f"\ntuned-vs-held MAE gap {gap:.3f}; (depth, min_rep_s, set_gap_s) factors chosen per held subject: "
           f"{results.groupby('subject')['held_factors'].first().value_counts().to_dict()}")
-    print(f"{len(results)} series, {frames} frames at {args.fps:g} fps, {len(CANDIDATES)} factor pairs, in {elapsed:.1f} s "
-          f"({1e6 * elapsed / frames / len(CANDIDATES):.0f} us a frame and pair, with AIGym's rule); "
+    print(f"{len(results)} series, {frames} frames at {args.fps:g} fps, {len(CANDIDATES)} factor sets, in {elapsed:.1f} s "
+          f"({1e6 * elapsed / frames / len(CANDIDATES):.0f} us a frame and set, with AIGym's rule); "
           f"auto in {auto_elapsed:.1f} s ({1e6 * auto_elapsed / frames:.0f} us a frame)")
     exact = results[results["held"] == results["reps"]]
     print(f"exact: {len(exact)} of {len(results)}; zero-rep series predicted as "

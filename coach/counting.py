@@ -31,10 +31,13 @@ reps, so the swings after them count; so do swings dropped at the far end as too
 or too long a rep is dropped, and frames where the person is not seen (the visibility gate) are
 skipped; unseen for `lost_s` abandons the rep in progress. Each dropped swing that went at least
 half the depth needed says why (REJECTIONS).
+
+`SetGate` then decides which of the counter's reps are counted: those that make a set.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from collections import deque
@@ -42,17 +45,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.exercises import Exercise
+from coach.exercises import Counting, Exercise
 from coach.types import RepEvent
 
 # Share of the rep's range around its far end that counts as "at the far end" for time_bottom.
 BOTTOM_BAND = 0.15
 # A swing that turns back before reaching its start still counts if it came back this share of
 # the recent reps' range.
-SHORT_RETURN = 0.5
+import os
+SHORT_RETURN = float(os.environ.get("V_SHORT","0.5"))
 # Partial reps in a row whose smallest is at least this share of the largest are alike: the
 # person's range has changed.
-ALIKE = 0.7
+ALIKE = float(os.environ.get("V_ALIKE","0.7"))
+PARTIALS = int(os.environ.get("V_PARTIALS","0"))
+RECENT_STAT = os.environ.get("V_STAT","median")
 
 
 class Phase(enum.IntEnum):
@@ -92,7 +98,8 @@ class Count:
 
 # The reasons a swing is not a rep.
 TOO_SMALL, TOO_SHORT, TOO_LONG, NOT_HELD, NOT_SEEN = "too small", "too short", "too long", "not held at the far end", "not seen"
-REJECTIONS = (TOO_SMALL, TOO_SHORT, TOO_LONG, NOT_HELD, NOT_SEEN)
+OUTSIDE_SET = "outside a set"
+REJECTIONS = (TOO_SMALL, TOO_SHORT, TOO_LONG, NOT_HELD, NOT_SEEN, OUTSIDE_SET)
 
 
 class Counter:
@@ -108,7 +115,7 @@ class Counter:
         self.near_limit = None if spec.near_limit is None else self.sign * spec.near_limit
         self.ranges: deque[float] = deque(maxlen=spec.recent_reps)
         self.recent = 0.0  # median of `ranges`, kept as they change (read every frame)
-        self.partials: deque[float] = deque(maxlen=spec.recent_reps)  # since the last rep
+        self.partials: deque[float] = deque(maxlen=PARTIALS or spec.recent_reps)  # since the last rep
         self.reps = 0
         self.sets = 0
         self.rejected: str | None = None  # set on the frame a swing is dropped
@@ -141,7 +148,7 @@ class Counter:
 
     def set_ranges(self, ranges):
         self.ranges = deque(ranges, maxlen=self.spec.recent_reps)
-        self.recent = float(np.median(self.ranges)) if self.ranges else 0.0
+        self.recent = float(getattr(np, RECENT_STAT)(self.ranges)) if self.ranges else 0.0
 
     def update(self, sample: Sample) -> Count:
         spec, t = self.spec, sample.t
@@ -368,3 +375,65 @@ class Counter:
             (self.last_seen or 0.0) - self.last_rep_end > self.spec.rest_s
         )
         return Count(self.names[self.phase], self.reps, self.sets, rep, resting, self.rejected)
+
+
+class SetGate:
+    """Counts the counter's reps that make a set. The first rep of a set is held until the next
+    one starts within `set_gap_s` of its end (or within twice the length of the quicker of the
+    two, for slow reps):
+    then both count, the held one at once and the next on the frame after, so that one frame
+    never counts two. A rep that stays alone was motion outside a set (walking in, setting up,
+    getting off the bar): it is dropped, `outside a set`, when the next rep starts too late. A
+    stream in which no two reps ever made a set (one rep, or singles with rests between) counts
+    its lone reps when it ends (`finish`)."""
+
+    def __init__(self, spec: Counting):
+        self.gap_s, self.rest_s = spec.set_gap_s, spec.rest_s
+        self.reps = 0
+        self.sets = 0
+        self.rejected: str | None = None  # set on the frame a held rep is dropped
+        self.previous: RepEvent | None = None  # the last rep the counter completed
+        self.held: RepEvent | None = None  # the first rep of what may be a set
+        self.alone: list[RepEvent] = []  # held reps that no other joined
+        self.confirmed: deque[RepEvent] = deque()  # to count, one a frame
+        self.last_counted: RepEvent | None = None
+
+    def update(self, rep: RepEvent | None) -> RepEvent | None:
+        """`rep`: the one the counter completed on this frame, if any. Returns the rep counted on it."""
+        self.rejected = None
+        if rep is not None:
+            if self.previous is not None and self.joins(self.previous, rep):
+                if self.held is not None:
+                    self.confirmed.append(self.held)
+                    self.held = None
+                self.confirmed.append(rep)
+            else:
+                if self.held is not None:
+                    self.alone.append(self.held)
+                    self.rejected = OUTSIDE_SET
+                self.held = rep
+            self.previous = rep
+        return self.count(self.confirmed.popleft()) if self.confirmed else None
+
+    def joins(self, previous: RepEvent, rep: RepEvent) -> bool:
+        """Whether `rep` started soon enough after `previous` to be in its set. Slow reps may rest
+        longer between them; the quicker of the two sets the pace, as a swing of setting up is slow."""
+        pace = min(previous.end_t - previous.start_t, rep.end_t - rep.start_t)
+        return rep.start_t - previous.end_t <= max(self.gap_s, 2 * pace)
+
+    def finish(self) -> list[RepEvent]:
+        """The stream has ended: the reps still to count, in order. A rep still held counts only
+        if no set was ever counted (with the reps that stayed alone before it)."""
+        left = list(self.confirmed)
+        if self.reps == 0 and self.held is not None:
+            left = [*self.alone, self.held]
+        self.confirmed.clear()
+        self.held, self.alone = None, []
+        return [self.count(rep) for rep in left]
+
+    def count(self, rep: RepEvent) -> RepEvent:
+        if self.last_counted is None or rep.start_t - self.last_counted.end_t > self.rest_s:
+            self.sets += 1
+        self.reps += 1
+        self.last_counted = rep
+        return dataclasses.replace(rep, index=self.reps, set_index=self.sets)

@@ -229,6 +229,7 @@ class Counting(Model):
     hold_far_s: float = Field(0.0, ge=0, le=60)
     hold_near_s: float = Field(0.0, ge=0, le=60)
     rest_s: float = Field(10.0, gt=0, le=3600)
+    set_gap_s: float = Field(3.0, gt=0, le=600)
     recent_reps: int = Field(3, ge=1, le=20)
 
     @model_validator(mode="before")

@@ -145,6 +145,14 @@ class People:
             out[person_id] = PersonResult(person_id, step, ready, person.box if person else None)
         return out
 
+    def flush(self) -> dict[int, list[StepResult]]:
+        """The stream has ended: each person's reps counted only now (Pipeline.flush), by id. One
+        with a rep becomes the exerciser if no one was yet."""
+        out = {person_id: steps for person_id, pipeline in self.pipelines.items() if (steps := pipeline.flush())}
+        if self.exerciser is None and out:
+            self.exerciser = min(out)
+        return out
+
     def track(self, detected: list[Detected], t: float) -> dict[int, Detected]:
         """The people of this frame by track id; those the tracker has not yet confirmed are left out."""
         import supervision as sv
@@ -217,6 +225,12 @@ def analyze_people(path, exercise: Exercise, model, fps: float | None = None, ou
     finally:
         if writer:
             writer.close()
+    for people, by_id in zip(counted, analyses):
+        for person_id, steps in people.flush().items():
+            for step in steps:
+                by_id[person_id].add(step.result)
+        if exerciser is None:
+            exerciser = people.exerciser
     ready = sorted(set().union(*(people.ever_ready for people in counted)))
     everyone = {i: analyses[doing(i, counted)][i].finish() for i in ready}
     if exerciser is None:
@@ -269,8 +283,13 @@ class LivePeople:
         self.session_id: int | None = None
         self.finished = False
         self.lock = threading.Lock()
+        self.stepping = threading.RLock()  # as a Workout's: finishing never runs beside a frame
 
     def update(self, frame) -> StepResult | None:
+        with self.stepping:
+            return self.step(frame)
+
+    def step(self, frame) -> StepResult | None:
         with self.lock:
             if self.finished:
                 return None
@@ -296,6 +315,9 @@ class LivePeople:
                 return self.session_id
             self.finished = True
         if self.recorder is not None:
+            with self.stepping:
+                for step in self.tracked.flush().get(self.tracked.exerciser, []):
+                    self.recorder.update(step, None)
             self.session_id = self.recorder.close(status)
         return self.session_id
 

@@ -196,7 +196,8 @@ class RangeMeter:
 
 class Sink(Protocol):
     """Something done with each step: `update(step, frame)` in stream order (frame None for a
-    keypoint file), then `close(status)` once ('complete' or 'interrupted')."""
+    keypoint file, and for the reps counted when the stream ends), then `close(status)` once
+    ('complete' or 'interrupted')."""
 
     def update(self, step: StepResult, frame: Frame | None) -> None: ...
 
@@ -235,7 +236,7 @@ class Pipeline:
 
     @property
     def reps(self) -> int:
-        return self.session.counter.reps if self.session.counter is not None else 0
+        return self.session.gate.reps if self.session.gate is not None else 0
 
     def step(self, frame: Frame) -> StepResult | None:
         """One frame through the model and the session; None (skipped) for a frame that is not
@@ -246,7 +247,14 @@ class Pipeline:
 
     def step_pose(self, pose: Pose | None, t: float, frame: Frame | None = None) -> StepResult:
         """One pose (None: no person) at time `t` through the session and the sinks."""
-        result = self.session.step(pose, t)
+        return self.deliver(self.session.step(pose, t), pose, frame)
+
+    def flush(self) -> list[StepResult]:
+        """The stream has ended: the reps the session counts only now, through the sinks."""
+        return [self.deliver(result, None, None) for result in self.session.finish()]
+
+    def deliver(self, result: FrameResult, pose: Pose | None, frame: Frame | None) -> StepResult:
+        """One result of the session, with what the screen shows beside it, to the sinks."""
         fps = self.rate.update(result.t)
         self.cue = on_screen(self.cue, result.cue, result.t)
         view = self.view_check.update(pose if result.visible else None, result.t)
@@ -317,6 +325,8 @@ class Pipeline:
                 analysis.add(step.result)
                 if step.result.visible:
                     views[step.view] += 1
+            for step in self.flush():
+                analysis.add(step.result)
             status = "complete"
         finally:
             self.close(status)
@@ -340,8 +350,12 @@ class Pipeline:
         """Close every sink once (they flush and save); errors of one do not skip the others."""
         if self.closed:
             return
-        self.closed = True
         first: Exception | None = None
+        try:
+            self.flush()  # a live stream ends here: its last reps reach the store before it closes
+        except Exception as error:  # re-raised below, after every sink had its turn
+            first = error
+        self.closed = True
         for sink in self.sinks:
             try:
                 sink.close(status)
@@ -378,6 +392,8 @@ class VideoSink:
     def update(self, step: StepResult, frame: Frame | None) -> None:
         from coach.render import draw_hud, draw_pose
 
+        if frame is None:  # a rep counted when the stream ended has no frame to draw on
+            return
         self.writer.write(draw_hud(draw_pose(frame.image, step.result.pose), step.result, self.exercise, step.cue))
 
     def close(self, status: str) -> None:

@@ -17,7 +17,7 @@ from typing import Iterable
 
 import numpy as np
 
-from coach.counting import Counter, Sample
+from coach.counting import Counter, Sample, SetGate
 from coach.exercises import Exercise
 from coach.feedback import Feedback
 from coach.holds import Hold, HoldSample, timed_sets
@@ -192,6 +192,7 @@ class Session:
         self.person = PersonGate(self.min_score)
         # A rep exercise is counted, a hold exercise timed (the definition's `count:` or `hold:`).
         self.counter = Counter(exercise) if exercise.count is not None else None
+        self.gate = SetGate(exercise.count) if exercise.count is not None else None
         self.hold = Hold(exercise) if exercise.hold is not None else None
         self.feedback = Feedback(exercise)
         self.last_t = -math.inf
@@ -233,16 +234,32 @@ class Session:
         drive = self.exercise.count.signal
         left, right = sides[drive][1:] if drive in sides else (math.nan, math.nan)
         count = self.counter.update(Sample(t, signals[drive], left, right, visible, confidence))
-        rep = count.rep or caught_up
-        advice = self.feedback.update(t, count.phase, signals, rep, visible)
+        done = count.rep or caught_up
+        # Form is judged on the rep just done; the set gate may count it later.
+        advice = self.feedback.update(t, count.phase, signals, done, visible)
+        if done is not None:
+            done = dataclasses.replace(done, flags=advice.flags, metrics=self.rep_metrics(done))
+        rep = self.gate.update(done)
         if rep is not None:
-            rep = dataclasses.replace(rep, flags=advice.flags, metrics=self.rep_metrics(rep))
             log.info("rep %d at %.2f s: %.0f..%.0f", rep.index, rep.end_t, rep.rom_min, rep.rom_max)
         self.history.append((t, signals))
         while self.history[0][0] < t - self.exercise.count.max_rep_s - 1:
             self.history.popleft()
-        return FrameResult(t, pose, signals, count.phase, count.reps, count.sets, visible, rep, advice.cue, tuple(warnings),
-                           count.rejected)
+        return FrameResult(t, pose, signals, count.phase, self.gate.reps, self.gate.sets, visible, rep, advice.cue,
+                           tuple(warnings), count.rejected or self.gate.rejected)
+
+    def finish(self) -> list[FrameResult]:
+        """The stream has ended: the reps the set gate counts only now (coach.counting.SetGate),
+        each as a result with no pose just after the last frame. Empty the second time."""
+        if self.gate is None:
+            return []
+        out = []
+        for rep in self.gate.finish():
+            self.last_t += 1e-3
+            log.info("rep %d at the end: %.0f..%.0f", rep.index, rep.rom_min, rep.rom_max)
+            out.append(FrameResult(self.last_t, None, {name: math.nan for name in self.exercise.signals},
+                                   self.exercise.count.phases[0], self.gate.reps, self.gate.sets, False, rep))
+        return out
 
     def catch_up(self, t: float, confidence: float) -> RepEvent | None:
         """A `principal` drive has no value until its movement has a direction (coach.motion).

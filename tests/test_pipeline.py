@@ -97,6 +97,19 @@ def test_a_locked_database_holds_up_no_rep(model, clip_poses, tmp_path):
     assert len(reader.keypoints(session_id)) == len(frames)
 
 
+def test_a_workout_of_one_rep_stores_it_when_it_ends(model, clip_poses, tmp_path):
+    """One glute bridge and nothing else: no second rep ever makes a set, so the set gate counts
+    the lone rep when the workout ends, and it reaches the history like any other."""
+    store = Store.open(tmp_path / "coach.db")
+    workout = Workout(model, Library().get("glute_bridge"), store, "dee")
+    frames = clip_poses("glute_bridge_1.mp4", "lightning")
+    counts = [workout.pipeline.step_pose(pose, t).result.reps for pose, t in frames]
+    assert counts[-1] == 0  # held: it may yet be the first rep of a set
+    session_id = workout.finish()
+    assert workout.reps == 1
+    assert (store.session(session_id)["reps"], list(store.reps([session_id])["rep_index"])) == (1, [1])
+
+
 def write_times(path, times):
     np.save(path.with_name(path.stem + ".times.npy"), times)
 

@@ -40,14 +40,18 @@ class Workout:
         self.session_id: int | None = None
         self.finished = False
         self.lock = threading.Lock()
+        # Held while a frame goes through the pipeline, so that finishing (which counts the reps
+        # left at the end of the stream) never runs beside a frame.
+        self.stepping = threading.RLock()
 
     def update(self, frame: Frame) -> StepResult | None:
         """One camera frame; None (skipped) for a frame that is not newer than the last, or one
         that comes after the workout was finished."""
-        with self.lock:
-            if self.finished:
-                return None
-        result = self.pipeline.step(frame)
+        with self.stepping:
+            with self.lock:
+                if self.finished:
+                    return None
+            result = self.pipeline.step(frame)
         if result is not None and result.view is not None:
             self.seen_views[result.view] += 1
         if result is not None and result.result.hold is not None:
@@ -70,7 +74,8 @@ class Workout:
             if self.finished:
                 return self.session_id
             self.finished = True
-        self.pipeline.close(status)
+        with self.stepping:
+            self.pipeline.close(status)
         self.session_id = self.recorder.session_id if self.recorder else None
         if self.seen_views and self.session_id is not None:  # the view it was mostly seen from
             self.store.set_view(self.session_id, self.seen_views.most_common(1)[0][0])
