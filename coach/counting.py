@@ -52,13 +52,10 @@ from coach.types import RepEvent
 BOTTOM_BAND = 0.15
 # A swing that turns back before reaching its start still counts if it came back this share of
 # the recent reps' range.
-import os
-SHORT_RETURN = float(os.environ.get("V_SHORT","0.5"))
-# Partial reps in a row whose smallest is at least this share of the largest are alike: the
-# person's range has changed.
-ALIKE = float(os.environ.get("V_ALIKE","0.7"))
-PARTIALS = int(os.environ.get("V_PARTIALS","0"))
-RECENT_STAT = os.environ.get("V_STAT","median")
+SHORT_RETURN = 0.5
+# Swings whose smallest is at least this share of the largest are alike: partial reps in a row
+# (the person's range has changed), a rep held when the stream ends and its set's last (SetGate).
+ALIKE = 0.7
 
 
 class Phase(enum.IntEnum):
@@ -115,7 +112,7 @@ class Counter:
         self.near_limit = None if spec.near_limit is None else self.sign * spec.near_limit
         self.ranges: deque[float] = deque(maxlen=spec.recent_reps)
         self.recent = 0.0  # median of `ranges`, kept as they change (read every frame)
-        self.partials: deque[float] = deque(maxlen=PARTIALS or spec.recent_reps)  # since the last rep
+        self.partials: deque[float] = deque(maxlen=spec.recent_reps)  # since the last rep
         self.reps = 0
         self.sets = 0
         self.rejected: str | None = None  # set on the frame a swing is dropped
@@ -148,7 +145,7 @@ class Counter:
 
     def set_ranges(self, ranges):
         self.ranges = deque(ranges, maxlen=self.spec.recent_reps)
-        self.recent = float(getattr(np, RECENT_STAT)(self.ranges)) if self.ranges else 0.0
+        self.recent = float(np.median(self.ranges)) if self.ranges else 0.0
 
     def update(self, sample: Sample) -> Count:
         spec, t = self.spec, sample.t
@@ -380,12 +377,12 @@ class Counter:
 class SetGate:
     """Counts the counter's reps that make a set. The first rep of a set is held until the next
     one starts within `set_gap_s` of its end (or within twice the length of the quicker of the
-    two, for slow reps):
-    then both count, the held one at once and the next on the frame after, so that one frame
-    never counts two. A rep that stays alone was motion outside a set (walking in, setting up,
-    getting off the bar): it is dropped, `outside a set`, when the next rep starts too late. A
-    stream in which no two reps ever made a set (one rep, or singles with rests between) counts
-    its lone reps when it ends (`finish`)."""
+    two, for slow reps): then both count, the held one at once and the next on the frame after,
+    so that one frame never counts two. A rep that stays alone was motion outside a set (walking in, setting up,
+    getting off the bar): it is dropped, `outside a set`, when the next rep starts too late.
+    When the stream ends (`finish`), a rep still held counts if it is alike the last rep of a set
+    (its last rep, after a pause), and a stream in which no two reps ever made a set (one rep, or
+    singles with rests between) counts its lone reps."""
 
     def __init__(self, spec: Counting):
         self.gap_s, self.rest_s = spec.set_gap_s, spec.rest_s
@@ -393,6 +390,7 @@ class SetGate:
         self.sets = 0
         self.rejected: str | None = None  # set on the frame a held rep is dropped
         self.previous: RepEvent | None = None  # the last rep the counter completed
+        self.last_in_set: RepEvent | None = None
         self.held: RepEvent | None = None  # the first rep of what may be a set
         self.alone: list[RepEvent] = []  # held reps that no other joined
         self.confirmed: deque[RepEvent] = deque()  # to count, one a frame
@@ -407,6 +405,7 @@ class SetGate:
                     self.confirmed.append(self.held)
                     self.held = None
                 self.confirmed.append(rep)
+                self.last_in_set = rep
             else:
                 if self.held is not None:
                     self.alone.append(self.held)
@@ -422,11 +421,12 @@ class SetGate:
         return rep.start_t - previous.end_t <= max(self.gap_s, 2 * pace)
 
     def finish(self) -> list[RepEvent]:
-        """The stream has ended: the reps still to count, in order. A rep still held counts only
-        if no set was ever counted (with the reps that stayed alone before it)."""
+        """The stream has ended: the reps still to count, in order."""
         left = list(self.confirmed)
-        if self.reps == 0 and self.held is not None:
+        if self.held is not None and self.last_in_set is None:
             left = [*self.alone, self.held]
+        elif self.held is not None and alike(self.last_in_set, self.held):
+            left.append(self.held)
         self.confirmed.clear()
         self.held, self.alone = None, []
         return [self.count(rep) for rep in left]
@@ -437,3 +437,9 @@ class SetGate:
         self.reps += 1
         self.last_counted = rep
         return dataclasses.replace(rep, index=self.reps, set_index=self.sets)
+
+
+def alike(a: RepEvent, b: RepEvent) -> bool:
+    """Two reps of one set: the smaller range and the shorter time at least ALIKE of the other's."""
+    ranges, times = sorted([a.rom_max - a.rom_min, b.rom_max - b.rom_min]), sorted([a.duration, b.duration])
+    return ranges[0] >= ALIKE * ranges[1] and times[0] >= ALIKE * times[1]

@@ -11,6 +11,7 @@ through `step_pose(pose, t)`. No Streamlit here.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import logging
 import math
@@ -138,22 +139,22 @@ class FrameRate:
 
     def __init__(self, keep_s: float):
         self.keep_s = keep_s
-        self.times: deque[float] = deque()
+        self.times: list[float] = []  # in order: a span is found by bisection
 
     def update(self, t: float) -> float:
         """The rate over the last RATE_WINDOW_S; 0.0 (not judged) until half of it has passed."""
         self.times.append(t)
-        while self.times[0] < t - self.keep_s:
-            self.times.popleft()
+        if self.times[0] < t - 2 * self.keep_s:  # trimmed now and then, not every frame
+            del self.times[:bisect.bisect_left(self.times, t - self.keep_s)]
         if t - self.times[0] < RATE_WINDOW_S / 2:
             return 0.0
         return self.between(t - RATE_WINDOW_S, t)
 
     def between(self, start: float, end: float) -> float:
-        inside = [t for t in self.times if start <= t <= end]
-        if len(inside) < 2 or inside[-1] <= inside[0]:
+        first, last = bisect.bisect_left(self.times, start), bisect.bisect_right(self.times, end) - 1
+        if last - first < 1 or self.times[last] <= self.times[first]:
             return 0.0
-        return (len(inside) - 1) / (inside[-1] - inside[0])
+        return (last - first) / (self.times[last] - self.times[first])
 
 
 def view_of(ratio: float) -> str | None:
@@ -223,7 +224,9 @@ class Pipeline:
         self.views = {"front" if v == "back" else v for v in exercise.views}  # the ratio cannot tell them apart
         self.view_check = ViewCheck(exercise.visibility.min_score)
         self.meter = RangeMeter(exercise) if exercise.count is not None else None
-        longest = exercise.count.max_rep_s if exercise.count is not None else 0.0
+        # The frames over a rep are judged when the set gate counts it, which may be after a rest
+        # and the whole next rep (coach.counting.SetGate): at most four of the longest reps and a gap.
+        longest = 4 * exercise.count.max_rep_s + exercise.count.set_gap_s if exercise.count is not None else 0.0
         self.rate = FrameRate(keep_s=max(longest, RATE_WINDOW_S) + 1)
         self.cue: Cue | None = None
         self.last_rep: RepEvent | None = None

@@ -356,8 +356,12 @@ def joined(*parts, fps: float = 30):
 
 
 @pytest.mark.parametrize("case, parts, live, at_end", [
-    # A lone swing while walking in 5 s before the set and one while walking off 5 s after: the set only.
-    ("walking before and after a set", [reps_signal(1, rest=2.5), reps_signal(5, rest=2.5), reps_signal(1, rest=2.5)], 5, 0),
+    # A lone swing while walking in 5 s before the set and one while walking off 5 s after, each
+    # slower and smaller than the set's reps: the set only.
+    ("walking before and after a set", [reps_signal(1, period=3.5, bottom=120, rest=2.5), reps_signal(5, rest=2.5),
+                                        reps_signal(1, period=3.5, bottom=120, rest=2.5)], 5, 0),
+    # The set's last rep after a 5 s pause, like the others: counted when the stream ends.
+    ("a set's last rep after a pause", [reps_signal(5, rest=2.5), reps_signal(1, rest=2.5)], 5, 1),
     ("one rep and nothing else", [reps_signal(1)], 0, 1),
     ("singles with long rests between", [reps_signal(1, rest=6), reps_signal(1, rest=6), reps_signal(1, rest=6)], 0, 3),
     # Slow reps, 4 s each, with 4 s standing between them (more than set_gap_s, less than twice a rep).
