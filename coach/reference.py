@@ -138,7 +138,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "set_gap_s": "Seconds. A rep counts once it is part of a set: the first rep of a set is counted when "
                      "the next one starts within this long of its end (or within twice the quicker rep's length), and a "
                      "rep left alone is motion outside a set (walking in, setting up), not counted. When no two "
-                     "reps ever made a set (a single rep), the lone reps count at the end.",
+                     "reps ever made a set (a single rep), the lone reps count at the end, and a rep held at the end "
+                     "counts if it is like its set's last (the last rep, after a pause).",
         "recent_reps": "How many of the last reps make up `depth`'s range of the recent reps.",
         "count_at": "When a rep counts: `return` (back at the start, the default) or `far` (the moment it is "
                     "deep enough, for an exercise whose set may end at the far end, such as a pull-up at the bar).",

@@ -125,12 +125,15 @@ def test_each_squat_is_spoken_within_a_second_of_its_count(playwright, app, clip
     page.screenshot(path=shots / "live_summary_card.png", full_page=True)
     context.close()
     print("spoken:", [s["text"] for s in log["spoken"]], "counts:", [c["text"] for c in log["counts"]])
-    shown = {c["text"]: c["t"] for c in log["counts"]}
+    shown = [(int(c["text"]), c["t"]) for c in log["counts"] if c["text"].isdigit()]
     numbers = [s for s in log["spoken"] if s["text"].isdigit()]
-    # Every counted rep spoken, in order, once; each within a second of its count on the page.
+    # Every counted rep spoken, in order, once; each within a second of the page first showing
+    # a count that includes it (a set's first two reps are counted on consecutive frames, so the
+    # page may go from 0 to 2).
     assert [s["text"] for s in numbers] == ["1", "2", "3"]
-    assert max(shown, key=int) == "3"
-    late = {s["text"]: (s["t"] - shown[s["text"]]) / 1000 for s in numbers}
+    assert max(n for n, _ in shown) == 3
+    first_shown = {str(k): min(t for n, t in shown if n >= k) for k in (1, 2, 3)}
+    late = {s["text"]: (s["t"] - first_shown[s["text"]]) / 1000 for s in numbers}
     print("spoken after the count shown (s):", late)
     assert all(abs(delay) <= SPOKEN_WITHIN_S for delay in late.values()), late
     assert log["spoken"][-1]["text"].startswith("Workout saved: 3 reps")
