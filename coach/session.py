@@ -246,7 +246,7 @@ class Session:
         while self.history[0][0] < t - self.exercise.count.max_rep_s - 1:
             self.history.popleft()
         return FrameResult(t, pose, signals, count.phase, self.gate.reps, self.gate.sets, visible, rep, advice.cue,
-                           tuple(warnings), count.rejected or self.gate.rejected)
+                           tuple(warnings), count.rejected or self.gate.rejected, waiting=self.gate.held is not None)
 
     def finish(self) -> list[FrameResult]:
         """The stream has ended: the reps the set gate counts only now (coach.counting.SetGate),

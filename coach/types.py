@@ -147,3 +147,5 @@ class FrameResult:
     # it ended).
     held_s: float | None = None
     hold: HoldSet | None = None
+    # A rep done but not counted yet: the set gate holds a set's first until the next comes.
+    waiting: bool = False

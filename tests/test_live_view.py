@@ -24,7 +24,7 @@ SIZES = [(1920, 1080), (1400, 1000), (390, 844)]  # desktop, laptop, a phone hel
 SPOKEN_WITHIN_S = 1.0
 
 RECORDER = """
-window.__coach = { spoken: [], counts: [] };
+window.__coach = { spoken: [], counts: [], phases: [] };
 if (window.speechSynthesis) {
   const speak = window.speechSynthesis.speak.bind(window.speechSynthesis);
   window.speechSynthesis.speak = (utterance) => {
@@ -33,8 +33,14 @@ if (window.speechSynthesis) {
   };
 }
 document.addEventListener("DOMContentLoaded", () => {
-  let last = null;
+  let last = null, lastPhase = null;
   new MutationObserver(() => {
+    const line = document.querySelector(".coach-phase");
+    const phase = line ? line.textContent.trim() : null;
+    if (phase !== null && phase !== lastPhase) {
+      lastPhase = phase;
+      window.__coach.phases.push({ text: phase, t: Date.now() });
+    }
     const value = document.querySelector(".st-key-live-panel [data-testid=stMetricValue]");
     const text = value ? value.textContent.trim() : null;
     if (text !== null && text !== last) {
@@ -94,13 +100,15 @@ def stream_time(page) -> float:
 
 def recorded(page) -> dict:
     """What the init script recorded, from every frame of the page (a component may be in one)."""
-    spoken, counts = [], []
+    spoken, counts, phases = [], [], []
     for frame in page.frames:
         found = frame.evaluate("() => window.__coach || null")
         if found:
             spoken += found["spoken"]
             counts += found["counts"]
-    return {"spoken": sorted(spoken, key=lambda s: s["t"]), "counts": sorted(counts, key=lambda c: c["t"])}
+            phases += found["phases"]
+    return {"spoken": sorted(spoken, key=lambda s: s["t"]), "counts": sorted(counts, key=lambda c: c["t"]),
+            "phases": sorted(phases, key=lambda p: p["t"])}
 
 
 def test_each_squat_is_spoken_within_a_second_of_its_count(playwright, app, clips_dir, tmp_path, shots):  # noqa: F811
@@ -137,6 +145,9 @@ def test_each_squat_is_spoken_within_a_second_of_its_count(playwright, app, clip
     print("spoken after the count shown (s):", late)
     assert all(abs(delay) <= SPOKEN_WITHIN_S for delay in late.values()), late
     assert log["spoken"][-1]["text"].startswith("Workout saved: 3 reps")
+    # The first squat, done but waiting for the second to make a set, was said to be.
+    waiting = [p["t"] for p in log["phases"] if "1 rep done: it counts when the next one comes" in p["text"]]
+    assert waiting and waiting[0] < first_shown["1"], log["phases"]
 
 
 def test_a_slow_camera_on_the_wrong_side_is_said_and_its_reps_flagged(playwright, app, clips_dir, tmp_path, shots):  # noqa: F811

@@ -62,6 +62,16 @@ def test_counts_squats_from_poses_and_reports_every_signal():
     assert rep.confidence == pytest.approx(0.8)
 
 
+def test_a_sets_first_rep_is_said_to_be_waiting_until_the_second_counts_it():
+    t, knees = squat_knees(3, 30)
+    results = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t))).results
+    waiting = [i for i, r in enumerate(results) if r.waiting]
+    counted = [i for i, r in enumerate(results) if r.rep is not None]
+    assert waiting == list(range(waiting[0], counted[0]))  # one stretch, until it counts
+    assert results[waiting[0]].reps == 0 and results[counted[0]].reps == 1
+    assert waiting[0] > counted[0] - 3 * 30  # since the first rep came back, a rep or so before
+
+
 @pytest.mark.parametrize("fps", [24, 30, 60])
 def test_the_count_does_not_depend_on_the_frame_rate_or_dropped_frames(fps):
     t, knees = squat_knees(5, fps)

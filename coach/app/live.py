@@ -277,6 +277,8 @@ def show(session: LiveSession):
     exercise = session.workout.exercise
     counts.metric(*live_figure(result, exercise))  # reps, or a hold's time held beside its target
     where = [f"set {result.sets}" if result.sets else "no set yet", live_phase(result)]
+    if result.waiting:
+        where.append("1 rep done: it counts when the next one comes")
     if live.view:
         where.append(f"camera sees your {live.view}")
     phase.markdown(f'<p class="coach-phase">{html.escape(" · ".join(where))}</p>', unsafe_allow_html=True)
