@@ -378,8 +378,9 @@ class SetGate:
     """Counts the counter's reps that make a set. The first rep of a set is held until the next
     one starts within `set_gap_s` of its end (or within twice the length of the quicker of the
     two, for slow reps): then both count, the held one at once and the next on the frame after,
-    so that one frame never counts two. A rep that stays alone was motion outside a set (walking in, setting up,
-    getting off the bar): it is dropped, `outside a set`, when the next rep starts too late.
+    so that one frame never counts two. A rep that stays alone was motion outside a set (walking
+    in, setting up, getting off the bar): it is dropped, `outside a set`, when the next rep starts
+    too late.
     When the stream ends (`finish`), a rep still held counts if it is alike the last rep of a set
     (its last rep, after a pause), and a stream in which no two reps ever made a set (one rep, or
     singles with rests between) counts its lone reps."""
@@ -417,7 +418,7 @@ class SetGate:
     def joins(self, previous: RepEvent, rep: RepEvent) -> bool:
         """Whether `rep` started soon enough after `previous` to be in its set. Slow reps may rest
         longer between them; the quicker of the two sets the pace, as a swing of setting up is slow."""
-        pace = min(previous.end_t - previous.start_t, rep.end_t - rep.start_t)
+        pace = min(previous.duration, rep.duration)
         return rep.start_t - previous.end_t <= max(self.gap_s, 2 * pace)
 
     def finish(self) -> list[RepEvent]:

@@ -282,27 +282,20 @@ class LivePeople:
         self.people: dict[int, PersonResult] = {}
         self.session_id: int | None = None
         self.finished = False
-        self.lock = threading.Lock()
-        self.stepping = threading.RLock()  # as a Workout's: finishing never runs beside a frame
+        self.lock = threading.RLock()  # as a Workout's: held over a frame, so finishing never runs beside one
 
     def update(self, frame) -> StepResult | None:
-        with self.stepping:
-            return self.step(frame)
-
-    def step(self, frame) -> StepResult | None:
         with self.lock:
-            if self.finished:
+            if self.finished or frame.t <= self.nobody.last_t:
                 return None
-        if frame.t <= self.nobody.last_t:
-            return None
-        self.people = self.tracked.update(self.model.predict(frame.image), frame.t)
-        idle = self.nobody.step_pose(None, frame.t)
-        chosen = self.people.get(self.tracked.exerciser)
-        if chosen is not None:
-            if self.recorder is not None:
-                self.recorder.update(chosen.step, frame)
-            return chosen.step
-        return next((p.step for p in self.people.values() if p.ready), idle)
+            self.people = self.tracked.update(self.model.predict(frame.image), frame.t)
+            idle = self.nobody.step_pose(None, frame.t)
+            chosen = self.people.get(self.tracked.exerciser)
+            if chosen is not None:
+                if self.recorder is not None:
+                    self.recorder.update(chosen.step, frame)
+                return chosen.step
+            return next((p.step for p in self.people.values() if p.ready), idle)
 
     @property
     def reps(self) -> int:
@@ -314,10 +307,10 @@ class LivePeople:
             if self.finished:
                 return self.session_id
             self.finished = True
-        if self.recorder is not None:
-            with self.stepping:
+            if self.recorder is not None:
                 for step in self.tracked.flush().get(self.tracked.exerciser, []):
                     self.recorder.update(step, None)
+        if self.recorder is not None:
             self.session_id = self.recorder.close(status)
         return self.session_id
 

@@ -226,8 +226,8 @@ class Pipeline:
         self.meter = RangeMeter(exercise) if exercise.count is not None else None
         # The frames over a rep are judged when the set gate counts it, which may be after a rest
         # and the whole next rep (coach.counting.SetGate): at most four of the longest reps and a gap.
-        longest = 4 * exercise.count.max_rep_s + exercise.count.set_gap_s if exercise.count is not None else 0.0
-        self.rate = FrameRate(keep_s=max(longest, RATE_WINDOW_S) + 1)
+        judged_s = 4 * exercise.count.max_rep_s + exercise.count.set_gap_s if exercise.count is not None else 0.0
+        self.rate = FrameRate(keep_s=max(judged_s, RATE_WINDOW_S) + 1)
         self.cue: Cue | None = None
         self.last_rep: RepEvent | None = None
         self.wrong_view_reps = 0

@@ -39,18 +39,16 @@ class Workout:
         self.pipeline = Pipeline(model, exercise, sinks=[self.recorder] if self.recorder else [], track=track)
         self.session_id: int | None = None
         self.finished = False
-        self.lock = threading.Lock()
         # Held while a frame goes through the pipeline, so that finishing (which counts the reps
         # left at the end of the stream) never runs beside a frame.
-        self.stepping = threading.RLock()
+        self.lock = threading.RLock()
 
     def update(self, frame: Frame) -> StepResult | None:
         """One camera frame; None (skipped) for a frame that is not newer than the last, or one
         that comes after the workout was finished."""
-        with self.stepping:
-            with self.lock:
-                if self.finished:
-                    return None
+        with self.lock:
+            if self.finished:
+                return None
             result = self.pipeline.step(frame)
         if result is not None and result.view is not None:
             self.seen_views[result.view] += 1
@@ -74,7 +72,6 @@ class Workout:
             if self.finished:
                 return self.session_id
             self.finished = True
-        with self.stepping:
             self.pipeline.close(status)
         self.session_id = self.recorder.session_id if self.recorder else None
         if self.seen_views and self.session_id is not None:  # the view it was mostly seen from
