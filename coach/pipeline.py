@@ -27,7 +27,7 @@ import numpy as np
 from coach.exercises import Exercise
 from coach.feedback import on_screen
 from coach.pose.skeleton import TORSO
-from coach.session import Analysis, Session
+from coach.session import Analysis, Session, frame_rate
 from coach.types import Cue, Frame, FrameResult, Pose, RepEvent
 
 log = logging.getLogger(__name__)
@@ -134,27 +134,20 @@ def needed_fps(rep_s: float | None) -> float:
 
 
 class FrameRate:
-    """Frames analysed per second of stream time (frame times, not the wall clock: the same
-    stream gives the same rate however busy the machine), and how many fell inside a time span."""
+    """Frames analysed per second of stream time over the last RATE_WINDOW_S (frame times, not the
+    wall clock: the same stream gives the same rate however busy the machine)."""
 
-    def __init__(self, keep_s: float):
-        self.keep_s = keep_s
-        self.times: list[float] = []  # in order: a span is found by bisection
+    def __init__(self):
+        self.times: list[float] = []  # in order: the window is found by bisection
 
     def update(self, t: float) -> float:
-        """The rate over the last RATE_WINDOW_S; 0.0 (not judged) until half of it has passed."""
+        """The rate now; 0.0 (not judged) until half of the window has passed."""
         self.times.append(t)
-        if self.times[0] < t - 2 * self.keep_s:  # trimmed now and then, not every frame
-            del self.times[:bisect.bisect_left(self.times, t - self.keep_s)]
+        if self.times[0] < t - 2 * (RATE_WINDOW_S + 1):  # trimmed now and then, not every frame
+            del self.times[:bisect.bisect_left(self.times, t - RATE_WINDOW_S - 1)]
         if t - self.times[0] < RATE_WINDOW_S / 2:
             return 0.0
-        return self.between(t - RATE_WINDOW_S, t)
-
-    def between(self, start: float, end: float) -> float:
-        first, last = bisect.bisect_left(self.times, start), bisect.bisect_right(self.times, end) - 1
-        if last - first < 1 or self.times[last] <= self.times[first]:
-            return 0.0
-        return (last - first) / (self.times[last] - self.times[first])
+        return frame_rate(self.times[bisect.bisect_left(self.times, t - RATE_WINDOW_S):])
 
 
 def view_of(ratio: float) -> str | None:
@@ -224,10 +217,7 @@ class Pipeline:
         self.views = {"front" if v == "back" else v for v in exercise.views}  # the ratio cannot tell them apart
         self.view_check = ViewCheck(exercise.visibility.min_score)
         self.meter = RangeMeter(exercise) if exercise.count is not None else None
-        # The frames over a rep are judged when the set gate counts it, which may be after a rest
-        # and the whole next rep (coach.counting.SetGate): at most four of the longest reps and a gap.
-        judged_s = 4 * exercise.count.max_rep_s + exercise.count.set_gap_s if exercise.count is not None else 0.0
-        self.rate = FrameRate(keep_s=max(judged_s, RATE_WINDOW_S) + 1)
+        self.rate = FrameRate()
         self.cue: Cue | None = None
         self.last_rep: RepEvent | None = None
         self.wrong_view_reps = 0
@@ -283,7 +273,7 @@ class Pipeline:
         (it is still counted: the flag, stored with it, says why it is doubtful)."""
         rep = result.rep
         flags = []
-        if self.rate.between(rep.start_t, rep.end_t) < needed_fps(rep.end_t - rep.start_t):
+        if rep.fps < needed_fps(rep.duration):  # measured by the session when the rep completed
             flags.append(LOW_FPS)
         if view is not None and view not in self.views:
             flags.append(WRONG_VIEW)

@@ -235,10 +235,11 @@ class Session:
         left, right = sides[drive][1:] if drive in sides else (math.nan, math.nan)
         count = self.counter.update(Sample(t, signals[drive], left, right, visible, confidence))
         done = count.rep or caught_up
-        # Form is judged on the rep just done; the set gate may count it later.
+        # Form and the frame rate are judged on the rep just done; the set gate may count it later.
         advice = self.feedback.update(t, count.phase, signals, done, visible)
         if done is not None:
-            done = dataclasses.replace(done, flags=advice.flags, metrics=self.rep_metrics(done))
+            done = dataclasses.replace(done, flags=advice.flags, metrics=self.rep_metrics(done),
+                                       fps=self.frame_rate(done, t))
         rep = self.gate.update(done)
         if rep is not None:
             log.info("rep %d at %.2f s: %.0f..%.0f", rep.index, rep.end_t, rep.rom_min, rep.rom_max)
@@ -275,6 +276,11 @@ class Session:
             rep = self.counter.update(Sample(frame_t, smoothed, confidence=confidence)).rep or rep
         return rep
 
+    def frame_rate(self, rep: RepEvent, t: float) -> float:
+        """Frames analysed a second over `rep` (a step is one analysed frame; `t` is this one)."""
+        times = [frame_t for frame_t, _ in self.history if frame_t >= rep.start_t] + [t]
+        return frame_rate([frame_t for frame_t in times if frame_t <= rep.end_t])
+
     def rep_metrics(self, rep: RepEvent) -> dict[str, float]:
         """The definition's extra per-rep metrics, from the smoothed signals over the rep."""
         out = {}
@@ -283,6 +289,13 @@ class Session:
             values = values[~np.isnan(values)]
             out[f"{metric.signal}_{metric.stat}"] = float(getattr(np, metric.stat)(values)) if len(values) else math.nan
         return out
+
+
+def frame_rate(times: list[float]) -> float:
+    """Frames a second over frame times in order: 0.0 for fewer than two."""
+    if len(times) < 2 or times[-1] <= times[0]:
+        return 0.0
+    return (len(times) - 1) / (times[-1] - times[0])
 
 
 def run(exercise: Exercise, stream: Iterable[tuple[Pose | None, float]], analysis: Analysis | None = None) -> Analysis:

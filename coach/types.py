@@ -76,7 +76,8 @@ class RepEvent:
     driving signal's units (degrees, or torso lengths) and units per second.
     `asymmetry` is the mean |left - right| of the driving signal over the rep, None where only
     one side was seen. `confidence` is the mean keypoint score over the rep. `depth_needed` is
-    how far from its start the counter required this swing to go (its threshold then).
+    how far from its start the counter required this swing to go (its threshold then). `fps` is
+    how many frames a second were analysed over the rep, measured when it completed.
     """
 
     index: int
@@ -95,6 +96,7 @@ class RepEvent:
     # The definition's extra per-rep metrics by name (`{signal}_{stat}`), e.g. {"hip_min": 84.0}.
     metrics: dict[str, float] = field(default_factory=dict)
     depth_needed: float = math.nan
+    fps: float = math.nan
 
     @property
     def duration(self) -> float:
