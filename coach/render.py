@@ -149,13 +149,14 @@ def count_panel(image: np.ndarray, result, unit: float, title: str | None = None
     big = str(result.reps) if result.held_s is None else f"{result.held_s:.0f}"
     scale = 1.8 * min(1.0, 2 / len(big)) * unit
     text(image, big, (x + round(10 * unit), y + round(52 * unit)), scale, max(2, round(3 * unit)))
+    # The title and the label shrink to end inside the panel: "Repeated movement" ran over its edge.
+    room = (width - title_x - 6) * unit
     if title:
-        # Shrunk to end inside the panel: a long name ("Repeated movement") ran over its edge.
-        scale, room = 0.5 * unit, (width - title_x - 6) * unit
-        drawn = cv2.getTextSize(title, HUD_FONT, scale, 1)[0][0]
-        text(image, title, (x + round(title_x * unit), y + round(22 * unit)), scale * min(1.0, room / drawn), 1)
+        fitted_text(image, title, (x + round(title_x * unit), y + round(22 * unit)), 0.5 * unit, room)
     label = "s held" if result.held_s is not None else f"set {result.sets}" if result.sets else "reps"
-    text(image, label, (x + round(title_x * unit), y + round(46 * unit)), 0.55 * unit, 1)
+    if result.waiting:  # a set's first rep, done, held by the set gate until the next one comes
+        label += " +1"
+    fitted_text(image, label, (x + round(title_x * unit), y + round(46 * unit)), 0.55 * unit, room)
     phase = result.phase.replace("_", " ") if result.visible else "not in view"
     text(image, phase, (x + round(10 * unit), y + round(80 * unit)), 0.55 * unit, 1)
 
@@ -180,6 +181,12 @@ def shade(image: np.ndarray, box: tuple[int, int, int, int]):
     x0, y0, x1, y1 = (max(0, v) for v in box)
     region = image[y0:y1, x0:x1]
     region[:] = (region * 0.45 + np.array(PANEL) * 0.55).astype(np.uint8)
+
+
+def fitted_text(image: np.ndarray, message: str, origin: tuple[int, int], scale: float, room: float):
+    """One line of thin text, shrunk to at most `room` pixels wide."""
+    drawn = cv2.getTextSize(message, HUD_FONT, scale, 1)[0][0]
+    text(image, message, origin, scale * min(1.0, room / drawn), 1)
 
 
 def text(image: np.ndarray, message: str, origin: tuple[int, int], scale: float, thickness: int):

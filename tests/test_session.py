@@ -1,6 +1,7 @@
 """The session: one causal step for files and live frames, time from timestamps, the person gate,
 form cues with cooldowns, and the tables."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -70,6 +71,14 @@ def test_a_sets_first_rep_is_said_to_be_waiting_until_the_second_counts_it():
     assert waiting == list(range(waiting[0], counted[0]))  # one stretch, until it counts
     assert results[waiting[0]].reps == 0 and results[counted[0]].reps == 1
     assert waiting[0] > counted[0] - 3 * 30  # since the first rep came back, a rep or so before
+    # The video overlay says so too: "reps +1" under the title, inside the count panel.
+    from coach.render import draw_hud
+
+    held = results[waiting[0]]
+    blank = np.zeros((480, 640, 3), np.uint8)
+    drawn = draw_hud(blank, held, SQUAT) != draw_hud(blank, dataclasses.replace(held, waiting=False), SQUAT)
+    rows, columns = np.nonzero(drawn.any(axis=2))
+    assert len(rows) and columns.min() > 10 + 82 and columns.max() < 10 + 170 and 30 < rows.min() < rows.max() < 60
 
 
 @pytest.mark.parametrize("fps", [24, 30, 60])
