@@ -17,7 +17,7 @@ is turned so that the start is always high (`v = value` for start: high, `-value
     RETURNING  turned back by more than `hysteresis`. The rep counts when v climbs back
                `return_fraction` of (top - bottom) and, where given, past `near_limit`; or,
                when it turns down again short of that (the top was a spike, or the person's
-               start position drifted), if it came back SHORT_RETURN of the recent reps' range:
+               start position drifted), if it came back `short_return` of the recent reps' range:
                then the next rep has already begun from that turning point.
 
 The thresholds are relative to each swing's own top and bottom and to the recent reps (reset at
@@ -41,6 +41,7 @@ import dataclasses
 import enum
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,12 +51,6 @@ from coach.types import RepEvent
 
 # Share of the rep's range around its far end that counts as "at the far end" for time_bottom.
 BOTTOM_BAND = 0.15
-# A swing that turns back before reaching its start still counts if it came back this share of
-# the recent reps' range.
-SHORT_RETURN = 0.5
-# Swings whose smallest is at least this share of the largest are alike: partial reps in a row
-# (the person's range has changed), a rep held when the stream ends and its set's last (SetGate).
-ALIKE = 0.7
 
 
 class Phase(enum.IntEnum):
@@ -141,7 +136,7 @@ class Counter:
 
     def needed_return(self) -> float:
         """How far a swing that never got back to its start must come back to be a rep anyway."""
-        return max(self.spec.min_range, SHORT_RETURN * self.recent)
+        return max(self.spec.min_range, self.spec.short_return * self.recent)
 
     def set_ranges(self, ranges):
         self.ranges = deque(ranges, maxlen=self.spec.recent_reps)
@@ -272,10 +267,11 @@ class Counter:
         self.remember_partial(span)
 
     def remember_partial(self, span: float):
-        if span < self.spec.min_range:
+        spec = self.spec
+        if span < spec.min_range:
             return
         self.partials.append(span)
-        if len(self.partials) == self.partials.maxlen and min(self.partials) >= ALIKE * max(self.partials):
+        if len(self.partials) == self.partials.maxlen and min(self.partials) >= spec.alike * max(self.partials):
             self.set_ranges(self.partials)
             self.partials.clear()
 
@@ -381,17 +377,17 @@ class SetGate:
     so that one frame never counts two. A rep that stays alone was motion outside a set (walking
     in, setting up, getting off the bar): it is dropped, `outside a set`, when the next rep starts
     too late.
-    When the stream ends (`finish`), a rep still held counts if it is alike the last rep of a set
-    (its last rep, after a pause), and a stream in which no two reps ever made a set (one rep, or
-    singles with rests between) counts its lone reps."""
+    When the stream ends (`finish`), a rep still held counts if it is alike the set's last reps
+    (it is the set's last rep, after a pause), and a stream in which no two reps ever made a set
+    (one rep, or singles with rests between) counts its lone reps."""
 
     def __init__(self, spec: Counting):
-        self.gap_s, self.rest_s = spec.set_gap_s, spec.rest_s
+        self.gap_s, self.rest_s, self.alike_share = spec.set_gap_s, spec.rest_s, spec.alike
         self.reps = 0
         self.sets = 0
         self.rejected: str | None = None  # set on the frame a held rep is dropped
         self.previous: RepEvent | None = None  # the last rep the counter completed
-        self.last_in_set: RepEvent | None = None
+        self.in_set: deque[RepEvent] = deque(maxlen=spec.recent_reps)  # the last reps that made a set
         self.held: RepEvent | None = None  # the first rep of what may be a set
         self.alone: list[RepEvent] = []  # held reps that no other joined
         self.confirmed: deque[RepEvent] = deque()  # to count, one a frame
@@ -404,9 +400,10 @@ class SetGate:
             if self.previous is not None and self.joins(self.previous, rep):
                 if self.held is not None:
                     self.confirmed.append(self.held)
+                    self.in_set.append(self.held)
                     self.held = None
                 self.confirmed.append(rep)
-                self.last_in_set = rep
+                self.in_set.append(rep)
             else:
                 if self.held is not None:
                     self.alone.append(self.held)
@@ -424,9 +421,9 @@ class SetGate:
     def finish(self) -> list[RepEvent]:
         """The stream has ended: the reps still to count, in order."""
         left = list(self.confirmed)
-        if self.held is not None and self.last_in_set is None:
+        if self.held is not None and not self.in_set:
             left = [*self.alone, self.held]
-        elif self.held is not None and alike(self.last_in_set, self.held):
+        elif self.held is not None and alike(self.in_set, self.held, self.alike_share):
             left.append(self.held)
         self.confirmed.clear()
         self.held, self.alone = None, []
@@ -440,7 +437,12 @@ class SetGate:
         return dataclasses.replace(rep, index=self.reps, set_index=self.sets)
 
 
-def alike(a: RepEvent, b: RepEvent) -> bool:
-    """Two reps of one set: the smaller range and the shorter time at least ALIKE of the other's."""
-    ranges, times = sorted([a.rom_max - a.rom_min, b.rom_max - b.rom_min]), sorted([a.duration, b.duration])
-    return ranges[0] >= ALIKE * ranges[1] and times[0] >= ALIKE * times[1]
+def alike(reps: Iterable[RepEvent], rep: RepEvent, share: float) -> bool:
+    """Whether `rep` is like `reps` (a set's last ones): its range and its time each within the
+    spread of theirs, widened by `share` (at least `share` of the smallest, at most the largest
+    over `share`). The spread, not one neighbour: reps of one set vary in time."""
+    for size in (lambda r: r.rom_max - r.rom_min, lambda r: r.duration):
+        sizes = [size(r) for r in reps]
+        if not share * min(sizes) <= size(rep) <= max(sizes) / share:
+            return False
+    return True

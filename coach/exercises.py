@@ -231,6 +231,8 @@ class Counting(Model):
     rest_s: float = Field(10.0, gt=0, le=3600)
     set_gap_s: float = Field(3.0, gt=0, le=600)
     recent_reps: int = Field(3, ge=1, le=20)
+    short_return: float = Field(0.5, gt=0, le=1)
+    alike: float = Field(0.7, gt=0, le=1)
 
     @model_validator(mode="before")
     @classmethod

@@ -139,8 +139,15 @@ FIELDS: dict[str, dict[str, str]] = {
                      "the next one starts within this long of its end (or within twice the quicker rep's length), and a "
                      "rep left alone is motion outside a set (walking in, setting up), not counted. When no two "
                      "reps ever made a set (a single rep), the lone reps count at the end, and a rep held at the end "
-                     "counts if it is like its set's last (the last rep, after a pause).",
+                     "counts if it is like its set's last reps (`alike`): it is the set's last rep, after a pause.",
         "recent_reps": "How many of the last reps make up `depth`'s range of the recent reps.",
+        "short_return": "Fraction (0 to 1) of the recent reps' range. A swing that turns back down before it is "
+                        "back at its start still counts if it came back this far (the start drifted); the next "
+                        "rep begins at that turn.",
+        "alike": "Fraction (0 to 1). How alike swings must be: `recent_reps` partial reps in a row whose smallest "
+                 "is at least this share of the largest become the recent range (the person's range changed); a rep "
+                 "held when the stream ends counts if its range and time are within the spread of its set's last "
+                 "`recent_reps` reps, widened by this share.",
         "count_at": "When a rep counts: `return` (back at the start, the default) or `far` (the moment it is "
                     "deep enough, for an exercise whose set may end at the far end, such as a pull-up at the bar).",
     },

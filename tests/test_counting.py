@@ -362,6 +362,10 @@ def joined(*parts, fps: float = 30):
                                         reps_signal(1, period=3.5, bottom=120, rest=2.5)], 5, 0),
     # The set's last rep after a 5 s pause, like the others: counted when the stream ends.
     ("a set's last rep after a pause", [reps_signal(5, rest=2.5), reps_signal(1, rest=2.5)], 5, 1),
+    # Quick and slow reps in turn (1.4 and 2.2 s), and the last, a slow one, after a 5 s pause:
+    # like the set's reps, though not like the quick one just before it.
+    ("a set of quick and slow reps, its last after a pause",
+     [reps_signal(1, period=p, rest=0.3) for p in (1.4, 2.2, 1.4, 2.2, 1.4)] + [reps_signal(1, period=2.2, rest=2.5)], 5, 1),
     ("one rep and nothing else", [reps_signal(1)], 0, 1),
     ("singles with long rests between", [reps_signal(1, rest=6), reps_signal(1, rest=6), reps_signal(1, rest=6)], 0, 3),
     # Slow reps, 4 s each, with 4 s standing between them (more than set_gap_s, less than twice a rep).
@@ -379,6 +383,14 @@ def test_a_rep_counts_once_it_is_part_of_a_set(case, parts, live, at_end):
         # The swing of walking in is dropped as the set's first rep is held; the one of walking off is held to the end.
         assert [why for _, why in rejected] == [OUTSIDE_SET]
         assert end == [] and all(r.set_index == 1 for _, r in counted)
+
+
+def test_a_rep_held_at_the_end_counts_when_it_is_as_alike_its_sets_last_as_the_definition_asks():
+    """A set of 5, then 5 s later a smaller, slower swing (50 against 80 degrees, 3.5 against
+    2 s): walking off at the default `alike` (0.7), the set's last rep at `alike: 0.5`."""
+    t, v = joined(reps_signal(5, rest=2.5), reps_signal(1, period=3.5, bottom=120, rest=2.5))
+    assert through_the_gate(SQUAT, t, v)[3] == []
+    assert [rep.index for rep in through_the_gate(squat(alike=0.5), t, v)[3]] == [6]
 
 
 def test_the_first_rep_of_a_set_counts_when_the_second_comes_back_and_the_second_on_the_next_frame():
