@@ -386,6 +386,7 @@ class SetGate:
         self.reps = 0
         self.sets = 0
         self.rejected: str | None = None  # set on the frame a held rep is dropped
+        self.dropped: RepEvent | None = None  # that rep
         self.previous: RepEvent | None = None  # the last rep the counter completed
         self.in_set: deque[RepEvent] = deque(maxlen=spec.recent_reps)  # the last reps that made a set
         self.held: RepEvent | None = None  # the first rep of what may be a set
@@ -395,7 +396,7 @@ class SetGate:
 
     def update(self, rep: RepEvent | None) -> RepEvent | None:
         """`rep`: the one the counter completed on this frame, if any. Returns the rep counted on it."""
-        self.rejected = None
+        self.rejected = self.dropped = None
         if rep is not None:
             if self.previous is not None and self.joins(self.previous, rep):
                 if self.held is not None:
@@ -407,7 +408,7 @@ class SetGate:
             else:
                 if self.held is not None:
                     self.alone.append(self.held)
-                    self.rejected = OUTSIDE_SET
+                    self.rejected, self.dropped = OUTSIDE_SET, self.held
                 self.held = rep
             self.previous = rep
         return self.count(self.confirmed.popleft()) if self.confirmed else None

@@ -137,7 +137,7 @@ class Analysis:
 
     def summary(self) -> dict:
         """The JSON-ready result: exercise, reps, sets, duration_s, frames, fps, reps_detail, warnings,
-        and the swings not counted (`rejected`: their time and why)."""
+        and the swings not counted (`rejected`: when each ended, and why)."""
         session = self.session_table().iloc[0]
         detail = self.reps_table().round(3)
         return {
@@ -150,7 +150,7 @@ class Analysis:
             "reps_detail": [{**{k: _plain(v) for k, v in row.items()}, "flags": [f for f in row["flags"].split(",") if f]}
                             for row in detail.to_dict("records")],
             "warnings": list(self.warnings),
-            "rejected": [{"t": round(r.t, 3), "reason": r.rejected} for r in self.results if r.rejected],
+            "rejected": [{"t": round(r.rejected_t, 3), "reason": r.rejected} for r in self.results if r.rejected],
             # A hold exercise only: the time held per set.
             **({"holds": [{"set": h.index + 1, "start_t": round(h.start_t, 3), "end_t": round(h.end_t, 3),
                            "held_s": round(h.held_s, 3), "target_s": h.target_s, "reached": h.reached}
@@ -246,8 +246,10 @@ class Session:
         self.history.append((t, signals))
         while self.history[0][0] < t - self.exercise.count.max_rep_s - 1:
             self.history.popleft()
+        rejected_t = t if count.rejected else self.gate.dropped.end_t if self.gate.dropped else None
         return FrameResult(t, pose, signals, count.phase, self.gate.reps, self.gate.sets, visible, rep, advice.cue,
-                           tuple(warnings), count.rejected or self.gate.rejected, waiting=self.gate.held is not None)
+                           tuple(warnings), count.rejected or self.gate.rejected, rejected_t,
+                           waiting=self.gate.held is not None)
 
     def finish(self) -> list[FrameResult]:
         """The stream has ended: the reps the set gate counts only now (coach.counting.SetGate),

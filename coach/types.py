@@ -129,7 +129,8 @@ class FrameResult:
     phase: the counter's phase name, as in the exercise definition.
     rep: the repetition completed at this frame, if one was.
     cue: the cue to show from this frame on, if a new one fired.
-    rejected: why a swing ending at this frame was not counted, if one was dropped.
+    rejected: why a swing was not counted, if one was dropped at this frame; rejected_t: when
+    that swing ended (this frame, or earlier for a set's first rep that no other joined).
     """
 
     t: float
@@ -144,6 +145,7 @@ class FrameResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
     # Why a swing was not counted as a rep, at the frame it was dropped (coach.counting.REJECTIONS).
     rejected: str | None = None
+    rejected_t: float | None = None
     # A hold exercise: seconds held so far in the current hold (0 when not holding; None for a
     # rep exercise), and the hold as a set once it is long enough to count (done=True at the frame
     # it ended).

@@ -227,6 +227,26 @@ def test_a_phase_abandoned_out_of_view_gets_no_verdict():
     assert lost.update(1.5, "standing", {"knee": math.nan}, visible=False).cue is None
 
 
+def test_a_swing_left_alone_is_marked_where_it_ended_not_where_it_was_dropped():
+    """A slower, smaller swing while walking in, then a set of three 5 s later: the swing is
+    dropped as `outside a set` when the set's first rep comes, and the chart and `--json` place
+    it where the swing ended, before the set."""
+    from coach.app.signal_chart import rejection_frame
+
+    walk_t, walk = squat_knees(1, 30, bottom=120, period=3.5, rest=2.5)
+    set_t, squats = squat_knees(3, 30, rest=2.5)
+    knees = np.concatenate([walk, squats])
+    t = np.arange(len(knees)) / 30
+    analysis = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
+    assert analysis.count == 3
+    [dropped] = [r for r in analysis.results if r.rejected]
+    assert dropped.rejected == "outside a set" and dropped.t > walk_t[-1] + 2.5  # decided in the set
+    assert 1.0 < dropped.rejected_t < walk_t[-1]  # marked on the swing
+    assert analysis.summary()["rejected"] == [{"t": round(dropped.rejected_t, 3), "reason": "outside a set"}]
+    marked = rejection_frame(analysis.results, SQUAT).iloc[0]
+    assert marked["t"] == dropped.rejected_t and marked["value"] > 120
+
+
 def test_the_signal_chart_marks_each_swing_not_counted_and_why():
     """Two squats, a half squat, two squats: four reps, and the half squat drawn where it was
     dropped, as `too small`, in the chart that the Analyse page and the editor show."""

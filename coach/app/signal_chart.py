@@ -50,9 +50,10 @@ def rep_frame(reps: list[RepEvent], exercise: Exercise) -> pd.DataFrame:
 
 
 def rejection_frame(results: list[FrameResult], exercise: Exercise) -> pd.DataFrame:
-    """One row per swing the counter dropped: the frame it was dropped at, the signal there, and why."""
+    """One row per swing not counted: when it ended, the signal there, and why."""
     drive = exercise.drive_name
-    rows = [{"t": r.t, "value": r.signals.get(drive, math.nan), "reason": r.rejected} for r in results if r.rejected]
+    value_at = {r.t: r.signals.get(drive, math.nan) for r in results}
+    rows = [{"t": r.rejected_t, "value": value_at.get(r.rejected_t, math.nan), "reason": r.rejected} for r in results if r.rejected]
     return pd.DataFrame(rows, columns=["t", "value", "reason"])
 
 
