@@ -146,11 +146,11 @@ class People:
         return out
 
     def flush(self) -> dict[int, list[StepResult]]:
-        """The stream has ended: each person's reps counted only now (Pipeline.flush), by id. One
-        with a rep becomes the exerciser if no one was yet."""
+        """The stream has ended: each person's reps counted only now (Pipeline.flush), by id. If no
+        one was the exerciser yet, it is the one whose first of these reps was done first."""
         out = {person_id: steps for person_id, pipeline in self.pipelines.items() if (steps := pipeline.flush())}
         if self.exerciser is None and out:
-            self.exerciser = min(out)
+            self.exerciser = min(out, key=lambda person_id: out[person_id][0].result.rep.end_t)
         return out
 
     def track(self, detected: list[Detected], t: float) -> dict[int, Detected]:

@@ -95,3 +95,26 @@ def test_a_person_hidden_keeps_their_id_for_two_seconds_at_any_frame_rate(fps, h
         seen = people.track(person if not 2 <= t < 2 + hidden_s else [], t)
         ids.extend(seen)
     assert len(set(ids)) == (1 if same_id else 2), ids
+
+
+def test_when_only_the_end_of_the_stream_counts_the_exerciser_is_who_did_a_rep_first():
+    """Two people each do one squat, which the set gate counts only when the stream ends:
+    person 2's squat comes first, so person 2 is the exerciser, not the lower id."""
+    from coach.exercises import Library
+    from coach.people import People
+    from coach.pose.multipose import Detected
+    from support import reps_signal
+    from test_session import squat_pose
+
+    t, one_squat = reps_signal(1, top=175, bottom=80, rest=1.0)
+    late = np.concatenate([np.full(len(t), 175.0), one_squat])  # person 1 stands first, then squats
+    early = np.concatenate([one_squat, np.full(len(t), 175.0)])
+    people = People(Library().get("squat"))
+    for i, (knee_1, knee_2) in enumerate(zip(late, early)):
+        found = {1: Detected(squat_pose(knee_1, x0=160), (100, 100, 260, 460), 0.9),
+                 2: Detected(squat_pose(knee_2, x0=480), (420, 100, 580, 460), 0.9)}
+        people.step_found(found, i / 30)
+    assert people.exerciser is None
+    counted = people.flush()
+    assert {person_id: [s.result.rep.index for s in steps] for person_id, steps in counted.items()} == {1: [1], 2: [1]}
+    assert people.exerciser == 2
