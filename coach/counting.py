@@ -398,7 +398,7 @@ class SetGate:
         """`rep`: the one the counter completed on this frame, if any. Returns the rep counted on it."""
         self.rejected = self.dropped = None
         if rep is not None:
-            if self.previous is not None and self.joins(self.previous, rep):
+            if self.counts_at_once(rep):
                 if self.held is not None:
                     self.confirmed.append(self.held)
                     self.in_set.append(self.held)
@@ -412,6 +412,15 @@ class SetGate:
                 self.held = rep
             self.previous = rep
         return self.count(self.confirmed.popleft()) if self.confirmed else None
+
+    def counts_at_once(self, rep: RepEvent) -> bool:
+        """Whether `rep`, just completed, joins the rep before it in a set (else it is held)."""
+        return self.previous is not None and self.joins(self.previous, rep)
+
+    def counts_now(self, rep: RepEvent) -> bool:
+        """Whether `rep`, just completed, is counted on this very frame: it joins the rep before
+        it, and no held rep is counted first."""
+        return self.counts_at_once(rep) and self.held is None and not self.confirmed
 
     def joins(self, previous: RepEvent, rep: RepEvent) -> bool:
         """Whether `rep` started soon enough after `previous` to be in its set. Slow reps may rest

@@ -71,7 +71,7 @@ class Feedback:
         self.last_said: dict[str, float] = {}
 
     def update(self, t: float, phase: str, signals: dict[str, float], rep: RepEvent | None = None,
-               visible: bool = True) -> Advice:
+               visible: bool = True, counted: bool = True) -> Advice:
         fired: list[FormRule] = []
         ended = self.phase if phase != self.phase else None
         for rule in self.rules:
@@ -91,7 +91,10 @@ class Feedback:
         flags: tuple[str, ...] = ()
         if rep is not None:
             flags = tuple(self.flags)
-            if not flags and cue is None and self.praise and self.ready("praise", t, self.praise.cooldown_s):
+            # Praise only a rep counted on this frame: a set's first is held, and may be no rep at
+            # all; said with the second's count, it would come between two numbers.
+            if (not flags and cue is None and counted and self.praise
+                    and self.ready("praise", t, self.praise.cooldown_s)):
                 cue = Cue("praise", self.praise.text, "info", t)
                 self.last_said["praise"] = t
         if rep is not None or (phase == self.start_phase and self.phase != self.start_phase):

@@ -236,7 +236,8 @@ class Session:
         count = self.counter.update(Sample(t, signals[drive], left, right, visible, confidence))
         done = count.rep or caught_up
         # Form and the frame rate are judged on the rep just done; the set gate may count it later.
-        advice = self.feedback.update(t, count.phase, signals, done, visible)
+        counted = done is not None and self.gate.counts_now(done)
+        advice = self.feedback.update(t, count.phase, signals, done, visible, counted)
         if done is not None:
             done = dataclasses.replace(done, flags=advice.flags, metrics=self.rep_metrics(done),
                                        fps=self.frame_rate(done, t))

@@ -165,9 +165,14 @@ def test_shallow_reps_are_flagged_with_a_cue_and_a_cooldown():
     assert cues and cues[0].rule == "shallow" and cues[0].text == "Go deeper - hips down to knee height"
     # One cue per cooldown (8 s), not one per rep.
     assert len(cues) == 1
-    t, knees = squat_knees(2, 30)
+    t, knees = squat_knees(3, 30)
     deep = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
     assert [c.cue.rule for c in deep.results if c.cue] == ["praise"]
+    # Said with the third rep's count: not for the first while the set gate held it (it might
+    # have been walking in), nor between the counts of the first two (the second's completion
+    # counts the first, the next frame the second).
+    [praised] = [i for i, c in enumerate(deep.results) if c.cue]
+    assert deep.results[praised].rep.index == 3 and deep.results[praised - 1].reps == 2
     assert all(rep.flags == () for rep in deep.reps)
 
 
