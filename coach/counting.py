@@ -267,11 +267,10 @@ class Counter:
         self.remember_partial(span)
 
     def remember_partial(self, span: float):
-        spec = self.spec
-        if span < spec.min_range:
+        if span < self.spec.min_range:
             return
         self.partials.append(span)
-        if len(self.partials) == self.partials.maxlen and min(self.partials) >= spec.alike * max(self.partials):
+        if len(self.partials) == self.partials.maxlen and min(self.partials) >= self.spec.alike * max(self.partials):
             self.set_ranges(self.partials)
             self.partials.clear()
 
@@ -385,8 +384,7 @@ class SetGate:
         self.gap_s, self.rest_s, self.alike_share = spec.set_gap_s, spec.rest_s, spec.alike
         self.reps = 0
         self.sets = 0
-        self.rejected: str | None = None  # set on the frame a held rep is dropped
-        self.dropped: RepEvent | None = None  # that rep
+        self.dropped: RepEvent | None = None  # a held rep, on the frame it is dropped
         self.previous: RepEvent | None = None  # the last rep the counter completed
         self.in_set: deque[RepEvent] = deque(maxlen=spec.recent_reps)  # the last reps that made a set
         self.held: RepEvent | None = None  # the first rep of what may be a set
@@ -396,7 +394,7 @@ class SetGate:
 
     def update(self, rep: RepEvent | None) -> RepEvent | None:
         """`rep`: the one the counter completed on this frame, if any. Returns the rep counted on it."""
-        self.rejected = self.dropped = None
+        self.dropped = None
         if rep is not None:
             if self.counts_at_once(rep):
                 if self.held is not None:
@@ -408,10 +406,15 @@ class SetGate:
             else:
                 if self.held is not None:
                     self.alone.append(self.held)
-                    self.rejected, self.dropped = OUTSIDE_SET, self.held
+                    self.dropped = self.held
                 self.held = rep
             self.previous = rep
         return self.count(self.confirmed.popleft()) if self.confirmed else None
+
+    @property
+    def rejected(self) -> str | None:
+        """Why a rep was dropped on this frame, if one was."""
+        return OUTSIDE_SET if self.dropped is not None else None
 
     def counts_at_once(self, rep: RepEvent) -> bool:
         """Whether `rep`, just completed, joins the rep before it in a set (else it is held)."""

@@ -53,7 +53,8 @@ def rejection_frame(results: list[FrameResult], exercise: Exercise) -> pd.DataFr
     """One row per swing not counted: when it ended, the signal there, and why."""
     drive = exercise.drive_name
     value_at = {r.t: r.signals.get(drive, math.nan) for r in results}
-    rows = [{"t": r.rejected_t, "value": value_at.get(r.rejected_t, math.nan), "reason": r.rejected} for r in results if r.rejected]
+    rows = [{"t": r.rejected_t, "value": value_at.get(r.rejected_t, math.nan), "reason": r.rejected}
+            for r in results if r.rejected]
     return pd.DataFrame(rows, columns=["t", "value", "reason"])
 
 
