@@ -18,6 +18,7 @@ recomputation could flip the signal upside down in the middle of a rep.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
 
 import numpy as np
@@ -69,7 +70,7 @@ class PrincipalMotion:
         self.lengths.append((t, length))
         while self.lengths[0][0] < t - SCALE_S:
             self.lengths.popleft()
-        scale = float(np.median([length for _, length in self.lengths]))
+        scale = statistics.median(length for _, length in self.lengths)
         return ((xy[self.keypoints] - torso[seen].mean(axis=0)) / scale).ravel()
 
     def update(self, keypoints: np.ndarray | None, t: float) -> float:

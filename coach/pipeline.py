@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import math
 import queue
+import statistics
 import threading
 from collections import Counter as Tally, deque
 from collections.abc import Callable, Iterable
@@ -124,7 +125,7 @@ class ViewCheck:
             self.ratios.popleft()
         if not self.ratios:
             return None
-        return view_of(float(np.median([r for _, r in self.ratios])))
+        return view_of(statistics.median(r for _, r in self.ratios))
 
 
 def needed_fps(rep_s: float | None) -> float:
@@ -167,16 +168,18 @@ class RangeMeter:
         self.high_start = exercise.count.start == "high"
         self.min_range = exercise.count.min_range
         self.reps: deque[tuple[float, float]] = deque(maxlen=recent)
+        self.ends = (math.nan, math.nan)  # the median (low, high) of `reps`, kept as they change
         self.low = math.inf
         self.high = -math.inf
 
     def update(self, value: float, rep: RepEvent | None) -> float | None:
         if rep is not None:
             self.reps.append((rep.rom_min, rep.rom_max))
+            self.ends = tuple(statistics.median(x) for x in zip(*self.reps))
         if math.isnan(value):
             return None
         if self.reps:
-            low, high = (float(np.median(x)) for x in zip(*self.reps))
+            low, high = self.ends
         else:
             self.low, self.high = min(self.low, value), max(self.high, value)
             low, high = self.low, self.high

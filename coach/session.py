@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import statistics
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -68,7 +69,7 @@ class PersonGate:
         self.sizes.append((t, size))
         while self.sizes[0][0] < t - self.size_window_s:
             self.sizes.popleft()
-        self.centre, self.size, self.last_t = centre, float(np.median([s for _, s in self.sizes])), t
+        self.centre, self.size, self.last_t = centre, statistics.median(s for _, s in self.sizes), t
         return True
 
 

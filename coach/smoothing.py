@@ -3,8 +3,10 @@
 Each filter carries its own state from one frame to the next and is driven by the frames' real
 times, so a dropped frame or a variable frame rate leaves the output (and the count) as it was.
 The Butterworth filter runs on a fixed clock: the samples between two frames are interpolated
-onto that clock, and `scipy.signal.lfilter` carries its `zi` across calls (lfilter rather than
-sosfilt: a tenth of the per-call cost, and exact enough for the low orders allowed here). NaN (not seen) passes
+onto that clock and filtered in the direct form `scipy.signal.lfilter` uses, its state carried
+from frame to frame. A frame brings one or two clock ticks, so the recursion is written out in
+plain Python: one scipy call costs ten times as much (and sosfilt's sections are not needed at
+the low orders allowed here). NaN (not seen) passes
 through as NaN without disturbing the state; after a gap longer than `max_gap_s` the filter
 starts again from the next value instead of sweeping across the gap.
 
@@ -25,8 +27,9 @@ MAX_GAP_S = 0.5
 
 class ButterworthFilter:
     def __init__(self, spec: Butterworth, max_gap_s: float = MAX_GAP_S):
-        self.b, self.a = sps.butter(spec.order, spec.cutoff_hz, fs=spec.rate_hz)
-        self.zi_step = sps.lfilter_zi(self.b, self.a)
+        b, a = sps.butter(spec.order, spec.cutoff_hz, fs=spec.rate_hz)
+        self.b, self.a = b.tolist(), a.tolist()
+        self.zi_step = sps.lfilter_zi(b, a).tolist()
         self.dt = 1.0 / spec.rate_hz
         self.max_gap_s = max_gap_s
         self.zi = None
@@ -39,19 +42,27 @@ class ButterworthFilter:
             return math.nan
         if self.zi is None or t - self.last_t > self.max_gap_s:
             # Start at rest on this value: no ramp up from zero. Clock ticks are t0 + k * dt.
-            self.zi = self.zi_step * x
+            self.zi = [z * x for z in self.zi_step]
             self.y, self.t0, self.ticks = x, t, 1
         else:
             # The clock ticks that fell since the last frame, with values interpolated between the
             # two frames (integer tick numbers: no drift from adding up dt).
             due = int(math.floor((t - self.t0) / self.dt + 1e-6)) + 1
-            if due > self.ticks:
-                times = self.t0 + self.dt * np.arange(self.ticks, due)
-                xs = self.last_x + (times - self.last_t) * ((x - self.last_x) / (t - self.last_t))
-                ys, self.zi = sps.lfilter(self.b, self.a, xs, zi=self.zi)
-                self.y, self.ticks = float(ys[-1]), due
+            slope = (x - self.last_x) / (t - self.last_t)
+            for tick in range(self.ticks, due):
+                self.y = self.step(self.last_x + (self.t0 + self.dt * tick - self.last_t) * slope)
+            self.ticks = max(self.ticks, due)
         self.last_t, self.last_x = t, x
         return self.y
+
+    def step(self, x: float) -> float:
+        """One clock tick through the filter: transposed direct form II, as scipy.signal.lfilter."""
+        b, a, z = self.b, self.a, self.zi
+        y = b[0] * x + z[0]
+        for k in range(1, len(z)):
+            z[k - 1] = b[k] * x - a[k] * y + z[k]
+        z[-1] = b[-1] * x - a[-1] * y
+        return y
 
 
 class OneEuroFilter:
