@@ -18,6 +18,7 @@ import altair as alt
 import pandas as pd
 
 from coach.errors import InputError
+from coach.words import plural, short_unit
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 # Ordinal axes of "YYYY-MM-DD" strings, labelled "Sep 07" (parsed and printed in UTC).
@@ -205,10 +206,9 @@ def personal_bests(sessions: pd.DataFrame, reps: pd.DataFrame, tz=None) -> pd.Da
         most = sets.loc[sets["size"].idxmax()]
         deepest = group.loc[group["rom"].idxmax()]
         longest = group.loc[group["time_bottom"].idxmax()]
-        unit_text = {"degrees": "deg", "torso lengths": "torso lengths"}.get(unit, unit)
         for best, value, text, day in (
-                ("most reps in a set", most["size"], f"{most['size']} rep{'s' if most['size'] != 1 else ''}", most["day"]),
-                ("largest range", deepest["rom"], f"{deepest['rom']:.3g} {unit_text}".strip(), deepest["day"]),
+                ("most reps in a set", most["size"], plural(most["size"], "rep"), most["day"]),
+                ("largest range", deepest["rom"], f"{deepest['rom']:.3g} {short_unit(unit)}".strip(), deepest["day"]),
                 ("longest hold at the turn", longest["time_bottom"], f"{longest['time_bottom']:.1f} s", longest["day"])):
             out.append({"exercise": exercise, "name": name, "view": view, "best": best, "value": float(value),
                         "text": f"{text}  ({date.fromisoformat(day):%b %d})", "day": day})

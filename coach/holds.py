@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from coach.exercises import Band, Exercise
 from coach.types import HoldSet
+from coach.words import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +143,7 @@ def live_banner(result, exercise: Exercise) -> str:
 def workout_done(exercise: Exercise, reps: int, held_s: float | None) -> str:
     """What a workout did, as End workout says it: "3 squat reps", or a hold's "plank: 42.0 s held"."""
     if exercise.hold is None:
-        return f"{reps} {exercise.name.lower()} rep{'s' if reps != 1 else ''}"
+        return plural(reps, f"{exercise.name.lower()} rep")
     return f"{exercise.name.lower()}: {held_s or 0.0:.1f} s held"  # as the history lists it
 
 

@@ -30,6 +30,7 @@ from coach.feedback import on_screen
 from coach.pose.skeleton import TORSO
 from coach.session import Analysis, Session, frame_rate
 from coach.types import Cue, Frame, FrameResult, Pose, RepEvent
+from coach.words import clock
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +94,7 @@ class StepResult:
         if self.cue is not None:
             return "cue", self.cue
         if self.rest_s is not None:
-            minutes, seconds = divmod(int(self.rest_s), 60)
-            return "rest", f"Rest {minutes}:{seconds:02d}"
+            return "rest", f"Rest {clock(self.rest_s)}"
         return None
 
 

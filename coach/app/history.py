@@ -11,11 +11,11 @@ from coach import charts
 from coach.app import resources
 from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
-from coach.cli.history import plural
 from coach.errors import CoachError
 from coach.exercises import parse
 from coach.holds import holds_line, timed_sets
 from coach.session import run as count
+from coach.words import clock, plural, short_unit
 
 ALL = "Everyone"
 ANY = "Any exercise"
@@ -111,7 +111,7 @@ def session_table(sessions: pd.DataFrame) -> pd.DataFrame:
     """The sessions as the page lists them: exercise names, the session's name or its file's name,
     a unit on every measure (ROM in its exercise's unit), 0 reps as 0; a hold exercise's time held
     in `held` (its reps "-": it has none), "-" for a rep exercise."""
-    from coach.cli.history import UNITS, measure
+    from coach.cli.history import measure
 
     frame = sessions.copy()
     local = frame["started_at"].dt.tz_convert(datetime.now().astimezone().tzinfo)
@@ -120,8 +120,8 @@ def session_table(sessions: pd.DataFrame) -> pd.DataFrame:
     frame["exercise_name"] = [labels[e][0] for e in frame["exercise"]]
     frame["title"] = [session_title(s) for _, s in frame.iterrows()]
     frame["view"] = frame["view"].where(frame["view"].notna(), "-")
-    frame["duration"] = frame["duration_s"].map(lambda s: f"{int(s) // 60}:{int(s) % 60:02d}")
-    frame["rom"] = [measure(None if pd.isna(v) else v, UNITS.get(labels[e][1], labels[e][1]), 1)
+    frame["duration"] = frame["duration_s"].map(clock)
+    frame["rom"] = [measure(None if pd.isna(v) else v, short_unit(labels[e][1]), 1)
                     for v, e in zip(frame["mean_rom"], frame["exercise"])]
     frame["tempo"] = [measure(None if pd.isna(v) else v, "s/rep", 2) for v in frame["mean_tempo_s"]]
     held = charts.held(frame)

@@ -24,6 +24,7 @@ from coach.app.workout_summary import summarise, table
 from coach.errors import StoreError
 from coach.holds import holds_line, live_banner, live_figure, live_phase, workout_done
 from coach.pipeline import LOW_FPS
+from coach.words import short_unit
 
 STREAM_KEY = "workout-camera"
 POLL_S = 0.25
@@ -328,7 +329,3 @@ def banner(session: LiveSession, live) -> tuple[str, str]:
     if session.workout.exercise.hold is not None:
         return live_banner(live.result, session.workout.exercise), CUE_BACKGROUNDS["rest"]
     return ("Counting." if live.result.reps else "Ready: start when you like."), CUE_BACKGROUNDS["rest"]
-
-
-def short_unit(unit: str) -> str:
-    return "deg" if unit == "degrees" else unit

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from coach.exercises import Exercise
 from coach.pipeline import LOW_FPS, WRONG_VIEW, StepResult
+from coach.words import plural
 
 
 def notes(step: StepResult, exercise: Exercise) -> list[tuple[str, str]]:
@@ -21,8 +22,4 @@ def notes(step: StepResult, exercise: Exercise) -> list[tuple[str, str]]:
                                   f"camera saw you from a side the {name} is not counted from (it is counted "
                                   f"from the {' or '.join(exercise.views)})."))
     return found
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 

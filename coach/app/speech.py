@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from coach.app.live_notes import plural
 from coach.exercises import Exercise
+from coach.words import plural
 
 # The newest announcements sent to the browser on each poll: more than one poll can bring.
 SENT = 8

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from coach.errors import InputError, StoreError
+from coach.words import clock, plural, short_unit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -141,10 +142,6 @@ def recorded_view(results, min_score: float) -> str | None:
     return view_of(float(np.median(ratios)))
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 # -- the list ---------------------------------------------------------------------------------
 
 def rows(sessions: pd.DataFrame) -> list[dict]:
@@ -172,14 +169,6 @@ def number(value, digits=2):
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), digits)
 
 
-def minutes(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-UNITS = {"degrees": "deg", "torso lengths": "torso"}
-
-
 def table(records: list[dict]) -> str:
     """The sessions as the terminal shows them: exercise names, a unit on every measure, the
     file's name (or the session's own name), "1 rep"."""
@@ -191,8 +180,8 @@ def table(records: list[dict]) -> str:
     frame = pd.DataFrame([{
         "id": r["id"], "date": r["date"], "person": r["person"], "exercise": labels[r["exercise"]][0],
         "session": session_title(r), "view": r["view"] or "-", "reps": done(r),
-        "sets": plural(r["sets"], "set"), "duration": minutes(r["duration_s"]),
-        "mean ROM": measure(r["mean_rom"], UNITS.get(labels[r["exercise"]][1], labels[r["exercise"]][1]), 1),
+        "sets": plural(r["sets"], "set"), "duration": clock(r["duration_s"]),
+        "mean ROM": measure(r["mean_rom"], short_unit(labels[r["exercise"]][1]), 1),
         "tempo": measure(r["mean_tempo_s"], "s/rep", 2), "status": r["status"]} for r in records])
     return frame.to_string(index=False)
 

@@ -1,0 +1,9 @@
+"""How numbers are said on the pages, by the spoken coach and by the CLI."""
+
+from coach.words import clock, plural, short_unit
+
+
+def test_counts_times_and_units_read_as_people_say_them():
+    assert [plural(n, "rep") for n in (0, 1, 2)] == ["0 reps", "1 rep", "2 reps"]
+    assert [clock(s) for s in (0, 9.6, 59.9, 60, 125.2, 3600)] == ["0:00", "0:09", "0:59", "1:00", "2:05", "60:00"]
+    assert [short_unit(u) for u in ("degrees", "torso lengths", "arm lengths")] == ["deg", "torso lengths", "arm lengths"]
