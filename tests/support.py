@@ -1,9 +1,13 @@
 """Helpers the test modules share."""
 
 import os
+import signal
 import socket
+import ssl
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +33,48 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+# How long `coach app` may take to answer its health check, on a loaded machine.
+APP_STARTUP_S = 90
+
+
+def start_app(home: Path, port: int, *extra: str, **env: str) -> subprocess.Popen:
+    """`coach app` on 127.0.0.1:`port`, with its database and exercise folder under `home` and
+    its output appended to home/app.log; `env` adds to the environment (COACH_MODEL_DIR=...)."""
+    env = dict(os.environ, COACH_DB=str(home / "coach.db"), COACH_EXERCISES_DIR=str(home / "exercises"),
+               COACH_ICE_SERVERS="", **env)
+    with open(home / "app.log", "a") as log:  # the child keeps its own copy of the file
+        return subprocess.Popen([sys.executable, "-m", "coach", "app", "--port", str(port), *extra], cwd=home, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_healthy(url: str, server: subprocess.Popen, log: Path):
+    """Until the app at `url` answers its health check; a test failure with the log's end if it
+    exits or takes longer than APP_STARTUP_S."""
+    context = ssl._create_unverified_context() if url.startswith("https") else None  # self-signed
+    deadline = time.monotonic() + APP_STARTUP_S
+    while True:  # waiting for the server to start, not timing it
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=context) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"coach app did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.3)
+
+
+def stop_app(server: subprocess.Popen, wait_s: float = 60):
+    """SIGTERM, as a user's Ctrl+C or a service manager stops it: it must exit cleanly."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        assert server.wait(wait_s) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
 
 
 def reps_signal(n: int, period: float = 2.0, top: float = 170, bottom: float = 90, fps: float = 30, rest: float = 1.0):

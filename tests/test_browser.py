@@ -5,17 +5,14 @@ shared clip. Screenshots of every page land in out/screenshots/ for review.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from support import free_port, missing
+from support import free_port, missing, start_app, stop_app, wait_healthy
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +22,6 @@ SHOTS = ROOT / "out" / "screenshots"
 # Still frames before the clip: the camera is on before the stream reaches the server, and a
 # person stands still for a moment before starting anyway.
 LEAD_IN_S = 5.0
-STARTUP_S = 90
 PAGE_TIMEOUT_MS = 60_000
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -69,31 +65,11 @@ def app(tmp_path_factory, models_dir):
     """`coach app` on a free port of 127.0.0.1 with its own database and exercise folder."""
     home = tmp_path_factory.mktemp("app")
     port = free_port()
-    env = dict(os.environ, COACH_DB=str(home / "coach.db"), COACH_EXERCISES_DIR=str(home / "exercises"),
-               COACH_MODEL_DIR=str(models_dir), COACH_ICE_SERVERS="")
-    log = open(home / "app.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "coach", "app", "--port", str(port)], cwd=home, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = start_app(home, port, COACH_MODEL_DIR=str(models_dir))
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_S
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail(f"coach app did not start: {(home / 'app.log').read_text()[-2000:]}")
-        time.sleep(0.3)
+    wait_healthy(url, server, home / "app.log")
     yield {"url": url, "home": home}
-    server.terminate()
-    try:
-        server.wait(15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+    stop_app(server)
     print(f"\napp log: {home / 'app.log'}")
 
 

@@ -6,24 +6,19 @@ the fake camera playing 6 s of a shared clip."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import signal
-import ssl
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from support import ROOT, free_port, missing
+from support import ROOT, free_port, missing, start_app, stop_app, wait_healthy
 
 from coach.app import https
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "out" / "screenshots"
-STARTUP_S = 90
 HANG_S = 60
 
 
@@ -42,38 +37,6 @@ def test_the_certificate_is_kept_reused_and_renewed_before_it_expires(tmp_path):
     assert https.certificate(tmp_path, "192.168.1.20", now + dt.timedelta(days=360))[0].read_bytes() != first
     again = cert.read_bytes()
     assert https.certificate(tmp_path, "10.0.0.5", now + dt.timedelta(days=360))[0].read_bytes() != again
-
-
-def wait_healthy(url: str, server: subprocess.Popen, log: Path):
-    context = ssl._create_unverified_context()  # the self-signed certificate
-    deadline = time.monotonic() + STARTUP_S
-    while True:  # waiting for the server to start, not timing it
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=context) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail(f"coach app did not start: {log.read_text()[-2000:]}")
-        time.sleep(0.3)
-
-
-def start_app(home: Path, port: int, *extra: str) -> subprocess.Popen:
-    env = dict(os.environ, COACH_DB=str(home / "coach.db"), COACH_EXERCISES_DIR=str(home / "exercises"),
-               COACH_ICE_SERVERS="")
-    return subprocess.Popen([sys.executable, "-m", "coach", "app", "--port", str(port), *extra], cwd=home, env=env,
-                            stdout=open(home / "app.log", "a"), stderr=subprocess.STDOUT)
-
-
-def stop_app(server: subprocess.Popen):
-    server.send_signal(signal.SIGTERM)
-    try:
-        assert server.wait(HANG_S) == 0
-    finally:
-        if server.poll() is None:
-            server.kill()
 
 
 @pytest.fixture(scope="module")
