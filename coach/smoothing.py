@@ -48,10 +48,11 @@ class ButterworthFilter:
             # The clock ticks that fell since the last frame, with values interpolated between the
             # two frames (integer tick numbers: no drift from adding up dt).
             due = int(math.floor((t - self.t0) / self.dt + 1e-6)) + 1
-            slope = (x - self.last_x) / (t - self.last_t)
-            for tick in range(self.ticks, due):
-                self.y = self.step(self.last_x + (self.t0 + self.dt * tick - self.last_t) * slope)
-            self.ticks = max(self.ticks, due)
+            if due > self.ticks:
+                slope = (x - self.last_x) / (t - self.last_t)
+                for tick in range(self.ticks, due):
+                    self.y = self.step(self.last_x + (self.t0 + self.dt * tick - self.last_t) * slope)
+                self.ticks = due
         self.last_t, self.last_x = t, x
         return self.y
 
