@@ -22,6 +22,13 @@ def labels(clips_dir) -> pd.DataFrame:
     return pd.read_csv(clips_dir / "labels.csv")
 
 
+# Thunder costs 3-6x Lightning a frame, so to keep the suite under CI's 30 minutes it counts the
+# shortest clip of each exercise and the clip with none (half the frames); every clip is counted
+# on both Lightning models.
+THUNDER_CLIPS = {"squat_side_3.mp4", "jumping_jacks_11.mp4", "glute_bridge_1.mp4", "no_exercise_balance.mp4",
+                 "pullup_9_4.mp4", "pushup_dumbbell_6.mp4", "lunge_side_3.mp4"}
+
+
 @pytest.mark.parametrize("model", ["lightning", pytest.param("lightning-int8", marks=pytest.mark.slow),
                                    pytest.param("thunder", marks=pytest.mark.slow)])
 def test_every_shared_clip_gets_its_labelled_count(clips_dir, clip_poses, model):
@@ -32,6 +39,8 @@ def test_every_shared_clip_gets_its_labelled_count(clips_dir, clip_poses, model)
 
     library = Library()
     for row in labels(clips_dir).itertuples():
+        if model == "thunder" and row.file not in THUNDER_CLIPS:
+            continue
         poses = clip_poses(row.file, model)
         analysis = run(library.get(row.exercise), poses)
         assert analysis.count == row.reps, f"{model} {row.file}: {analysis.count} {row.exercise} reps, labelled {row.reps}"
