@@ -366,6 +366,12 @@ def test_the_history_renames_and_deletes_a_session_after_asking(page, app, shots
     assert stored_sessions(app).set_index("id").loc[monday, "name"] == "Heavy curls"
 
     pick_session(page, "curls-tuesday.mp4")
+    # The page is Tuesday's once its rename box shows (the run the pick started may begin late),
+    # and whole once no element of the run before is left (Streamlit marks those data-stale until
+    # the new run replaces them; clicked then, "Delete session" matched two buttons).
+    expect(page.get_by_role("textbox", name=f"Name of session {tuesday}", exact=True)).to_be_visible()
+    settle(page)
+    expect(page.locator('[data-stale="true"]')).to_have_count(0)
     delete = page.get_by_role("button", name="Delete session")
     delete.click()
     expect(dialog).to_contain_text("this cannot be undone")
