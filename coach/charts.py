@@ -269,7 +269,7 @@ def streak_calendar(sessions: pd.DataFrame, weeks: int | None = None, today: dat
     data = calendar(sessions, weeks, today, tz)
     current, longest = streaks(trained_days(sessions, tz), today)
     data = data[~data["future"]]
-    title = alt.Title("Training days", subtitle=f"current streak {current} day{'s' if current != 1 else ''}, "
+    title = alt.Title("Training days", subtitle=f"current streak {plural(current, 'day')}, "
                                                 f"longest {longest}", anchor="start")
     return alt.Chart(data, title=title).mark_rect(
         cornerRadius=2, stroke="white", strokeWidth=1.5).encode(

@@ -30,6 +30,7 @@ from coach.pose.skeleton import TORSO
 from coach.pipeline import Pipeline, StepResult, ViewCheck
 from coach.session import Analysis
 from coach.types import Pose
+from coach.words import plural
 
 # A person whose hips travel faster than this many torso lengths a second (over the last
 # second) is walking, not exercising: walkers here cross at 1.5-3, jumping jacks and squats stay
@@ -254,7 +255,7 @@ def reps_of(people: People, person_id: int) -> int:
 
 def person_label(person: PersonResult) -> str:
     reps = person.result.reps
-    return f"#{person.id}: {reps} rep{'s' * (reps != 1)}"
+    return f"#{person.id}: {plural(reps, 'rep')}"
 
 
 class LivePeople:

@@ -9,6 +9,7 @@ from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
 from coach.app.video import analyse_upload, check_upload
 from coach.holds import holds_line
+from coach.words import plural
 
 MODELS = {"lightning": "Lightning (fast, the default)", "thunder": "Thunder (slower, more precise)",
           "lightning-int8": "Lightning int8 (fastest)"}
@@ -60,9 +61,9 @@ def show(done: dict, db, person: str):
     analysis = done["analysis"]
     exercise = analysis.exercise
     summary = done["summary"].iloc[0]
-    what = (f"{analysis.count} {exercise.name.lower()} rep{'s' if analysis.count != 1 else ''}" if exercise.hold is None
+    what = (plural(analysis.count, f"{exercise.name.lower()} rep") if exercise.hold is None
             else f"{exercise.name.lower()} {holds_line(analysis.holds)}")  # a hold: its time held per set
-    st.success(f"{done['name']}: {what} in {analysis.sets} set{'s' if analysis.sets != 1 else ''}, "
+    st.success(f"{done['name']}: {what} in {plural(analysis.sets, 'set')}, "
                f"{summary['duration_s']:.1f} s.")
     for warning in analysis.warnings:
         st.warning(warning)

@@ -69,7 +69,7 @@ def page():
         total_held[0].metric("Held", f"{held.sum():.0f} s")
     total_sessions.metric("Sessions", len(sessions))
     current, longest = charts.streaks(charts.trained_days(sessions))
-    streak.metric("Streak", f"{current} day{'s' if current != 1 else ''}", f"longest {longest}", delta_color="off")
+    streak.metric("Streak", plural(current, "day"), f"longest {longest}", delta_color="off")
 
     st.subheader("Sessions")
     table = session_table(sessions)

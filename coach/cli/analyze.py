@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from coach.cli import exercises, history
 from coach.errors import InputError
+from coach.words import plural
 
 if TYPE_CHECKING:
     from coach.exercises import Exercise
@@ -126,11 +127,11 @@ def report(analysis: Analysis, path: Path, as_json: bool, people: dict[int, Anal
         print(json.dumps({"input": str(path), **summary}, allow_nan=False))
         return
     reps, sets = summary["reps"], summary["sets"]
-    what = f"{reps} {analysis.exercise.name.lower()} rep{'s' * (reps != 1)} in " if analysis.exercise.count else \
+    what = f"{plural(reps, analysis.exercise.name.lower() + ' rep')} in " if analysis.exercise.count else \
         f"{analysis.exercise.name.lower()}: "
-    print(f"{path.name}: {what}{sets} set{'s' * (sets != 1)}, {summary['duration_s']:.1f} s")
+    print(f"{path.name}: {what}{plural(sets, 'set')}, {summary['duration_s']:.1f} s")
     for person in summary.get("people", []):
-        print(f"  person #{person['id']}: {person['reps']} {person['exercise']} rep{'s' * (person['reps'] != 1)}")
+        print(f"  person #{person['id']}: {plural(person['reps'], person['exercise'] + ' rep')}")
     for hold in summary.get("holds", []):  # a hold exercise: the time held per set
         print(f"  set {hold['set']}: held {hold['held_s']:.1f} s of {hold['target_s']:g} s "
               f"({hold['start_t']:.1f}-{hold['end_t']:.1f} s)")
