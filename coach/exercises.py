@@ -3,28 +3,23 @@
 A definition says what to measure (signals from named keypoints), which signal drives the rep
 and how its four phases are told apart, how to smooth, when the person counts as seen, which form
 rules to check and what to record per rep. Errors read `file:line field: problem`, with the line
-taken from the YAML node the problem is in.
+taken from the YAML node the problem is in (coach.definitions, which routines share).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import enum
-import types
-import typing
 import functools
 import os
 import re
-import stat
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from coach import paths
+from coach import definitions, paths
+from coach.definitions import FieldProblem, Model, Problem, did_you_mean
 from coach.errors import ExerciseError
 from coach.pose.skeleton import KEYPOINTS, Keypoint
 
@@ -38,40 +33,8 @@ Point = enum.Enum("Point", {name: name for name in [*KEYPOINTS, *JOINTS]}, type=
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
 
-@dataclasses.dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a definition: where (`file`, 1-based `line` or None for the whole file,
-    `field` as `count.depth` or "") and what."""
-
-    file: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where} {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-
-
-class DefinitionError(ExerciseError):
-    """An invalid definition; `problems` holds each Problem, in line order."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(map(str, problems)))
-        self.problems = problems
-
-
-class FieldProblem(ValueError):
-    """A cross-field check that failed, naming the field (relative to the model it is checked in)."""
-
-    def __init__(self, loc: tuple, message: str):
-        super().__init__(message)
-        self.loc = loc
-
-
-class Model(BaseModel):
-    # Every float of every definition is finite: `.inf` or `.nan` passes `gt=0` and breaks the counter.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+class DefinitionError(definitions.DefinitionError, ExerciseError):
+    """An invalid exercise definition; `problems` holds each Problem, in line order."""
 
 
 def sided(points: list[Point], side: str) -> tuple[Keypoint, ...]:
@@ -412,285 +375,34 @@ class Exercise(Model):
         return self.hold.phases[1] if self.hold is not None else self.count.phases[0]
 
 
-# ---------------------------------------------------------------------------------------------
-# Loading: safe YAML with the line of every node, so a pydantic error can name its line. A
-# definition is a few hundred values; the bounds below refuse what no definition needs, before
-# it costs memory or time (an alias bomb, a device file, a 10,000-deep nesting).
-
-MAX_FILE_BYTES = 1_000_000
-MAX_VALUES = 10_000  # values in the document with every alias expanded
-MAX_DEPTH = 50
-MAX_NUMBER_CHARS = 40
-
-
-class LineLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (a silent override hides typos), deep nesting and
-    numbers too long to be meant, and reports a bad value (a date 2020-13-45) at its line."""
-
-    def __init__(self, text):
-        super().__init__(text)
-        self.depth = 0
-
-    def compose_node(self, parent, index):
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} deep", self.peek_event().start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-    def construct_object(self, node, deep=False):
-        if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_NUMBER_CHARS and self.resolve(
-                yaml.ScalarNode, node.value, (True, False)) in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-            raise yaml.constructor.ConstructorError(None, None, f"a number of {len(node.value)} digits is too long", node.start_mark)
-        try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError, OverflowError) as error:
-            raise yaml.constructor.ConstructorError(None, None, f"cannot read this value: {error}", node.start_mark) from None
-
-
-def construct_mapping(loader: LineLoader, node: yaml.MappingNode, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            raise yaml.constructor.ConstructorError(None, None, "`<<` merge keys are not used in definitions", key_node.start_mark)
-        key = loader.construct_object(key_node, deep=deep)
-        if not isinstance(key, (str, int, float, bool, type(None))):
-            raise yaml.constructor.ConstructorError(None, None, "a key must be a plain name", key_node.start_mark)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-
-
-def expanded_size(node, sizes: dict[int, int]) -> int:
-    """How many values `node` stands for with every alias expanded; each node is counted once
-    (an alias is the same node object again), so a bomb is measured without being built."""
-    known = sizes.get(id(node))
-    if known is not None:
-        if known < 0:
-            raise yaml.composer.ComposerError(None, None, "an alias refers to the value it is in", node.start_mark)
-        return known
-    sizes[id(node)] = -1
-    children = node.value if isinstance(node, yaml.SequenceNode) else (
-        [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else [])
-    size = 1
-    for child in children:
-        size += expanded_size(child, sizes)
-        if size > MAX_VALUES:
-            # Report the innermost node where the document blows up.
-            raise yaml.composer.ComposerError(None, None, f"this expands (through aliases) to more than "
-                                              f"{MAX_VALUES:,} values; a definition needs a few hundred", node.start_mark)
-    sizes[id(node)] = size
-    return size
-
-
-def line_at(document, loc: tuple) -> int:
-    """The 1-based line of the deepest part of `loc` the document has (a missing field: its
-    parent's), found by walking down the nodes along `loc` only (never every alias path)."""
-    node, line = document, document.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
-            if pair is None:
-                break
-            line, node = pair[0].start_mark.line + 1, pair[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
-def did_you_mean(word, choices) -> str:
-    """"; did you mean `x`?" for the choice closest to a misspelt `word`, else ""."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1)
-    return f"; did you mean `{close[0]}`?" if close else ""
-
-
-def inner(annotation, part):
-    """The annotation one step further down a pydantic error location: a model's field, a list's
-    item, a dict's value, or the member of a union that `part` names (a filter's tag)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        field = annotation.model_fields.get(part) if isinstance(part, str) else None
-        return field.annotation if field is not None else None
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin is list:
-        return args[0]
-    if origin is dict:
-        return args[1]
-    if origin in (typing.Union, types.UnionType):
-        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-        for model in models:
-            if any(part in typing.get_args(f.annotation) for f in model.model_fields.values()
-                   if typing.get_origin(f.annotation) is Literal):
-                return model
-        return inner(models[0], part) if len(models) == 1 else None
-    return None
-
-
-def fields_beside(loc: tuple) -> list[str]:
-    """The fields the schema allows where the last part of a pydantic error location is."""
-    annotation = Exercise
-    for part in loc[:-1]:
-        annotation = inner(annotation, part)
-    present = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(present) == 1:
-        annotation = present[0]  # an optional section (`praise`)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return list(annotation.model_fields)
-    return []
-
-
-def describe(error: dict) -> tuple[tuple, str]:
-    """A pydantic error as (location, message), with cross-field problems placed on their field."""
-    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part in _TAGS))
-    cause = (error.get("ctx") or {}).get("error")
-    if isinstance(cause, FieldProblem):
-        return (*loc, *cause.loc), str(cause)
-    message = error["msg"]
-    if error["type"] == "enum" and (error.get("ctx") or {}).get("expected", "").count(",") > 5:
-        message = f"{error['input']!r} is not a keypoint" + (did_you_mean(error["input"], Point.__members__) or
-                                                              f" (use one of {', '.join(KEYPOINTS)}, or a side-less joint: {', '.join(JOINTS)})")
-    elif error["type"] == "extra_forbidden":
-        # The one place the schema reports a field it does not know: the CLI, the library and
-        # the editor all show this.
-        fields = fields_beside(error["loc"])
-        message = "unknown field" + (did_you_mean(loc[-1], fields) or f" (the fields here: {', '.join(fields)})")
-    elif error["type"] == "union_tag_invalid":
-        tag = error["input"].get("filter")
-        message = f"unknown filter {tag!r}" + (did_you_mean(tag, _TAGS) or f" (use {', '.join(_TAGS)})")
-        loc = (*loc, "filter")
-    elif error["type"] == "missing":
-        message = "missing"
-    elif isinstance(error.get("input"), (int, float, str)) and not isinstance(error.get("input"), bool):
-        message = f"{message}, got {error['input']!r}"
-    return loc, message.removeprefix("Value error, ")
-
-
 _TAGS = ("butterworth", "one_euro", "ema", "none")
 
 
-def control_character(text: str, source: str) -> Problem | None:
-    """A character YAML forbids (NUL, form feed, ESC...), at its line; PyYAML's own check names
-    only an offset, and raises before any mark exists."""
-    found = yaml.reader.Reader.NON_PRINTABLE.search(text)
-    if found is None:
-        return None
-    line = text.count("\n", 0, found.start()) + 1
-    return Problem(source, line, "", f"control character U+{ord(found.group()[0]):04X} is not allowed in a definition")
+def describe(error: dict) -> tuple[tuple, str]:
+    """A pydantic error as (location, message): a keypoint or a filter named wrong is said so here,
+    the rest as every definition says it (coach.definitions.describe)."""
+    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part in _TAGS))
+    if error["type"] == "enum" and (error.get("ctx") or {}).get("expected", "").count(",") > 5:
+        return loc, f"{error['input']!r} is not a keypoint" + (did_you_mean(error["input"], Point.__members__) or
+                                                                f" (use one of {', '.join(KEYPOINTS)}, or a side-less joint: {', '.join(JOINTS)})")
+    if error["type"] == "union_tag_invalid":
+        tag = error["input"].get("filter")
+        return (*loc, "filter"), f"unknown filter {tag!r}" + (did_you_mean(tag, _TAGS) or f" (use {', '.join(_TAGS)})")
+    return definitions.describe(error, Exercise, loc)
 
 
-def plain_syntax(error: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str]:
-    """A YAML error as (1-based line, plain words), at the line the mistake is on: PyYAML's
-    "mapping values are not allowed here" points at the line after a missing colon, "expected ','
-    or ']'" at wherever the list happened to end. The loader's own errors read plainly already."""
-    problem, context = error.problem or "", error.context or ""
-    at, opened = error.problem_mark or error.context_mark, error.context_mark or error.problem_mark
-    line = at.line if at else 0  # 0-based while looking around
-    text = lines[line] if line < len(lines) else ""
-    if "'\\t'" in problem:
-        where = "indent" if "\t" in text[: len(text) - len(text.lstrip())] else "separate"
-        return line + 1, f"a tab; {where} with spaces"
-    if "flow sequence" in context or "flow mapping" in context:
-        bracket = "[" if "sequence" in context else "{"
-        if at.line != opened.line or "<stream end>" in problem:  # the list ran on to the next line
-            return opened.line + 1, f"an opening {bracket} is never closed"
-        return line + 1, f"an opening {bracket} is not closed before {problem.rsplit(' ', 1)[-1]}"
-    if "quoted scalar" in context and "end of stream" in problem:
-        quote = lines[opened.line][opened.column] if opened.line < len(lines) else '"'
-        return opened.line + 1, f"an opening {quote} is never closed"
-    if "escape character" in problem:
-        return line + 1, f"`\\{problem[-2]}` is not an escape in \"double quotes\"; use 'single quotes' for a backslash"
-    if "simple key" in context:  # a key on its own line, with no colon
-        return opened.line + 1, no_colon(lines[opened.line] if opened.line < len(lines) else "")
-    if "found another document" in problem:
-        return line + 1, "a second document (`---`): a definition is one document"
-    if "mapping values are not allowed" in problem:
-        before = text[: at.column]
-        if ": " in before.lstrip("- "):
-            return line + 1, "a second `: ` on this line; put a value that has `: ` in quotes"
-        above = next((i for i in range(line - 1, -1, -1) if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
-        if above is not None and ": " not in lines[above] and not lines[above].rstrip().endswith(":"):
-            return above + 1, no_colon(lines[above])
-        return line + 1, "this line is indented differently from the lines above it"
-    if "expected <block end>" in problem:
-        found = problem.rsplit("found ", 1)[-1].strip("'")
-        if found in ("]", "}"):
-            return line + 1, f"a closing {found} that no opening {'[' if found == ']' else '{'} matches"
-        if text[: at.column].strip():
-            return line + 1, "text after the value on this line; put the whole value in quotes"
-        if found == "-":
-            return line + 1, "a list item (`- `) where a `name: value` line was expected"
-        return line + 1, "this line is indented differently from the lines above it"
-    return line + 1, problem or context
-
-
-def no_colon(line: str) -> str:
-    """What is wrong with a `name: value` line that YAML read as one long name."""
-    return "no space after the `:` (write `name: value`)" if ":" in line else "no `:` after the field name (write `name: value`)"
+KIND = definitions.Kind(Exercise, DefinitionError, "an exercise definition", "id, name, signals, count, ...", describe)
 
 
 def parse(text: str, source: str = "<text>") -> Exercise:
     """An Exercise from YAML text; DefinitionError with each `source:line field: problem` otherwise."""
-    bad = control_character(text, source)
-    if bad is not None:
-        raise DefinitionError([bad])
-    loader = LineLoader(text)  # one pass: the nodes (their lines) and the data built from them
-    try:
-        document = loader.get_single_node()
-        if document is not None:
-            expanded_size(document, {})
-        data = loader.construct_document(document) if document is not None else None
-    except yaml.MarkedYAMLError as error:
-        line, message = plain_syntax(error, text.splitlines())
-        raise DefinitionError([Problem(source, line, "", message)]) from None
-    except yaml.YAMLError as error:
-        raise DefinitionError([Problem(source, None, "", f"not YAML: {error}")]) from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise DefinitionError([Problem(source, 1, "", "an exercise definition is a mapping of fields (id, name, signals, count, ...)")])
-    try:
-        return Exercise.model_validate(data)
-    except ValidationError as errors:
-        problems = []
-        for error in errors.errors():
-            loc, message = describe(error)
-            problems.append(Problem(source, line_at(document, loc), ".".join(str(part) for part in loc) or "(top)", message))
-        raise DefinitionError(sorted(problems, key=lambda p: p.line)) from None
+    return definitions.parse(text, source, KIND)
 
 
 def read(path, lossy: bool = False) -> str:
-    """A definition file's text: a regular file of at most MAX_FILE_BYTES of UTF-8, else a
-    DefinitionError naming it. A FIFO or a device (a link to /dev/zero) is refused, not read.
-    `lossy` (for the editor, to fix the file in): bytes that are not UTF-8 become U+FFFD."""
-    path = Path(path)
-
-    def refuse(message: str, line: int | None = None):
-        raise DefinitionError([Problem(str(path), line, "", message)])
-
-    try:
-        # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then refuses it.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as error:
-        refuse(f"cannot read: {error.strerror or error}")
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        refuse("not a regular file")
-    with os.fdopen(fd, "rb") as file:
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        refuse(f"over {MAX_FILE_BYTES // 1_000_000} MB: not an exercise definition")
-    try:
-        return data.decode("utf-8", errors="replace" if lossy else "strict")
-    except UnicodeDecodeError as error:
-        refuse(f"not UTF-8 text (byte {data[error.start]:#04x})", data.count(b"\n", 0, error.start) + 1)
+    """A definition file's text (coach.definitions.read): DefinitionError naming it when it is
+    not a regular file of UTF-8 text of at most MAX_FILE_BYTES. `lossy`: for the editor."""
+    return definitions.read(path, KIND, lossy)
 
 
 def load(path) -> Exercise:
