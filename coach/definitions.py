@@ -289,8 +289,9 @@ def no_colon(line: str) -> str:
     return "no space after the `:` (write `name: value`)" if ":" in line else "no `:` after the field name (write `name: value`)"
 
 
-def parse(text: str, source: str, kind: Kind):
-    """A `kind.model` from YAML text; `kind.error` with each `source:line field: problem` otherwise."""
+def parse(text: str, source: str, kind: Kind, context: dict | None = None):
+    """A `kind.model` from YAML text; `kind.error` with each `source:line field: problem` otherwise.
+    `context` goes to the model's validators (a routine's: the exercises it may name)."""
     bad = control_character(text, source)
     if bad is not None:
         raise kind.error([bad])
@@ -310,7 +311,7 @@ def parse(text: str, source: str, kind: Kind):
     if not isinstance(data, dict):
         raise kind.error([Problem(source, 1, "", f"{kind.noun} is a mapping of fields ({kind.fields})")])
     try:
-        return kind.model.model_validate(data)
+        return kind.model.model_validate(data, context=context)
     except ValidationError as errors:
         problems = []
         for error in errors.errors():

@@ -17,5 +17,9 @@ class ExerciseError(CoachError):
     """An exercise definition that is unknown or invalid (message: `file:line field: problem`)."""
 
 
+class RoutineError(CoachError):
+    """A routine that is unknown or invalid (message: `file:line field: problem`)."""
+
+
 class StoreError(CoachError):
     """The history database cannot be opened or written (locked, read-only, full)."""

@@ -1,5 +1,5 @@
-"""Where coach keeps things, in one place: the built-in exercises, the user's exercises and the
-data folder (the history database, recordings)."""
+"""Where coach keeps things, in one place: the built-in exercises and routines, the user's
+exercises and routines and the data folder (the history database, recordings)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ REPOSITORY = PACKAGE.parent
 BUILTIN_EXERCISES = PACKAGE / "builtin_exercises" if (PACKAGE / "builtin_exercises").is_dir() else REPOSITORY / "exercises"
 # Users' own definitions; the same id as a built-in replaces it.
 USER_EXERCISES_ENV = "COACH_EXERCISES_DIR"
+# The built-in routines likewise: routines/, shipped as coach/builtin_routines.
+BUILTIN_ROUTINES = PACKAGE / "builtin_routines" if (PACKAGE / "builtin_routines").is_dir() else REPOSITORY / "routines"
+USER_ROUTINES_ENV = "COACH_ROUTINES_DIR"
 
 
 def from_checkout() -> bool:
@@ -30,3 +33,8 @@ def data_dir() -> Path:
 def user_exercises_dir() -> Path:
     """COACH_EXERCISES_DIR, else exercises/ in the data folder."""
     return Path(os.environ.get(USER_EXERCISES_ENV) or data_dir() / "exercises")
+
+
+def user_routines_dir() -> Path:
+    """COACH_ROUTINES_DIR, else routines/ in the data folder."""
+    return Path(os.environ.get(USER_ROUTINES_ENV) or data_dir() / "routines")

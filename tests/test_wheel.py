@@ -21,7 +21,7 @@ def installed(tmp_path_factory):
     """The bin/ folder of a fresh venv with only the coach wheel installed into it."""
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"  # a copy, so the build leaves nothing in the checkout
-    for name in ("coach", "exercises"):
+    for name in ("coach", "exercises", "routines"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
@@ -31,7 +31,7 @@ def installed(tmp_path_factory):
                    check=True, capture_output=True, cwd=work)
     [wheel] = dist.glob("coach-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "coach/builtin_exercises/squat.yaml" in names and "coach/store/recorder.py" in names
+    assert "coach/builtin_exercises/squat.yaml" in names and "coach/builtin_routines/plank_core.yaml" in names and "coach/store/recorder.py" in names
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
     python = venv / "bin" / "python"
@@ -59,6 +59,8 @@ def test_the_installed_coach_knows_the_built_in_exercises(installed, tmp_path):
     assert where.startswith(str(installed.parent))  # the wheel's coach, not the checkout's
     listing = run(installed, tmp_path, "exercises", "list")
     assert "squat" in listing and "jumping_jack" in listing and "built-in" in listing
+    routines = run(installed, tmp_path, "routines", "list")
+    assert "squats_and_push_ups" in routines and "(built-in)" in routines
 
 
 def test_the_installed_coach_analyzes_a_clip_from_another_folder(installed, tmp_path, clips_dir, models_dir):

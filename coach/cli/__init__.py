@@ -10,9 +10,9 @@ import os
 import sys
 
 from coach.errors import CoachError
-from coach.cli import analyze, app, exercises, history, pose
+from coach.cli import analyze, app, exercises, history, pose, routines
 
-COMMANDS = [pose, analyze, exercises, app, history]
+COMMANDS = [pose, analyze, exercises, routines, app, history]
 
 
 def build_parser() -> argparse.ArgumentParser:
