@@ -53,7 +53,7 @@ class SessionRecorder:
 
     def __init__(self, store: Store, exercise: str, person: str | None = None, *, source: str = "live",
                  fps: float | None = None, definition: str | None = None, flush_s: float = 10.0,
-                 view: str | None = None):
+                 view: str | None = None, routine: str | None = None):
         self.store = store
         self.uuid = str(uuidlib.uuid4())
         self.exercise = exercise
@@ -76,7 +76,7 @@ class SessionRecorder:
         self._buffer: list[tuple[float, np.ndarray, tuple[int, int], bool]] = []
         self._header = {"kind": "session", "format": RECOVERY_FORMAT, "uuid": self.uuid, "person": self.person,
                         "exercise": exercise, "source": source, "fps": fps, "definition": definition, "view": view,
-                        "started_at": now().isoformat(), "database": store.where}
+                        "routine": routine, "started_at": now().isoformat(), "database": store.where}
         try:
             self.session_id = store.run(self._create, write=True)
         except StoreError as error:
@@ -87,7 +87,7 @@ class SessionRecorder:
         return conn.execute(sessions.insert().values(
             uuid=self.uuid, person_id=self.store.person_id(conn, self.person), exercise=self.exercise,
             source=h["source"], status="running", started_at=utc(h["started_at"]), fps=h["fps"],
-            definition=h["definition"], view=h["view"], host=socket.gethostname(), pid=os.getpid(),
+            definition=h["definition"], view=h["view"], routine=h["routine"], host=socket.gethostname(), pid=os.getpid(),
             proc_start=process_start(os.getpid()), heartbeat_at=now())).inserted_primary_key[0]
 
     def update(self, result: FrameResult) -> None:

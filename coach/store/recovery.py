@@ -180,7 +180,8 @@ def _merge(store: Store, path: Path, records: list[dict]) -> int:
                 uuid=header["uuid"], person_id=store.person_id(conn, header["person"]),
                 exercise=header["exercise"], source=header.get("source"), status="interrupted",
                 started_at=utc(header["started_at"]), fps=header.get("fps"),
-                definition=header.get("definition"), view=header.get("view"))).inserted_primary_key[0]
+                definition=header.get("definition"), view=header.get("view"),
+                routine=header.get("routine"))).inserted_primary_key[0]
         have_reps = set(conn.execute(sa.select(reps.c.rep_index).where(reps.c.session_id == session_id)).scalars())
         new_reps = {r["rep_index"]: dict(r, session_id=session_id, committed_at=utc(r["committed_at"]))
                     for r in rep_rows if r["rep_index"] not in have_reps}  # a rep written twice lands once

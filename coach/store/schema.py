@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pandas as pd
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_PERSON = "me"
 STATUSES = ("running", "complete", "interrupted")
 REP_FIELDS = ("set_index", "start_t", "end_t", "rom_min", "rom_max", "time_down", "time_bottom", "time_up",
@@ -60,6 +60,7 @@ sessions = sa.Table(
     sa.Column("view", sa.String(16)),  # the camera view it was recorded from: front, side, back
     sa.Column("name", sa.String(100)),  # a name the person gave it (the History page renames)
     sa.Column("held_s", sa.Float),  # a hold exercise's time held over all its sets; NULL for reps
+    sa.Column("routine", sa.String(64)),  # the id of the routine the session was a block of; NULL for none
     sa.Index("ix_sessions_person_started", "person_id", "started_at"),
 )
 sets = sa.Table(
@@ -132,10 +133,16 @@ def _migrate_3(conn: sa.Connection) -> None:
             conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN held_s FLOAT"))
 
 
+def _migrate_4(conn: sa.Connection) -> None:
+    if "routine" not in {c["name"] for c in sa.inspect(conn).get_columns("sessions")}:  # as in _migrate_2
+        conn.execute(sa.text("ALTER TABLE sessions ADD COLUMN routine VARCHAR(64)"))
+
+
 # Append a Migration for every schema change; never edit one that has shipped.
 MIGRATIONS = (Migration(1, "people, sessions, sets, reps, keypoints", _migrate_1),
               Migration(2, "sessions.view and sessions.name", _migrate_2),
-              Migration(3, "sessions.held_s and sets.held_s (hold exercises)", _migrate_3))
+              Migration(3, "sessions.held_s and sets.held_s (hold exercises)", _migrate_3),
+              Migration(4, "sessions.routine (a session that was a block of a routine)", _migrate_4))
 
 
 def current_version(conn: sa.Connection) -> int:

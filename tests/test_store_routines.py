@@ -1,0 +1,51 @@
+"""The history keeps the routine a session was a block of: written with the session, kept by
+export and import and by a recovery file, and added to older databases as NULL."""
+
+import sqlite3
+
+import pandas as pd
+
+from coach.store import SCHEMA_VERSION, Store
+from test_store import synthetic_session
+
+
+def test_a_session_keeps_its_routine_and_one_without_has_none(tmp_path):
+    with Store.open(tmp_path / "coach.db") as store:
+        block = store.record(synthetic_session()[0], "squat", "ann", routine="squats_and_push_ups")
+        alone = store.record(synthetic_session()[0], "squat", "ann")
+        assert store.session(block)["routine"] == "squats_and_push_ups"
+        assert store.session(alone)["routine"] is None
+        store.export(tmp_path / "export")
+    with Store.open(tmp_path / "other.db") as other:
+        other.import_(tmp_path / "export")
+        assert sorted(other.sessions()["routine"].fillna("-")) == ["-", "squats_and_push_ups"]
+
+
+def test_a_locked_database_keeps_the_routine_in_the_recovery_file(tmp_path):
+    path = tmp_path / "coach.db"
+    Store.open(path).close()
+    lock = sqlite3.connect(path, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")  # another writer holds the database from the start
+    with Store.open(path, timeout_s=0.2, recovery_dir=tmp_path / "recovery") as store:
+        recorder = store.recorder("squat", "bo", routine="legs")
+        for result in synthetic_session()[0]:
+            recorder.update(result)
+        lock.rollback()
+        lock.close()
+        session_id = recorder.finish()  # merged back from the recovery file
+        assert store.session(session_id)["routine"] == "legs"
+
+
+def test_a_version_3_database_gets_the_routine_column(tmp_path):
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        kept = store.record(synthetic_session()[0], "squat", "erin")
+    raw = sqlite3.connect(path)  # as version 3 left it
+    raw.execute("ALTER TABLE sessions DROP COLUMN routine")
+    raw.execute("DELETE FROM schema_version WHERE version > 3")
+    raw.commit()
+    raw.close()
+    with Store.open(path) as store:
+        assert store.version() == SCHEMA_VERSION == 4
+        assert pd.isna(store.session(kept)["routine"]) and store.session(kept)["reps"] == 5
+        assert store.session(store.record(synthetic_session()[0], "squat", "erin", routine="legs"))["routine"] == "legs"
