@@ -46,7 +46,8 @@ class Guide:
     set's reps or seconds; done: counted towards it in this set (in REST and DONE: in the set
     just ended); rest_left_s: seconds of rest left, None outside REST. headline: "Set 2 of 3 -
     10 squats", "Rest 0:42 - next: set 3 of 3, 10 squats" or "Routine done: ..."; progress:
-    "7 of 10" (reps), "12 of 30 s" (a hold). said: what to say now, new at this update.
+    "7 of 10" (reps), "12 of 30 s" (a hold). coming: in REST, what comes next ("set 3 of 3, 10
+    squats"). said: what to say now, new at this update.
     """
 
     stage: Stage
@@ -58,6 +59,7 @@ class Guide:
     rest_left_s: float | None
     headline: str
     progress: str
+    coming: str | None = None
     said: tuple[str, ...] = ()
 
 
@@ -71,6 +73,7 @@ class Guidance:
         self.block = 0
         self.set = 1
         self.base = 0.0  # the block's count when this set began
+        self.bases = [0.0 for _ in routine.blocks]  # the same, for each block's last set begun
         self.rest_until: float | None = None
         self.warned = False  # "3 to go" (a set) or what comes next (a rest) said
         self.started = False
@@ -90,6 +93,7 @@ class Guidance:
             self.started = True
             said.append(f"{self.routine.name}. {self.set_title()}.")
         if self.stage is Stage.REST and t >= self.rest_until:
+            self.achieved[self.block][-1] = done - self.base  # what came in the rest, up to now
             done = self.next_set(done, said)
         counted = done - self.base
         self.achieved[self.block][-1] = counted  # the set under way, or the one just ended
@@ -133,13 +137,18 @@ class Guidance:
         count of the set now under way."""
         if self.set < self.current.sets:
             self.set += 1
-            self.base = done
+            self.base = self.bases[self.block] = done
         else:
             self.block, self.set, self.base, done = self.block + 1, 1, 0.0, 0.0
         self.stage, self.rest_until, self.warned = Stage.SET, None, False
         self.achieved[self.block].append(0.0)
         said.append(f"{self.set_title()}. Go.")
         return done
+
+    def close(self, block: int, done: float):
+        """The block's workout has ended with `done` counted in all: its last set keeps what was
+        counted after the guidance moved on (reps the set gate held until the workout closed)."""
+        self.achieved[block][-1] = done - self.bases[block]
 
     def next_words(self) -> str:
         """What comes after this set: "set 2 of 3, 10 squats", or "push-ups: set 1 of 3, 8 push-ups"."""
@@ -166,7 +175,8 @@ class Guidance:
         shown = f"{counted:g}" if block.reps is not None else f"{counted:.0f}"
         return Guide(self.stage, self.block, self.set, block.sets, block.target, counted,
                      max(0.0, self.rest_until - t) if self.stage is Stage.REST else None,
-                     headline, f"{shown} of {block.target:g}{unit}", tuple(said))
+                     headline, f"{shown} of {block.target:g}{unit}",
+                     self.next_words() if self.stage is Stage.REST else None, tuple(said))
 
     def outcome(self) -> list[dict[str, str]]:
         """The routine against its plan, a row per block: what was planned, what each set did,

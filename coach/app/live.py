@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from coach.app import live_notes, pages, resources, settings, speech
+from coach.app import live_notes, pages, resources, routine_view, settings, speech
 from coach.app.overlay import draw_live
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
@@ -42,6 +42,7 @@ class LiveSession:
     announcer: speech.Announcer
     page_id: str | None = None  # the Streamlit session of the page that armed it
     ending: bool = False  # End workout was pressed
+    routine: str | None = None  # the id of the routine it follows (a RoutineWorkout), if any
 
     @property
     def everyone(self) -> bool:
@@ -84,8 +85,10 @@ def page_open(page_id: str | None) -> bool:
     return page_id is None or not runtime.exists() or runtime.get_instance().is_active_session(page_id)
 
 
-def arm(model, lib, db, exercise: str, person: str, everyone: bool = False) -> LiveSession:
-    if everyone:
+def arm(model, lib, db, exercise: str, person: str, everyone: bool = False, routine=None) -> LiveSession:
+    if routine is not None:
+        workout, annotate = routine_view.arm(model, lib, db, routine, person), draw_live
+    elif everyone:
         from coach.people import arm_everyone
 
         workout, annotate = arm_everyone(lib.get(exercise), db, person, lib.definition(exercise), draw_live)
@@ -93,8 +96,9 @@ def arm(model, lib, db, exercise: str, person: str, everyone: bool = False) -> L
         workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise))
         annotate = draw_live
     worker = LiveWorker(workout, annotate=annotate)
-    session = LiveSession(exercise, person, workout, worker, speech.Announcer(workout.exercise, speech.new_token()),
-                          get_script_run_ctx().session_id)
+    session = LiveSession(exercise, person, workout, worker,
+                          speech.Announcer(workout.exercise, speech.new_token(), sets=routine is None),
+                          get_script_run_ctx().session_id, routine=routine.id if routine else None)
     worker.on_stopped = session.finish
     return session
 
@@ -118,10 +122,15 @@ def page():
     # then still arms the picked exercise.
     with picks[0]:
         person = resources.pick_person(db, "live", disabled=playing)
+    with picks[3]:  # issue 28: a routine picks the exercises itself, one block after another
+        routine = routine_view.pick(routine_view.library(lib), disabled=playing)
     with picks[1]:
-        exercise = resources.pick_exercise(lib, "live", default="squat", disabled=playing)
+        exercise = resources.pick_exercise(lib, "live", default="squat", disabled=playing or routine is not None)
+        if routine is not None:
+            exercise = routine.blocks[0].exercise
     with picks[2]:  # issue 12: MultiPose and a count per person, only when asked for
-        everyone = st.selectbox("Count", ["me", "everyone in view"], key="live-people", disabled=playing) != "me"
+        everyone = st.selectbox("Count", ["me", "everyone in view"], key="live-people",
+                                disabled=playing or routine is not None) != "me" and routine is None
         if everyone and lib.get(exercise).hold is not None:
             # A hold is timed for the one person in front of the camera (several people's
             # pipelines count reps, and the exerciser is whoever completes one first).
@@ -136,17 +145,19 @@ def page():
         st.session_state["live-saved"] = (saved_id, workout_done(session.workout.exercise, session.workout.reps, held_s),
                                           session.worker.error, session.workout.exercise)
         st.session_state["live-said"] = session.announcer
+        routine_view.keep_outcome(session.workout)
         desired = False  # and stop the camera
 
     # A running stream keeps its worker once frames reach it; until then the workout follows the
     # pickers (streamlit-webrtc takes the new callback on this run).
-    stale = session is not None and not session.started and (session.exercise, session.person, session.everyone) != (exercise, person, everyone)
+    stale = session is not None and not session.started and (session.exercise, session.person, session.everyone, session.routine) != (
+        exercise, person, everyone, routine.id if routine else None)
     # A stopped camera's worker may still be saving its workout (its on_stopped gives the tab
     # PAGE_GONE_S to close): the next START gets a new one.
     if session is None or stale or (not playing and (session.workout.finished or session.worker.stopping)):
         if session is not None and not session.started:
             session.worker.stop(timeout=0)
-        session = arm(None if everyone else resources.model(settings.live_model()), lib, db, exercise, person, everyone)
+        session = arm(None if everyone else resources.model(settings.live_model()), lib, db, exercise, person, everyone, routine)
         st.session_state["live"] = session
 
     video, panel = st.columns([7, 3])
@@ -185,10 +196,12 @@ def page():
             else:
                 st.info("Pick the person and the exercise, then press START.")
         if saved is not None and saved[0] is not None:
+            routine_view.outcome_card()
             summary_card(db, saved[0], saved[3])
         return
     if session.started and not session.workout.finished:  # a new workout is under way
         st.session_state.pop("live-saved", None)
+        st.session_state.pop("live-routine", None)
     # Poll the worker until a rerun (a click, the stream stopping) interrupts this run.
     while session.worker.running:
         with board.container():
@@ -272,11 +285,13 @@ def show(session: LiveSession):
         return
     live = update.result
     result = live.result
+    routine_view.follow(session)
     session.announcer.update(live)
     with voice.container():
         speech.speak(session.announcer)
     exercise = session.workout.exercise
-    counts.metric(*live_figure(result, exercise))  # reps, or a hold's time held beside its target
+    # A routine's set towards its target; else reps, or a hold's time held beside its target.
+    counts.metric(*(routine_view.figure(session.workout) or live_figure(result, exercise)))
     where = [f"set {result.sets}" if result.sets else "no set yet", live_phase(result)]
     if result.waiting:
         where.append("1 rep done: it counts when the next one comes")
@@ -320,6 +335,8 @@ def banner(session: LiveSession, live) -> tuple[str, str]:
     kind, what = live.message or (None, None)
     if kind == "cue":
         return what.text, CUE_BACKGROUNDS.get(str(what.severity), CUE_BACKGROUNDS["warning"])
+    if kind != "setup" and (guided := routine_view.banner(session.workout)):  # a routine's rest
+        return guided, CUE_BACKGROUNDS["rest"]
     if kind == "rest":
         rest_s = session.workout.exercise.count.rest_s
         after = "a new set starts with the next rep" if live.rest_s > rest_s else f"a new set after {rest_s:g} s"

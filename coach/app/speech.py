@@ -33,11 +33,13 @@ class Announcement:
 
 
 class Announcer:
-    """Announcements of one workout from its steps, in order; `update(step)` after each one."""
+    """Announcements of one workout from its steps, in order; `update(step)` after each one.
+    `sets`: say when a set starts and ends (not in a routine, whose guidance says it)."""
 
-    def __init__(self, exercise: Exercise, token: str):
+    def __init__(self, exercise: Exercise, token: str, sets: bool = True):
         self.exercise = exercise
         self.token = token
+        self.sets_said = sets
         self.items: list[Announcement] = []
         self.reps = 0
         self.sets = 0
@@ -51,7 +53,7 @@ class Announcer:
 
     def update(self, step):
         result = step.result
-        if result.sets > self.sets and self.sets:  # the rest is over: a new set began
+        if result.sets > self.sets and self.sets and self.sets_said:  # the rest is over: a new set began
             self.add("set", f"Set {result.sets}")
             self.set_start = self.reps
         self.sets = max(self.sets, result.sets)
@@ -69,7 +71,8 @@ class Announcer:
                 self.add("set", f"{plural(round(result.hold.target_s), 'second')}: target reached.")
             return
         rest_s = self.exercise.count.rest_s
-        if step.rest_s is not None and step.rest_s >= rest_s and not self.set_done and self.reps > self.set_start:
+        if (self.sets_said and step.rest_s is not None and step.rest_s >= rest_s and not self.set_done
+                and self.reps > self.set_start):
             done = self.reps - self.set_start
             self.add("set", f"Set {self.sets} done: {plural(done, 'rep')}. Rest.")
             self.set_done = True

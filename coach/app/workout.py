@@ -24,17 +24,19 @@ class Workout:
     frame, so a workout whose camera never started leaves nothing behind. `finish()` may come
     from another thread (the page's End button, the stream ending) and is idempotent.
 
+    `routine`: the id of the routine this workout is a block of, for the history.
+
     `track`: the crop follows the person (the pose module's default for video), which keeps a
     person who is small in the frame sharp enough to count.
     """
 
     def __init__(self, model, exercise: Exercise, store=None, person: str | None = None,
-                 definition: str | None = None, track: bool = True):
+                 definition: str | None = None, track: bool = True, routine: str | None = None):
         self.exercise = exercise
         self.store = store
         self.seen_views: Counter[str] = Counter()  # frames per camera view, for the history
         self.holds: dict[int, HoldSet] = {}  # a hold exercise's sets by index, as last seen
-        self.recorder = (RecorderSink(store, exercise.id, person, source="live", definition=definition)
+        self.recorder = (RecorderSink(store, exercise.id, person, source="live", definition=definition, routine=routine)
                          if store is not None else None)
         self.pipeline = Pipeline(model, exercise, sinks=[self.recorder] if self.recorder else [], track=track)
         self.session_id: int | None = None
