@@ -127,6 +127,13 @@ def set_words(block: Block, exercise: Exercise) -> str:
     return plural(block.reps, name) if block.reps is not None else f"{block.seconds:g} s {name}"
 
 
-def plan_line(block: Block, exercise: Exercise) -> str:
-    """A block in words: "3 x 10 squats, 60 s rest", "3 x 30 s plank"."""
-    return f"{block.sets} x {set_words(block, exercise)}" + (f", {block.rest_s:g} s rest" if block.rest_s else "")
+def plan_line(block: Block, exercise: Exercise, last: bool = False) -> str:
+    """A block in words: "3 x 10 squats, 60 s rest", "3 x 30 s plank". `last`: the routine's
+    last block, whose rest comes only between its own sets."""
+    rest = block.rest_s and not (last and block.sets == 1)
+    return f"{block.sets} x {set_words(block, exercise)}" + (f", {block.rest_s:g} s rest" if rest else "")
+
+
+def plan(routine: Routine, exercises: dict[str, Exercise]) -> list[str]:
+    """The routine's blocks in words, in order (plan_line)."""
+    return [plan_line(b, exercises[b.exercise], i == len(routine.blocks) - 1) for i, b in enumerate(routine.blocks)]

@@ -10,7 +10,7 @@ import pytest
 from coach.cli import main
 from coach.errors import RoutineError
 from coach.exercises import Library as Exercises
-from coach.routines import BUILTIN_DIR, DefinitionError, Library, parse, plan_line
+from coach.routines import BUILTIN_DIR, DefinitionError, Library, parse, plan, plan_line
 
 EXERCISES = Exercises(user=Path("/nonexistent")).exercises
 TWO_BLOCKS = """\
@@ -37,9 +37,10 @@ def test_the_built_in_routines_load_and_read_as_a_plan():
     library = Library(EXERCISES, user=Path("/nonexistent"))
     assert library.problems == []
     assert {"squats_and_push_ups", "plank_core"} <= set(library.ids())
-    plan = [plan_line(b, EXERCISES[b.exercise]) for b in library.get("squats_and_push_ups").blocks]
-    assert plan == ["3 x 10 squats, 60 s rest", "3 x 8 push-ups, 60 s rest"]
-    assert plan_line(library.get("plank_core").blocks[0], EXERCISES["plank"]) == "3 x 30 s plank, 30 s rest"
+    assert plan(library.get("squats_and_push_ups"), EXERCISES) == ["3 x 10 squats, 60 s rest", "3 x 8 push-ups, 60 s rest"]
+    # The last block's rest comes only between its own sets.
+    assert plan(library.get("plank_core"), EXERCISES) == ["3 x 30 s plank, 30 s rest", "1 x 12 glute bridges"]
+    assert plan_line(library.get("plank_core").blocks[1], EXERCISES["glute_bridge"]) == "1 x 12 glute bridges, 60 s rest"
 
 
 def test_a_two_block_routine_parses_with_its_defaults():

@@ -125,9 +125,8 @@ def page():
     with picks[3]:  # issue 28: a routine picks the exercises itself, one block after another
         routine = routine_view.pick(routine_view.library(lib), disabled=playing)
     with picks[1]:
-        exercise = resources.pick_exercise(lib, "live", default="squat", disabled=playing or routine is not None)
-        if routine is not None:
-            exercise = routine.blocks[0].exercise
+        exercise = (routine_view.exercises_box(lib, routine) if routine is not None
+                    else resources.pick_exercise(lib, "live", default="squat", disabled=playing))
     with picks[2]:  # issue 12: MultiPose and a count per person, only when asked for
         everyone = st.selectbox("Count", ["me", "everyone in view"], key="live-people",
                                 disabled=playing or routine is not None) != "me" and routine is None
@@ -142,7 +141,8 @@ def page():
         saved_id = session.end()
         held_s = getattr(session.workout, "held_s", None)  # a hold exercise's time held
         session.announcer.end(session.workout.reps, held_s)
-        st.session_state["live-saved"] = (saved_id, workout_done(session.workout.exercise, session.workout.reps, held_s),
+        done = routine_view.done_words(session.workout) or workout_done(session.workout.exercise, session.workout.reps, held_s)
+        st.session_state["live-saved"] = (saved_id, done,
                                           session.worker.error, session.workout.exercise)
         st.session_state["live-said"] = session.announcer
         routine_view.keep_outcome(session.workout)
@@ -201,7 +201,7 @@ def page():
         return
     if session.started and not session.workout.finished:  # a new workout is under way
         st.session_state.pop("live-saved", None)
-        st.session_state.pop("live-routine", None)
+        st.session_state.pop("live-routine-done", None)
     # Poll the worker until a rerun (a click, the stream stopping) interrupts this run.
     while session.worker.running:
         with board.container():
@@ -333,10 +333,10 @@ def show(session: LiveSession):
 def banner(session: LiveSession, live) -> tuple[str, str]:
     """The one message the overlay shows too (StepResult.message orders them), with its colour."""
     kind, what = live.message or (None, None)
+    if kind != "setup" and (guided := routine_view.banner(session.workout)):  # a routine's rest: what is next
+        return guided, CUE_BACKGROUNDS["rest"]
     if kind == "cue":
         return what.text, CUE_BACKGROUNDS.get(str(what.severity), CUE_BACKGROUNDS["warning"])
-    if kind != "setup" and (guided := routine_view.banner(session.workout)):  # a routine's rest
-        return guided, CUE_BACKGROUNDS["rest"]
     if kind == "rest":
         rest_s = session.workout.exercise.count.rest_s
         after = "a new set starts with the next rep" if live.rest_s > rest_s else f"a new set after {rest_s:g} s"

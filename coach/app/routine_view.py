@@ -14,10 +14,17 @@ from coach.app import speech
 from coach.app.routine_workout import RoutineWorkout
 from coach.app.workout import Workout
 from coach.guidance import Guidance, Stage
-from coach.routines import Library, Routine, plan_line
+from coach.routines import Library, Routine, plan
+from coach.holds import workout_done
 from coach.words import clock
 
 NO_ROUTINE = "No routine"
+# The count's label in a routine says the set and its target ("Set 2 of 3 - 10 squats") or, in a
+# rest, what comes next: it wraps rather than end in an ellipsis.
+CSS = """<style>
+.st-key-live-panel [data-testid="stMetricLabel"], .st-key-live-panel [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto; }
+</style>"""
 
 
 def library(lib) -> Library:
@@ -36,8 +43,28 @@ def pick(routines: Library, disabled: bool = False) -> Routine | None:
     if choice == NO_ROUTINE:
         return None
     routine = routines.routines[choice]
-    st.caption("; then ".join(plan_line(b, routines.exercises[b.exercise]) for b in routine.blocks))
+    st.caption("; then ".join(plan(routine, routines.exercises)))
+    st.markdown(CSS, unsafe_allow_html=True)
     return routine
+
+
+def exercises_box(lib, routine: Routine) -> str:
+    """In place of the exercise picker: the routine's exercises, in order (it picks them itself);
+    returns the first."""
+    names = " then ".join(dict.fromkeys(lib.exercises[b.exercise].name for b in routine.blocks))
+    st.selectbox("Exercise", [names], key="live-routine-exercises", disabled=True)
+    return routine.blocks[0].exercise
+
+
+def done_words(workout) -> str | None:
+    """What a routine saved, for the page's line at End workout: "Jacks then anything: 5 jumping
+    jack reps, 3 repeated movement reps"; None without a routine."""
+    if not isinstance(workout, RoutineWorkout):
+        return None
+    exercises = workout.guidance.exercises
+    done = [workout_done(exercises[b.exercise], int(sum(sets)), sum(sets))
+            for b, sets in zip(workout.routine.blocks, workout.guidance.achieved) if sets]
+    return f"{workout.routine.name}: {', '.join(done)}"
 
 
 def arm(model, lib, db, routine: Routine, person: str) -> RoutineWorkout:
@@ -61,31 +88,33 @@ def follow(session) -> None:
 
 def figure(workout) -> tuple[str, str] | None:
     """The count's place in a routine: ("Set 2 of 3 - 10 squats", "7 of 10"), in a rest
-    ("Rest - next: set 3 of 3, 10 squats", "0:42"); None without a routine."""
-    guide = getattr(workout, "guide", None) if isinstance(workout, RoutineWorkout) else None
+    ("Rest", "0:42"); None without a routine."""
+    guide = workout.guide if isinstance(workout, RoutineWorkout) else None
     if guide is None:
         return None
     if guide.stage is Stage.REST:
-        return f"Rest - next: {guide.coming}", clock(math.ceil(guide.rest_left_s))
+        return "Rest", clock(math.ceil(guide.rest_left_s))
     return guide.headline, guide.progress
 
 
 def banner(workout) -> str | None:
-    """The banner in a routine's rest and at its end: the rest counting down and what is next."""
-    guide = getattr(workout, "guide", None) if isinstance(workout, RoutineWorkout) else None
-    return guide.headline if guide is not None and guide.stage is not Stage.SET else None
+    """The banner in a routine's rest ("Next: set 3 of 3, 10 squats") and at its end."""
+    guide = workout.guide if isinstance(workout, RoutineWorkout) else None
+    if guide is None or guide.stage is Stage.SET:
+        return None
+    return f"Next: {guide.coming}" if guide.stage is Stage.REST else guide.headline
 
 
 def keep_outcome(workout) -> None:
     """At End workout: the routine against its plan, for the card (nothing without a routine)."""
     if isinstance(workout, RoutineWorkout):
-        st.session_state["live-routine"] = (workout.routine.name, workout.guidance.outcome())
+        st.session_state["live-routine-done"] = (workout.routine.name, workout.guidance.outcome())
     else:
-        st.session_state.pop("live-routine", None)
+        st.session_state.pop("live-routine-done", None)
 
 
 def outcome_card() -> None:
-    kept = st.session_state.get("live-routine")
+    kept = st.session_state.get("live-routine-done")
     if kept is None:
         return
     name, rows = kept

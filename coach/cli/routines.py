@@ -37,20 +37,20 @@ def run(args) -> int:
 
 
 def listing(library, as_json: bool) -> int:
-    from coach.routines import BUILTIN_DIR, plan_line
+    from coach.routines import BUILTIN_DIR, plan
 
     width = max((len(i) for i in library.ids()), default=0)
     for routine_id in library.ids():
         routine = library.routines[routine_id]
         source = library.sources[routine_id]
         origin = "built-in" if source.parent == BUILTIN_DIR else str(source)
-        plan = [plan_line(block, library.exercises[block.exercise]) for block in routine.blocks]
+        words = plan(routine, library.exercises)
         if as_json:
             print(json.dumps({"id": routine.id, "name": routine.name, "blocks": [b.model_dump(exclude_none=True)
                                                                                  for b in routine.blocks],
-                              "plan": plan, "source": origin}))
+                              "plan": words, "source": origin}))
         else:
-            print(f"{routine.id:<{width}}  {routine.name:<22} {'; then '.join(plan)}  ({origin})")
+            print(f"{routine.id:<{width}}  {routine.name:<22} {'; then '.join(words)}  ({origin})")
     return 0
 
 
