@@ -1,21 +1,29 @@
 """The history keeps the routine a session was a block of: written with the session, kept by
 export and import and by a recovery file, and added to older databases as NULL."""
 
+import json
 import sqlite3
 
 import pandas as pd
 
+from coach.cli import main
 from coach.store import SCHEMA_VERSION, Store
 from test_store import synthetic_session
 
 
-def test_a_session_keeps_its_routine_and_one_without_has_none(tmp_path):
+def test_a_session_keeps_its_routine_and_one_without_has_none(tmp_path, capsys):
     with Store.open(tmp_path / "coach.db") as store:
-        block = store.record(synthetic_session()[0], "squat", "ann", routine="squats_and_push_ups")
-        alone = store.record(synthetic_session()[0], "squat", "ann")
+        block = store.record(synthetic_session()[0], "squat", "ann", routine="squats_and_push_ups", source="live")
+        alone = store.record(synthetic_session()[0], "squat", "ann", source="live")
         assert store.session(block)["routine"] == "squats_and_push_ups"
         assert store.session(alone)["routine"] is None
         store.export(tmp_path / "export")
+    assert main(["history", "--db", str(tmp_path / "coach.db"), "--json"]) == 0
+    records = {r["id"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert (records[block]["routine"], records[alone]["routine"]) == ("squats_and_push_ups", None)
+    assert main(["history", "--db", str(tmp_path / "coach.db")]) == 0
+    lines = {int(line.split()[0]): line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert " live (squats_and_push_ups) " in lines[block] and " live " in lines[alone] and "(" not in lines[alone]
     with Store.open(tmp_path / "other.db") as other:
         other.import_(tmp_path / "export")
         assert sorted(other.sessions()["routine"].fillna("-")) == ["-", "squats_and_push_ups"]

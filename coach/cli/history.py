@@ -152,7 +152,7 @@ def rows(sessions: pd.DataFrame) -> list[dict]:
 def row(s: pd.Series) -> dict:
     when = s["started_at"].tz_convert(datetime.now().astimezone().tzinfo)
     return {"id": int(s["id"]), "date": when.strftime("%Y-%m-%d %H:%M"), "person": s["person"],
-            "name": text(s.get("name")), "view": text(s.get("view")),
+            "name": text(s.get("name")), "view": text(s.get("view")), "routine": text(s.get("routine")),
             "exercise": s["exercise"], "reps": int(s["reps"]), "sets": int(s["sets"]),
             "held_s": number(s.get("held_s")),  # a hold exercise's time held; None for reps
             "duration_s": round(float(s["duration_s"]), 2), "mean_rom": number(s["mean_rom"]),
@@ -192,10 +192,12 @@ def done(record: dict) -> str:
 
 
 def session_title(record: dict) -> str:
-    """The name given to a session, else its file's name ("live" for a workout)."""
+    """The name given to a session, else its file's name ("live" for a workout), with the routine
+    it was a block of: "live (squats_and_push_ups)"."""
     from pathlib import PurePath
 
-    return record["name"] or (PurePath(record["source"]).name if record["source"] else "-")
+    title = record["name"] or (PurePath(record["source"]).name if record["source"] else "-")
+    return f"{title} ({record['routine']})" if record.get("routine") else title
 
 
 def measure(value, unit: str, digits: int) -> str:
