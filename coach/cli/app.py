@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 from coach import paths
-from coach.app import https, settings
+from coach.app import access, https, settings
 from coach.errors import InputError
 
-ENTRY = Path(__file__).resolve().parents[1] / "app" / "main.py"
+ENTRY = Path(__file__).resolve().parents[1] / "app" / "serve.py"
 
 
 def add_parser(sub):
@@ -28,6 +28,12 @@ def add_parser(sub):
     parser.add_argument("--ice-servers",
                         help='WebRTC ICE servers as JSON, e.g. \'[{"urls": "stun:stun.example.org:3478"}]\', '
                              "for a camera on another network (sets COACH_ICE_SERVERS; none are needed on localhost)")
+    parser.add_argument("--password",
+                        help="a fixed access key, at least 8 characters (or COACH_PASSWORD), instead of the one coach "
+                             "makes in the data folder; asked for only when the app listens beyond this machine")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="another name the app may be reached by (a proxy's, a tunnel's); it always answers to "
+                             "localhost and this machine's own names and addresses. Repeat for several")
     parser.set_defaults(run=run)
 
 
@@ -39,6 +45,11 @@ def run(args) -> int:
     max_upload_mb = settings.max_upload_mb()  # the settings checked now, not on the first page
     settings.ice_servers(args.ice_servers)
     env = dict(os.environ)
+    env[access.HOSTS_ENV] = ",".join(access.served_hosts(host, args.allow_host))
+    env.pop(access.KEY_ENV, None)
+    secret = None
+    if not access.is_loopback(host):  # anyone on the network could connect: only those given the key
+        secret = env[access.KEY_ENV] = access.access_key(paths.data_dir(), args.password)
     if args.db:
         env["COACH_DB"] = args.db
     if args.ice_servers:
@@ -51,9 +62,15 @@ def run(args) -> int:
         address = https.lan_ip() if host in ("0.0.0.0", "::") else host
         cert, key = https.certificate(paths.data_dir() / "https", address)
         command += [f"--server.sslCertFile={cert}", f"--server.sslKeyFile={key}"]
-        env[https.PHONE_URL_ENV] = f"https://{address}:{args.port}"
+        env[https.PHONE_URL_ENV] = phone = f"https://{address}:{args.port}"
+        if secret:
+            env[https.PHONE_URL_ENV] = access.with_key(phone, secret)
         print(f"coach app: a phone on this network opens {env[https.PHONE_URL_ENV]}", file=sys.stderr)
     print(f"coach app: {scheme}://{host}:{args.port}  (Ctrl-C stops it)", file=sys.stderr)
+    if secret:
+        shown = https.lan_ip() if host in ("0.0.0.0", "::") else host
+        print(f"coach app: every browser needs its access key: open {access.with_key(f'{scheme}://{shown}:{args.port}', secret)} "
+              "once (the key is kept in the data folder's access-key unless --password gives one)", file=sys.stderr)
     server = subprocess.Popen(command, env=env)
 
     def stop(signum, frame):
