@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from coach import reference
-from coach.app import resources, settings
+from coach.app import resources, settings, uploads
 from coach.app.signal_chart import form_chart, rule_table, signal_chart
 from coach.app.video import analyse_upload, check_upload
 from coach.errors import CoachError
@@ -204,6 +204,7 @@ def try_out(exercise):
         if where == "a video":
             upload = st.file_uploader("A short clip", type=list(settings.VIDEO_TYPES),
                                       max_upload_size=settings.max_upload_mb(), key="editor-try-upload")
+            uploads.keep_only(upload)
             if upload is None or not st.button("Count it", key="editor-try-video"):
                 return
             check_upload(upload.name, upload.size, settings.VIDEO_TYPES, settings.max_upload_mb())

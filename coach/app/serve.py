@@ -6,6 +6,10 @@ a check in the page script could not: the websocket and uploads are served witho
 import streamlit as st
 from starlette.middleware import Middleware
 
-from coach.app import access
+from coach.app import access, settings, uploads
 
-app = st.App("main.py", middleware=[Middleware(access.Gate, **access.from_environment())])
+# One video and the one replacing it: the uploader holds the new file before it drops the old.
+app = st.App("main.py", middleware=[
+    Middleware(access.Gate, **access.from_environment()),
+    Middleware(uploads.UploadCap, limit_bytes=2 * settings.max_upload_mb() * 2**20),
+])
