@@ -7,6 +7,7 @@ import streamlit as st
 from coach.app import resources, settings, uploads
 from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
+from coach.app.text import plain
 from coach.app.video import analyse_upload, check_upload
 from coach.holds import holds_line
 from coach.words import plural
@@ -46,8 +47,8 @@ def page():
         done["key"] = key
         st.session_state["analysis"] = done
     if done is None or done["key"] != key:
-        st.caption(f"{upload.name}, {upload.size / 1024 / 1024:.1f} MB: press Analyse to count "
-                   f"{exercise.name.lower()} reps.")
+        st.caption(f"{plain(upload.name)}, {upload.size / 1024 / 1024:.1f} MB: press Analyse to count "
+                   f"{plain(exercise.name.lower())} reps.")
         return
     show(done, db, person)
 
@@ -64,10 +65,10 @@ def show(done: dict, db, person: str):
     summary = done["summary"].iloc[0]
     what = (plural(analysis.count, f"{exercise.name.lower()} rep") if exercise.hold is None
             else f"{exercise.name.lower()} {holds_line(analysis.holds)}")  # a hold: its time held per set
-    st.success(f"{done['name']}: {what} in {plural(analysis.sets, 'set')}, "
+    st.success(f"{plain(done['name'])}: {plain(what)} in {plural(analysis.sets, 'set')}, "
                f"{summary['duration_s']:.1f} s.")
     for warning in analysis.warnings:
-        st.warning(warning)
+        st.warning(plain(warning))
     reps, sets, duration, tempo = st.columns(4)
     reps.metric(*(("Reps", analysis.count) if exercise.hold is None else
                   ("Longest hold", f"{max((h.held_s for h in analysis.holds), default=0):.1f} s")))
@@ -82,7 +83,7 @@ def show(done: dict, db, person: str):
     st.subheader("Reps")
     show_reps(done["reps"])
     if done["saved"] is not None:
-        st.success(f"Saved to the history as session {done['saved']} for {person}.")
+        st.success(f"Saved to the history as session {done['saved']} for {plain(person)}.")
     elif st.button("Save to history", key="analyse-save"):
         done["saved"] = db.record(analysis.results, exercise.id, person, source=done["name"],
                                   fps=analysis.fps, definition=done["definition"])

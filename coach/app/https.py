@@ -16,6 +16,7 @@ import socket
 from pathlib import Path
 
 from coach.app import private
+from coach.app.text import plain
 
 PHONE_URL_ENV = "COACH_PHONE_URL"
 # A new certificate is made this long before the old one expires, so none expires mid-workout.
@@ -96,6 +97,6 @@ def show_phone_address() -> None:
     import streamlit as st
 
     with st.sidebar:
-        st.markdown(f"**Phone as the camera**: open [{url}]({url}) on a phone on this network "
+        st.markdown(f"**Phone as the camera**: open [{plain(url)}]({url}) on a phone on this network "
                     "(accept the certificate warning once: coach made the certificate itself).")
         st.image(qr_png(url), caption=url, width=180)
