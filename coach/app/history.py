@@ -33,6 +33,10 @@ def page():
     db = resources.store()
     chosen = st.query_params.get("session")
     if chosen is not None:
+        if not (chosen.isascii() and chosen.isdigit() and len(chosen) <= 18):  # an id SQLite can hold
+            st.button("All sessions", icon=":material/arrow_back:", key="history-back", on_click=back_to_list)
+            st.error(f"No session {plain(repr(chosen[:40]))}: a session is a number (the History page lists them).")
+            return
         session_page(db, int(chosen))
         return
     st.title("History")
