@@ -131,7 +131,7 @@ class Gate:
         if given and not hmac.compare_digest(given[-1].encode(), self.key.encode()):
             return await refuse(scope, send, 403, "Wrong access key",
                                 "The key in this address is not this app's. Open the address <code>coach app</code> "
-                                "printed when it started, or scan the QR code in its sidebar.")
+                                "printed when it started, or scan the QR code in the sidebar of a browser already let in.")
         if given and scope["type"] == "http" and scope["method"] == "GET" and "text/html" in headers.get("accept", ""):
             # A page opened with the key: remember it and show the address without it.
             rest = urlencode([(name, value) for name, value in query if name != QUERY])
@@ -141,7 +141,7 @@ class Gate:
         return await refuse(scope, send, 401, "Access key needed",
                             "This coach app is open to the network, so it asks for its access key. Open the address "
                             "<code>coach app</code> printed when it started (it ends in <code>?key=...</code>), "
-                            "or scan the QR code in its sidebar.")
+                            "or scan the QR code in the sidebar of a browser already let in.")
 
     def known(self, host: str) -> bool:
         name = host_name(host)
