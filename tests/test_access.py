@@ -34,7 +34,7 @@ def exposed(tmp_path_factory):
     port = free_port()
     server = start_app(home, port, "--host", "0.0.0.0", COACH_PASSWORD=PASSWORD)
     wait_healthy(f"http://127.0.0.1:{port}", server, home / "app.log", key=PASSWORD)
-    yield port
+    yield {"port": port, "log": home / "app.log"}
     stop_app(server)
 
 
@@ -76,35 +76,43 @@ PATHS = ["/", "/history", "/history?session=1", "/_stcore/health", "/_stcore/hos
 
 
 def test_off_loopback_every_path_asks_for_the_key(exposed):
+    port = exposed["port"]
     for path in PATHS:
-        answer = request(exposed, path, Accept="text/html")
+        answer = request(port, path, Accept="text/html")
         assert (path, answer.status) == (path, 401)
         assert "Access key needed" in answer.text
-    assert request(exposed, "/_stcore/upload_file/abc/def", "PUT", **{"Content-Length": "0"}).status == 401
-    assert websocket(exposed) == 403  # every widget, and the camera's WebRTC signalling, go over it
-    wrong = request(exposed, "/?key=not-the-key", Accept="text/html")
+    assert request(port, "/_stcore/upload_file/abc/def", "PUT", **{"Content-Length": "0"}).status == 401
+    assert websocket(port) == 403  # every widget, and the camera's WebRTC signalling, go over it
+    wrong = request(port, "/?key=not-the-key", Accept="text/html")
     assert wrong.status == 403 and "Wrong access key" in wrong.text
-    assert websocket(exposed, query="?key=not-the-key") == 403
+    assert websocket(port, query="?key=not-the-key") == 403
+
+
+def test_the_terminal_shows_the_address_that_carries_the_key(exposed):
+    said = exposed["log"].read_text()
+    assert f":{exposed['port']}/?key={PASSWORD} carries" in said and "every browser needs the access key" in said
 
 
 def test_the_key_opens_every_path_and_a_cookie_remembers_it(exposed):
-    first = request(exposed, "/history?key=" + PASSWORD + "&session=2", Accept="text/html")
+    port = exposed["port"]
+    first = request(port, "/history?key=" + PASSWORD + "&session=2", Accept="text/html")
     # The page is opened again without the key in the address, which the cookie now carries.
     assert first.status == 303 and first.getheader("Location") == "/history?session=2"
     cookie = first.getheader("Set-Cookie")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and PASSWORD not in cookie
     remembered = cookie.split(";")[0]
     for path in ("/", "/history", "/_stcore/health"):
-        assert request(exposed, path, Cookie=remembered).status == 200
-    assert request(exposed, "/_stcore/health?key=" + PASSWORD).status == 200  # not a page: answered at once
-    assert websocket(exposed, Cookie=remembered) == 101
-    assert request(exposed, "/", Cookie=remembered.replace("=", "=0")).status == 401
+        assert request(port, path, Cookie=remembered).status == 200
+    assert request(port, "/_stcore/health?key=" + PASSWORD).status == 200  # not a page: answered at once
+    elsewhere = request(port, f"//{EVIL}/x%20y?key={PASSWORD}", Accept="text/html")
+    assert elsewhere.getheader("Location") == f"/{EVIL}/x%20y"  # this app's path, not another site
+    assert websocket(port, Cookie=remembered) == 101
+    assert request(port, "/", Cookie=remembered.replace("=", "=0")).status == 401
 
 
 def test_a_request_for_another_name_is_refused_on_every_path(exposed, loopback):
-    for port, cookie in ((loopback, None), (exposed, request(exposed, f"/?key={PASSWORD}", Accept="text/html")
-                                            .getheader("Set-Cookie").split(";")[0])):
-        keyed = {"Cookie": cookie} if cookie else {}
+    cookie = request(exposed["port"], f"/?key={PASSWORD}", Accept="text/html").getheader("Set-Cookie").split(";")[0]
+    for port, keyed in ((loopback, {}), (exposed["port"], {"Cookie": cookie})):
         for path in ("/", "/_stcore/health", "/history"):
             answer = request(port, path, host=EVIL, **keyed)
             assert answer.status == 421 and "Unknown address" in answer.text

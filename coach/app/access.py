@@ -135,7 +135,9 @@ class Gate:
         if given and scope["type"] == "http" and scope["method"] == "GET" and "text/html" in headers.get("accept", ""):
             # A page opened with the key: remember it and show the address without it.
             rest = urlencode([(name, value) for name, value in query if name != QUERY])
-            return await self.let_in(scope, send, scope.get("root_path", "") + scope["path"] + (f"?{rest}" if rest else ""))
+            # The path as it came (still %-encoded), never //name, which a browser reads as another site.
+            path = "/" + (scope.get("raw_path") or scope["path"].encode()).decode("latin-1").lstrip("/")
+            return await self.let_in(scope, send, path + (f"?{rest}" if rest else ""))
         if given or self.remembered(headers.get("cookie", "")):
             return await self.app(scope, receive, send)
         return await refuse(scope, send, 401, "Access key needed",

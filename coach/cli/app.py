@@ -55,22 +55,21 @@ def run(args) -> int:
     if args.ice_servers:
         env["COACH_ICE_SERVERS"] = args.ice_servers
     command = streamlit_command(host, args.port, max_upload_mb)
-    scheme = "http"
+    scheme = "https" if args.https else "http"
+    # Another device opens this machine's address on the network (which the certificate must name).
+    address = https.lan_ip() if host in ("0.0.0.0", "::") else host
+    opened = f"{scheme}://{address}:{args.port}"
+    if secret:
+        opened = access.with_key(opened, secret)
     if args.https:
-        scheme = "https"
-        # A phone opens this machine's address on the network, which the certificate must name.
-        address = https.lan_ip() if host in ("0.0.0.0", "::") else host
         cert, key = https.certificate(paths.data_dir() / "https", address)
         command += [f"--server.sslCertFile={cert}", f"--server.sslKeyFile={key}"]
-        env[https.PHONE_URL_ENV] = phone = f"https://{address}:{args.port}"
-        if secret:
-            env[https.PHONE_URL_ENV] = access.with_key(phone, secret)
-        print(f"coach app: a phone on this network opens {env[https.PHONE_URL_ENV]}", file=sys.stderr)
+        env[https.PHONE_URL_ENV] = opened
+        print(f"coach app: a phone on this network opens {opened}", file=sys.stderr)
     print(f"coach app: {scheme}://{host}:{args.port}  (Ctrl-C stops it)", file=sys.stderr)
     if secret:
-        shown = https.lan_ip() if host in ("0.0.0.0", "::") else host
-        print(f"coach app: every browser needs its access key: open {access.with_key(f'{scheme}://{shown}:{args.port}', secret)} "
-              "once (the key is kept in the data folder's access-key unless --password gives one)", file=sys.stderr)
+        print(f"coach app: every browser needs the access key that {opened} carries (kept in the data folder's "
+              f"{access.KEY_FILE} unless --password or {access.PASSWORD_ENV} gives one)", file=sys.stderr)
     server = subprocess.Popen(command, env=env)
 
     def stop(signum, frame):
