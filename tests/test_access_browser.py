@@ -128,17 +128,19 @@ def test_names_are_shown_as_text_not_markdown(page, app):
     let_in(page, app)
     for path in [*PAGES, f"history?session={app['marked']}"]:
         shown(page, app, path)
-        assert page.locator("a[href*='/link-']").count() == 0
+        assert page.locator("a[href*='/link-'], a[href*='fetched-']").count() == 0  # no link, written or found
     # The session page's title and caption hold the exercise, person and session names as typed.
     caption = page.get_by_text("person ![x](", exact=False)
     expect(caption).to_be_visible()
     assert "session ![x](" in caption.inner_text() and "**b**" in caption.inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "access-names-as-text.png")
     shown(page, app, "exercises")
     page.get_by_role("combobox", name="Show", exact=True).click()
     page.get_by_role("option", name=re.compile(r"^ex !\[x\]")).click()
     settle(page)
     expect(page.get_by_test_id("stMarkdownContainer").get_by_text("[a](/link-description) **b**")).to_be_visible()
-    assert page.locator("a[href*='/link-']").count() == 0
+    assert page.locator("a[href*='/link-'], a[href*='fetched-']").count() == 0
     assert fetched == []
 
 
