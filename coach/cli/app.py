@@ -29,8 +29,9 @@ def add_parser(sub):
                         help='WebRTC ICE servers as JSON, e.g. \'[{"urls": "stun:stun.example.org:3478"}]\', '
                              "for a camera on another network (sets COACH_ICE_SERVERS; none are needed on localhost)")
     parser.add_argument("--password",
-                        help="a fixed access key, at least 8 characters (or COACH_PASSWORD), instead of the one coach "
-                             "makes in the data folder; asked for only when the app listens beyond this machine")
+                        help="a fixed access key of 8 characters or more instead of the one coach makes in the data "
+                             "folder (COACH_PASSWORD does the same, out of the process list); asked for only when the "
+                             "app listens beyond this machine")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                         help="another name the app may be reached by (a proxy's, a tunnel's); it always answers to "
                              "localhost and this machine's own names and addresses. Repeat for several")
