@@ -173,7 +173,7 @@ PUT_JS = """async ([url, token, mb]) => {
 def test_one_page_holds_two_files_worth_of_uploads_at_most_and_lets_go_of_those_no_widget_shows(page, app, clips_dir):
     """Uploads under new file ids from the page's own session (as a script on it could send
     them): taken while the session holds at most 2 x MAX_UPLOAD_MB, then refused (413) before
-    the body is read; the page's next run frees those its uploader does not show."""
+    the body is read; the page's runs free those its uploader does not show."""
     let_in(page, app)
     shown(page, app, "analyse")
     with page.expect_request(lambda r: "/_stcore/upload_file/" in r.url and r.method == "PUT") as sent:
@@ -186,11 +186,17 @@ def test_one_page_holds_two_files_worth_of_uploads_at_most_and_lets_go_of_those_
     statuses = [page.evaluate(PUT_JS, [f"{base}/extra-{i}", token, size]) for i in range(3)]
     held = server_rss_mb(app)
     assert statuses == [204, 204, 413]  # the clip and two more; a third would pass 2 x MAX_UPLOAD_MB
-    page.get_by_role("combobox", name="Pose model", exact=True).click()  # any rerun of the page
-    page.get_by_role("option", name=re.compile("^Thunder")).click()
-    settle(page)
-    after = server_rss_mb(app)
-    assert page.evaluate(PUT_JS, [f"{base}/extra-3", token, size]) == 204  # the two extra files were freed
+    # Runs of the page free them (a file goes when a second run finds it stray). A run may start
+    # after settle() has looked, so the page is run again until the server takes a new upload.
+    for run, model in enumerate(["^Thunder", "^Lightning \\(", "^Thunder", "^Lightning \\("]):
+        page.get_by_role("combobox", name="Pose model", exact=True).click()
+        page.get_by_role("option", name=re.compile(model)).click()
+        settle(page)
+        after = server_rss_mb(app)
+        if run and page.evaluate(PUT_JS, [f"{base}/extra-3", token, size]) == 204:
+            break
+    else:
+        pytest.fail("the uploads no widget shows were not freed by four runs of the page")
     expect(page.get_by_text("squat_side_3.mp4", exact=False).first).to_be_visible()  # the shown one was not
     print(f"\nserver RSS: {before:.0f} MB before, {held:.0f} MB holding two {size} MB uploads beside the clip "
-          f"(a third refused), {after:.0f} MB after the page's run freed them")
+          f"(a third refused), {after:.0f} MB after the page's runs freed them")

@@ -4,7 +4,7 @@ letting go of the ones no widget shows any more.
 Streamlit keeps every upload (its MemoryUploadedFileManager) until the session ends and limits
 only each file's size, so a client uploading under new file ids could fill the server's memory
 (four 190 MB uploads: 390 MB to 1.15 GB). UploadCap refuses an upload that would take a session
-past its share before its body is read; `keep_only` frees a session's other uploads.
+past its share before its body is read; `keep_only` frees the uploads a session's uploader no longer shows.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 UPLOAD_PATH = "/_stcore/upload_file/"
+STRAY = "uploads-stray"  # session state: the uploads the last run found no widget showing
 
 
 def held_bytes(session_id: str, except_file: str | None = None) -> int:
@@ -25,16 +26,19 @@ def held_bytes(session_id: str, except_file: str | None = None) -> int:
 
 def keep_only(*uploads) -> None:
     """Free this session's uploads other than `uploads` (the files its uploader shows now): a
-    replaced video, or anything uploaded under an id no widget asked for."""
+    replaced video, or anything uploaded under an id no widget asked for. A file that arrived a
+    moment ago may not be its uploader's value yet (the browser sends that next): a file goes when
+    a second run in a row finds it stray."""
+    import streamlit as st
     from streamlit import runtime
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     session_id = get_script_run_ctx().session_id
     manager = runtime.get_instance().uploaded_file_mgr
-    keep = {u.file_id for u in uploads if u is not None}
-    for file_id in list(manager.file_storage.get(session_id, {})):
-        if file_id not in keep:
-            manager.remove_file(session_id, file_id)
+    stray = set(manager.file_storage.get(session_id, {})) - {u.file_id for u in uploads if u is not None}
+    for file_id in stray & st.session_state.get(STRAY, set()):
+        manager.remove_file(session_id, file_id)
+    st.session_state[STRAY] = stray
 
 
 class UploadCap:
