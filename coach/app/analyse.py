@@ -33,7 +33,7 @@ def page():
                                   format_func=lambda n: MODELS.get(n, n), key="analyse-model")
     upload = st.file_uploader(f"A video of the exercise ({', '.join(settings.VIDEO_TYPES)}; at most {max_mb} MB)",
                               type=list(settings.VIDEO_TYPES), max_upload_size=max_mb, key="analyse-upload")
-    uploads.keep_only(upload)  # a replaced video, or what no widget asked for, leaves memory now
+    uploads.keep_only(upload)  # a replaced video, or what no widget asked for, leaves memory
     if upload is None:
         st.info("Upload a video filmed as the exercise asks (the whole body in view), then press Analyse.")
         return
