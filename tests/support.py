@@ -49,14 +49,15 @@ def start_app(home: Path, port: int, *extra: str, **env: str) -> subprocess.Pope
                                 stdout=log, stderr=subprocess.STDOUT)
 
 
-def wait_healthy(url: str, server: subprocess.Popen, log: Path):
-    """Until the app at `url` answers its health check; a test failure with the log's end if it
-    exits or takes longer than APP_STARTUP_S."""
+def wait_healthy(url: str, server: subprocess.Popen, log: Path, key: str | None = None):
+    """Until the app at `url` answers its health check (asked with its access `key` when it has
+    one); a test failure with the log's end if it exits or takes longer than APP_STARTUP_S."""
     context = ssl._create_unverified_context() if url.startswith("https") else None  # self-signed
     deadline = time.monotonic() + APP_STARTUP_S
     while True:  # waiting for the server to start, not timing it
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=context) as answer:
+            query = f"?key={key}" if key else ""
+            with urllib.request.urlopen(f"{url}/_stcore/health{query}", timeout=2, context=context) as answer:
                 if answer.status == 200:
                     return
         except OSError:

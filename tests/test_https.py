@@ -20,6 +20,7 @@ from coach.app import https
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "out" / "screenshots"
 HANG_S = 60
+PASSWORD = "phone-camera-1"
 
 
 def test_the_certificate_is_kept_reused_and_renewed_before_it_expires(tmp_path):
@@ -43,9 +44,9 @@ def test_the_certificate_is_kept_reused_and_renewed_before_it_expires(tmp_path):
 def app(tmp_path_factory, models_dir):
     home = tmp_path_factory.mktemp("https-app")
     port = free_port()
-    server = start_app(home, port, "--https")
+    server = start_app(home, port, "--https", COACH_PASSWORD=PASSWORD)  # every address: the app asks for its key
     url = f"https://127.0.0.1:{port}"
-    wait_healthy(url, server, home / "app.log")
+    wait_healthy(url, server, home / "app.log", key=PASSWORD)
     yield {"url": url, "home": home, "port": port}
     stop_app(server)
 
@@ -82,8 +83,8 @@ def sessions(app):
 def test_over_https_the_page_shows_the_phones_address_and_the_camera_starts(app, browser):
     context, expect = browser
     page = context.new_page()
-    page.goto(app["url"])
-    phone = f"https://{https.lan_ip()}:{app['port']}"
+    page.goto(f"{app['url']}/?key={PASSWORD}")
+    phone = f"https://{https.lan_ip()}:{app['port']}/?key={PASSWORD}"
     expect(page.get_by_test_id("stSidebar").get_by_text(phone).first).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_role("img")).to_be_visible()  # the QR code
     assert page.evaluate("window.isSecureContext")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coach.app import resources, settings
+from coach.app import resources, settings, uploads
 from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
+from coach.app.text import plain
 from coach.app.video import analyse_upload, check_upload
 from coach.holds import holds_line
 from coach.words import plural
@@ -32,6 +33,7 @@ def page():
                                   format_func=lambda n: MODELS.get(n, n), key="analyse-model")
     upload = st.file_uploader(f"A video of the exercise ({', '.join(settings.VIDEO_TYPES)}; at most {max_mb} MB)",
                               type=list(settings.VIDEO_TYPES), max_upload_size=max_mb, key="analyse-upload")
+    uploads.keep_only(upload)  # a replaced video, or what no widget asked for, leaves memory
     if upload is None:
         st.info("Upload a video filmed as the exercise asks (the whole body in view), then press Analyse.")
         return
@@ -45,8 +47,8 @@ def page():
         done["key"] = key
         st.session_state["analysis"] = done
     if done is None or done["key"] != key:
-        st.caption(f"{upload.name}, {upload.size / 1024 / 1024:.1f} MB: press Analyse to count "
-                   f"{exercise.name.lower()} reps.")
+        st.caption(f"{plain(upload.name)}, {upload.size / 1024 / 1024:.1f} MB: press Analyse to count "
+                   f"{plain(exercise.name.lower())} reps.")
         return
     show(done, db, person)
 
@@ -63,10 +65,10 @@ def show(done: dict, db, person: str):
     summary = done["summary"].iloc[0]
     what = (plural(analysis.count, f"{exercise.name.lower()} rep") if exercise.hold is None
             else f"{exercise.name.lower()} {holds_line(analysis.holds)}")  # a hold: its time held per set
-    st.success(f"{done['name']}: {what} in {plural(analysis.sets, 'set')}, "
+    st.success(f"{plain(done['name'])}: {plain(what)} in {plural(analysis.sets, 'set')}, "
                f"{summary['duration_s']:.1f} s.")
     for warning in analysis.warnings:
-        st.warning(warning)
+        st.warning(plain(warning))
     reps, sets, duration, tempo = st.columns(4)
     reps.metric(*(("Reps", analysis.count) if exercise.hold is None else
                   ("Longest hold", f"{max((h.held_s for h in analysis.holds), default=0):.1f} s")))
@@ -81,7 +83,7 @@ def show(done: dict, db, person: str):
     st.subheader("Reps")
     show_reps(done["reps"])
     if done["saved"] is not None:
-        st.success(f"Saved to the history as session {done['saved']} for {person}.")
+        st.success(f"Saved to the history as session {done['saved']} for {plain(person)}.")
     elif st.button("Save to history", key="analyse-save"):
         done["saved"] = db.record(analysis.results, exercise.id, person, source=done["name"],
                                   fps=analysis.fps, definition=done["definition"])

@@ -14,8 +14,9 @@ from pathlib import Path
 import streamlit as st
 
 from coach import reference
-from coach.app import resources, settings
+from coach.app import resources, settings, uploads
 from coach.app.signal_chart import form_chart, rule_table, signal_chart
+from coach.app.text import plain
 from coach.app.video import analyse_upload, check_upload
 from coach.errors import CoachError
 from coach.exercises import BUILTIN_DIR, DefinitionError, parse, read, safe_file_name, user_dir
@@ -137,8 +138,8 @@ def browse(lib):
     st.dataframe(rows, hide_index=True, width="stretch", key="library-table")
     shown = st.selectbox("Show", lib.ids(), format_func=lambda i: lib.exercises[i].name, key="library-show")
     exercise = lib.exercises[shown]
-    st.markdown(exercise.description or "")
-    with st.expander(f"{shown}.yaml", expanded=False):
+    st.markdown(plain(exercise.description or ""))
+    with st.expander(f"{plain(shown)}.yaml", expanded=False):
         st.code(read(lib.sources[shown]), language="yaml", line_numbers=True)
 
 
@@ -161,7 +162,7 @@ def edit(lib):
             load_into_editor(TEMPLATE if base.startswith("(") else lib.definition(base) if base in lib.exercises
                              else read(base, lossy=True))
         except CoachError as error:
-            st.error(str(error))
+            st.error(plain(error))
     revision = st.session_state.get("editor-revision", 0)
     initial = st.session_state.get("editor-start", TEMPLATE)
     lines = st.session_state.get("editor-marked", [])  # the lines at fault at the last check
@@ -182,9 +183,9 @@ def edit(lib):
         st.session_state["editor-marked"] = marked
         st.rerun()
     if problems:
-        st.error("\n".join(f"- {problem}" for problem in problems), icon=":material/error:")
+        st.error("\n".join(f"- {plain(problem)}" for problem in problems), icon=":material/error:")
         return
-    st.success(f"Valid: {exercise.name} (`{exercise.id}`), counted on {exercise.drive_name}.",
+    st.success(f"Valid: {plain(exercise.name)} ({plain(exercise.id)}), counted on {plain(exercise.drive_name)}.",
                icon=":material/check_circle:")
     try_out(exercise)
     save(lib, exercise, text)
@@ -204,6 +205,7 @@ def try_out(exercise):
         if where == "a video":
             upload = st.file_uploader("A short clip", type=list(settings.VIDEO_TYPES),
                                       max_upload_size=settings.max_upload_mb(), key="editor-try-upload")
+            uploads.keep_only(upload)
             if upload is None or not st.button("Count it", key="editor-try-video"):
                 return
             check_upload(upload.name, upload.size, settings.VIDEO_TYPES, settings.max_upload_mb())
@@ -225,8 +227,8 @@ def try_out(exercise):
         st.metric(*(("Reps with this definition", analysis.count) if exercise.hold is None else
                     ("Held with this definition", holds_line(analysis.holds))))
         for warning in analysis.warnings:
-            st.warning(warning)
-        st.caption(label)
+            st.warning(plain(warning))
+        st.caption(plain(label))
         if analysis.results:
             st.altair_chart(signal_chart(analysis.results, exercise), width="stretch")
             form = form_chart(analysis.results, exercise)
@@ -241,7 +243,7 @@ def save(lib, exercise, text: str):
     try:
         name = safe_file_name(exercise.id)
     except CoachError as error:
-        st.error(str(error))
+        st.error(plain(error))
         return
     target = folder / name
     notes = []
@@ -249,16 +251,16 @@ def save(lib, exercise, text: str):
         notes.append(f"replaces your {name}")
     elif exercise.id in lib.exercises:
         notes.append(f"overrides the built-in {exercise.id}")
-    replace = st.checkbox(f"Yes, this {' and '.join(notes)}", key="editor-replace") if notes else True
-    st.caption(f"Saved as {folder / name}")
+    replace = st.checkbox(plain(f"Yes, this {' and '.join(notes)}"), key="editor-replace") if notes else True
+    st.caption(plain(f"Saved as {folder / name}"))
     if st.button("Save to my exercises", type="primary", disabled=not replace, key="editor-save"):
         try:
             save_definition(folder, exercise.id, text)
         except CoachError as error:
-            st.error(str(error))
+            st.error(plain(error))
             return
         st.session_state["editor-saved"] = exercise.id
         st.rerun()
     saved = st.session_state.pop("editor-saved", None)
     if saved:
-        st.success(f"Saved {saved}: it is in the library above and on the Workout and Analyse pages.")
+        st.success(f"Saved {plain(saved)}: it is in the library above and on the Workout and Analyse pages.")

@@ -11,6 +11,7 @@ from coach import charts
 from coach.app import resources
 from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
+from coach.app.text import plain
 from coach.errors import CoachError
 from coach.exercises import parse
 from coach.holds import holds_line, timed_sets
@@ -32,6 +33,10 @@ def page():
     db = resources.store()
     chosen = st.query_params.get("session")
     if chosen is not None:
+        if not (chosen.isascii() and chosen.isdigit() and len(chosen) <= 18):  # an id SQLite can hold
+            st.button("All sessions", icon=":material/arrow_back:", key="history-back", on_click=back_to_list)
+            st.error(f"No session {plain(repr(chosen[:40]))}: a session is a number (the History page lists them).")
+            return
         session_page(db, int(chosen))
         return
     st.title("History")
@@ -163,7 +168,7 @@ def manage(db, sessions: pd.DataFrame, session_id: int, what: str):
 
 @st.dialog("Delete this session?")
 def confirm_delete(db, session_id: int, what: str):
-    st.write(f"{what}")
+    st.write(plain(what))
     st.write("It is deleted with its reps and keypoints; this cannot be undone.")
     yes, no = st.columns(2)
     if yes.button("Delete", type="primary", key="history-confirm-delete"):
@@ -175,7 +180,7 @@ def confirm_delete(db, session_id: int, what: str):
 
 @st.dialog("Rename this session?")
 def confirm_rename_session(db, session_id: int, name: str):
-    st.write(f"Session {session_id} will be called “{name.strip()}”." if name.strip()
+    st.write(f"Session {session_id} will be called “{plain(name.strip())}”." if name.strip()
              else f"Session {session_id} will lose its name and show its file's name again.")
     yes, no = st.columns(2)
     if yes.button("Rename", type="primary", key="history-confirm-rename"):
@@ -187,7 +192,7 @@ def confirm_rename_session(db, session_id: int, name: str):
 
 @st.dialog("Rename this person?")
 def confirm_rename_person(db, old: str, new: str):
-    st.write(f"“{old}” becomes “{new.strip()}”, with all their sessions.")
+    st.write(f"“{plain(old)}” becomes “{plain(new.strip())}”, with all their sessions.")
     yes, no = st.columns(2)
     confirmed = yes.button("Rename", type="primary", key="history-confirm-person")
     if no.button("Cancel", key="history-cancel-person"):
@@ -196,11 +201,11 @@ def confirm_rename_person(db, old: str, new: str):
         try:
             db.rename_person(old, new)
         except CoachError as error:  # the name is taken: say so and let them cancel
-            st.error(str(error))
+            st.error(plain(error))
             return
         if st.session_state.get("history-person") == old:  # keep the page on that person
             st.session_state[NEXT_PERSON] = new.strip()
-        finish(f"Renamed {old} to {new.strip()}.")
+        finish(f"Renamed {plain(old)} to {plain(new.strip())}.")
 
 
 def finish(message: str):
@@ -235,9 +240,9 @@ def session_page(db, session_id: int):
     st.button("All sessions", icon=":material/arrow_back:", key="history-back", on_click=back_to_list)
     session = db.session(session_id)
     when = session["started_at"].tz_convert(datetime.now().astimezone().tzinfo).strftime("%Y-%m-%d %H:%M")
-    st.title(f"Session {session_id}: {session['exercise'].replace('_', ' ')}")
+    st.title(f"Session {session_id}: {plain(session['exercise'].replace('_', ' '))}")
     view = f"{session['view']} view" if isinstance(session["view"], str) else "view not recorded"
-    st.caption(f"{session['person']} · {when} · {session_title(session)} · {view} · {session['status']}")
+    st.caption(plain(f"{session['person']} · {when} · {session_title(session)} · {view} · {session['status']}"))
     reps, sets, duration, rom, tempo = st.columns(5)
     hold = not pd.isna(session.get("held_s"))
     reps.metric(*(("Held", f"{session['held_s']:.1f} s") if hold else ("Reps", int(session["reps"]))))
@@ -262,7 +267,7 @@ def session_page(db, session_id: int):
             exercise = parse(session["definition"], f"session {session_id}")
             analysis = count(exercise, db.poses(session_id))
         except CoachError as error:
-            st.caption(f"The signal cannot be drawn again: {error}")
+            st.caption(f"The signal cannot be drawn again: {plain(error)}")
             return
         if analysis.results:
             st.altair_chart(signal_chart(analysis.results, exercise), width="stretch")

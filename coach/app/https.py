@@ -15,6 +15,9 @@ import os
 import socket
 from pathlib import Path
 
+from coach.app import private
+from coach.app.text import plain
+
 PHONE_URL_ENV = "COACH_PHONE_URL"
 # A new certificate is made this long before the old one expires, so none expires mid-workout.
 RENEW_BEFORE = dt.timedelta(days=7)
@@ -39,7 +42,8 @@ def certificate(folder: Path, ip: str, now: dt.datetime | None = None) -> tuple[
 
     now = now or dt.datetime.now(dt.timezone.utc)
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    if cert_path.is_file() and key_path.is_file():
+    # A key.pem that is a link is not one coach made: a new pair replaces it.
+    if cert_path.is_file() and key_path.is_file() and not key_path.is_symlink():
         try:
             old = x509.load_pem_x509_certificate(cert_path.read_bytes())
             names = old.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -48,11 +52,9 @@ def certificate(folder: Path, ip: str, now: dt.datetime | None = None) -> tuple[
                 return cert_path, key_path
         except (ValueError, x509.ExtensionNotFound):
             pass  # unreadable or not ours: make a new one
-    folder.mkdir(parents=True, exist_ok=True)
     cert, key = make_certificate(ip, now)
-    key_path.touch(mode=0o600)
-    key_path.write_bytes(key)
-    cert_path.write_bytes(cert)
+    private.write(key_path, key)  # 0600 even over an old 0644 key, and never through a link
+    private.write(cert_path, cert)
     return cert_path, key_path
 
 
@@ -95,6 +97,6 @@ def show_phone_address() -> None:
     import streamlit as st
 
     with st.sidebar:
-        st.markdown(f"**Phone as the camera**: open [{url}]({url}) on a phone on this network "
+        st.markdown(f"**Phone as the camera**: open [{plain(url)}]({url}) on a phone on this network "
                     "(accept the certificate warning once: coach made the certificate itself).")
         st.image(qr_png(url), caption=url, width=180)

@@ -18,6 +18,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from coach.app import live_notes, pages, resources, routine_view, settings, speech
 from coach.app.overlay import draw_live
+from coach.app.text import plain
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
 from coach.app.workout_summary import summarise, table
@@ -173,7 +174,7 @@ def page():
             async_processing=True,
         )
         st.container(key="live-hint").caption("Press START and allow the camera. Stand so that your whole body is in view; "
-                   f"{lib.exercises[session.exercise].name.lower()} is best seen from the "
+                   f"{plain(lib.exercises[session.exercise].name.lower())} is best seen from the "
                    f"{' or '.join(lib.exercises[session.exercise].views)}.")
     with panel.container(key="live-panel"):
         st.button("End workout", type="primary", on_click=request_end, disabled=not ctx.state.playing,
@@ -187,11 +188,11 @@ def page():
                 speech.speak(st.session_state["live-said"])  # the workout's end, once
                 saved_id, done, error, _ = saved
                 if error:
-                    st.error(error)
+                    st.error(plain(error))
                 elif saved_id is None:
                     st.info("Nothing to save: no camera frame was analysed.")
                 else:
-                    st.success(f"Workout saved: {done} (session {saved_id}).")
+                    st.success(f"Workout saved: {plain(done)} (session {saved_id}).")
                 st.page_link(pages.history(), label="See it in the history", icon=":material/monitoring:")
             else:
                 st.info("Pick the person and the exercise, then press START.")
@@ -216,11 +217,11 @@ def summary_card(db, session_id: int, exercise):
     try:
         summary = summarise(db, session_id, exercise)
     except StoreError as error:  # the workout is saved; only its card cannot be read now
-        st.warning(f"The workout is saved, but its summary cannot be read now: {error}")
+        st.warning(f"The workout is saved, but its summary cannot be read now: {plain(error)}")
         return
     this, last = summary.this, summary.last
     with st.container(border=True, key="live-summary"):
-        st.subheader(f"{exercise.name}: this workout" + (" beside your last one" if last else ""))
+        st.subheader(f"{plain(exercise.name)}: this workout" + (" beside your last one" if last else ""))
         reps, sets, time_ = st.columns(3)
         if this.held_s is not None:
             reps.metric("Held", f"{this.held_s:.1f} s", delta=f"{this.held_s - last.held_s:+.1f} s"
@@ -278,7 +279,7 @@ def show(session: LiveSession):
     fit, voice, error, counts, phase, message, people, slow, side, meter, last, stats = (st.empty() for _ in range(12))
     fit.markdown(video_fit_css(worker.frame_size), unsafe_allow_html=True)
     if worker.error:
-        error.error(worker.error)
+        error.error(plain(worker.error))
     update = worker.latest
     if update is None:
         counts.info("Waiting for the camera...")
@@ -307,23 +308,23 @@ def show(session: LiveSession):
         people.markdown("People: " + (counts_line(session.workout.people, session.workout.tracked.exerciser) or "nobody in set-up yet"))
     for kind, note in live_notes.notes(live, session.workout.exercise):  # why reps are flagged
         if kind == LOW_FPS:
-            slow.warning(note, icon=":material/speed:")
+            slow.warning(plain(note), icon=":material/speed:")
         else:
-            side.warning(note, icon=":material/visibility:")
+            side.warning(plain(note), icon=":material/visibility:")
     signal, unit = exercise.drive_name, short_unit(exercise.drive.unit)
     # Neutral, not the theme's red: the meter measures how far the movement went (a hold: how far
     # to its target time), it does not judge.
     label, of = (("Range of motion", signal) if exercise.hold is None
                  else ("Time to the target", f"{exercise.hold.target_s:g} s"))
-    meter.markdown(f'<p>{label} ({of})</p><div class="coach-meter" role="meter" aria-label="{label}" '
+    meter.markdown(f'<p>{label} ({html.escape(of)})</p><div class="coach-meter" role="meter" aria-label="{label}" '
                    f'aria-valuenow="{live.progress or 0.0:.2f}">'
                    f'<div style="width: {100 * (live.progress or 0.0):.0f}%"></div></div>', unsafe_allow_html=True)
     if exercise.hold is not None and getattr(session.workout, "holds", None):
         last.caption(holds_line(list(session.workout.holds.values())).capitalize())
     elif live.last_rep is not None:
         rep = live.last_rep
-        last.caption(f"Last rep: {signal} {rep.rom_min:.0f}-{rep.rom_max:.0f} {unit}, {rep.time_down:.1f} s down, "
-                     f"{rep.time_up:.1f} s up" + (f", flags: {', '.join(rep.flags)}" if rep.flags else ""))
+        last.caption(f"Last rep: {plain(signal)} {rep.rom_min:.0f}-{rep.rom_max:.0f} {unit}, {rep.time_down:.1f} s down, "
+                     f"{rep.time_up:.1f} s up" + (f", flags: {plain(', '.join(rep.flags))}" if rep.flags else ""))
     figures = worker.stats
     stats.caption(f"Stream {figures.stream_t:.1f} s · camera {figures.input_fps:.1f} fps · "
                   f"analysed {figures.fps:.1f} fps · skeleton {figures.latency_ms:.0f} ms behind the camera · "

@@ -8,6 +8,7 @@ import logging
 import streamlit as st
 
 from coach.app import https, pages
+from coach.app.text import plain
 from coach.errors import CoachError
 
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -19,4 +20,4 @@ https.show_phone_address()  # only with coach app --https
 try:
     page.run()
 except CoachError as error:
-    st.error(str(error))
+    st.error(plain(error))

@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import streamlit as st
 
+from coach.app.text import plain
 from coach.exercises import Library
 from coach.pose import load_model
 from coach.store import Store
@@ -42,7 +43,7 @@ def library() -> Library:
     A user file that does not load is named on the page; the rest load."""
     lib = Library()
     for problem in lib.problems:
-        st.warning(f"Your exercises: {problem} (fix it on the Exercises page)", icon=":material/warning:")
+        st.warning(f"Your exercises: {plain(problem)} (fix it on the Exercises page)", icon=":material/warning:")
     return lib
 
 

@@ -9,6 +9,8 @@ COACH_VIDEO_MODEL   the pose model of uploaded videos (default lightning).
 COACH_MAX_UPLOAD_MB the largest video accepted for analysis (default 200).
 COACH_DB, COACH_EXERCISES_DIR: the history database and the user's exercise definitions, as
                     for the command line.
+COACH_PASSWORD      a fixed access key for an app that listens beyond loopback (coach.app.access
+                    reads it; `coach app --password` does the same).
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 from coach import paths
-from coach.app import https, settings
+from coach.app import access, https, settings
 from coach.errors import InputError
 
-ENTRY = Path(__file__).resolve().parents[1] / "app" / "main.py"
+ENTRY = Path(__file__).resolve().parents[1] / "app" / "serve.py"
 
 
 def add_parser(sub):
@@ -28,6 +28,13 @@ def add_parser(sub):
     parser.add_argument("--ice-servers",
                         help='WebRTC ICE servers as JSON, e.g. \'[{"urls": "stun:stun.example.org:3478"}]\', '
                              "for a camera on another network (sets COACH_ICE_SERVERS; none are needed on localhost)")
+    parser.add_argument("--password",
+                        help="a fixed access key of 8 characters or more instead of the one coach makes in the data "
+                             "folder (COACH_PASSWORD does the same, out of the process list); asked for only when the "
+                             "app listens beyond this machine")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="another name the app may be reached by (a proxy's, a tunnel's); it always answers to "
+                             "localhost and this machine's own names and addresses. Repeat for several")
     parser.set_defaults(run=run)
 
 
@@ -39,21 +46,31 @@ def run(args) -> int:
     max_upload_mb = settings.max_upload_mb()  # the settings checked now, not on the first page
     settings.ice_servers(args.ice_servers)
     env = dict(os.environ)
+    env[access.HOSTS_ENV] = ",".join(access.served_hosts(host, args.allow_host))
+    env.pop(access.KEY_ENV, None)
+    secret = None
+    if not access.is_loopback(host):  # anyone on the network could connect: only those given the key
+        secret = env[access.KEY_ENV] = access.access_key(paths.data_dir(), args.password)
     if args.db:
         env["COACH_DB"] = args.db
     if args.ice_servers:
         env["COACH_ICE_SERVERS"] = args.ice_servers
     command = streamlit_command(host, args.port, max_upload_mb)
-    scheme = "http"
+    scheme = "https" if args.https else "http"
+    # Another device opens this machine's address on the network (which the certificate must name).
+    address = https.lan_ip() if host in ("0.0.0.0", "::") else host
+    opened = f"{scheme}://{address}:{args.port}"
+    if secret:
+        opened = access.with_key(opened, secret)
     if args.https:
-        scheme = "https"
-        # A phone opens this machine's address on the network, which the certificate must name.
-        address = https.lan_ip() if host in ("0.0.0.0", "::") else host
         cert, key = https.certificate(paths.data_dir() / "https", address)
         command += [f"--server.sslCertFile={cert}", f"--server.sslKeyFile={key}"]
-        env[https.PHONE_URL_ENV] = f"https://{address}:{args.port}"
-        print(f"coach app: a phone on this network opens {env[https.PHONE_URL_ENV]}", file=sys.stderr)
+        env[https.PHONE_URL_ENV] = opened
+        print(f"coach app: a phone on this network opens {opened}", file=sys.stderr)
     print(f"coach app: {scheme}://{host}:{args.port}  (Ctrl-C stops it)", file=sys.stderr)
+    if secret:
+        print(f"coach app: every browser needs the access key that {opened} carries (kept in the data folder's "
+              f"{access.KEY_FILE} unless --password or {access.PASSWORD_ENV} gives one)", file=sys.stderr)
     server = subprocess.Popen(command, env=env)
 
     def stop(signum, frame):
