@@ -12,6 +12,7 @@ import streamlit as st
 
 from coach.app import speech
 from coach.app.routine_workout import RoutineWorkout
+from coach.app.text import plain
 from coach.app.workout import Workout
 from coach.guidance import Guidance, Stage
 from coach.routines import Library, Routine, plan
@@ -32,7 +33,7 @@ def library(lib) -> Library:
     does not load is named on the page, the rest load."""
     routines = Library(lib.exercises)
     for problem in routines.problems:
-        st.warning(f"Your routines: {problem}", icon=":material/warning:")
+        st.warning(f"Your routines: {plain(problem)}", icon=":material/warning:")
     return routines
 
 
@@ -43,7 +44,7 @@ def pick(routines: Library, disabled: bool = False) -> Routine | None:
     if choice == NO_ROUTINE:
         return None
     routine = routines.routines[choice]
-    st.caption("; then ".join(plan(routine, routines.exercises)))
+    st.caption(plain("; then ".join(plan(routine, routines.exercises))))  # names are the user's text
     st.markdown(CSS, unsafe_allow_html=True)
     return routine
 
@@ -94,7 +95,7 @@ def figure(workout) -> tuple[str, str] | None:
         return None
     if guide.stage is Stage.REST:
         return "Rest", clock(math.ceil(guide.rest_left_s))
-    return guide.headline, guide.progress
+    return plain(guide.headline), guide.progress
 
 
 def banner(workout) -> str | None:
@@ -119,5 +120,5 @@ def outcome_card() -> None:
         return
     name, rows = kept
     with st.container(border=True, key="live-routine-card"):
-        st.subheader(f"{name}: against the plan")
+        st.subheader(f"{plain(name)}: against the plan")
         st.table(pd.DataFrame(rows).set_index("Exercise"))
