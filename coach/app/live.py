@@ -19,11 +19,12 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from coach.app import live_notes, pages, resources, settings, speech
 from coach.app.overlay import draw_live
 from coach.app.worker import LiveWorker
-from coach.app.workout import Workout
+from coach.app.workout import COUNTDOWN_S, Workout
 from coach.app.workout_summary import summarise, table
 from coach.errors import StoreError
 from coach.holds import holds_line, live_banner, live_figure, live_phase, workout_done
 from coach.pipeline import LOW_FPS
+from coach.render import MESSAGE_COLOURS, css_colour, message_colour
 from coach.words import short_unit
 
 STREAM_KEY = "workout-camera"
@@ -90,7 +91,8 @@ def arm(model, lib, db, exercise: str, person: str, everyone: bool = False) -> L
 
         workout, annotate = arm_everyone(lib.get(exercise), db, person, lib.definition(exercise), draw_live)
     else:
-        workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise))
+        workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise),
+                          countdown_s=COUNTDOWN_S)
         annotate = draw_live
     worker = LiveWorker(workout, annotate=annotate)
     session = LiveSession(exercise, person, workout, worker, speech.Announcer(workout.exercise, speech.new_token()),
@@ -101,6 +103,13 @@ def arm(model, lib, db, exercise: str, person: str, everyone: bool = False) -> L
 
 def request_end():
     st.session_state["live-end"] = True
+
+
+def toggle_pause():
+    """Pause, or resume after a countdown: the set and the count are kept."""
+    session: LiveSession | None = st.session_state.get("live")
+    if session is not None and not session.everyone:
+        session.workout.resume() if session.workout.paused else session.workout.pause()
 
 
 def page():
@@ -165,8 +174,13 @@ def page():
                    f"{lib.exercises[session.exercise].name.lower()} is best seen from the "
                    f"{' or '.join(lib.exercises[session.exercise].views)}.")
     with panel.container(key="live-panel"):
-        st.button("End workout", type="primary", on_click=request_end, disabled=not ctx.state.playing,
-                  key="live-end-button")
+        end, pause = st.columns(2)
+        end.button("End workout", type="primary", on_click=request_end, disabled=not ctx.state.playing,
+                   key="live-end-button", use_container_width=True)
+        # Counting everyone in view has no pause (each person's pipeline runs on its own).
+        pause.button("Resume" if getattr(session.workout, "paused", False) else "Pause", on_click=toggle_pause,
+                     disabled=not ctx.state.playing or session.everyone, key="live-pause-button",
+                     use_container_width=True)
         board = st.empty()
         speech.controls()
     saved = st.session_state.get("live-saved")
@@ -178,7 +192,7 @@ def page():
                 if error:
                     st.error(error)
                 elif saved_id is None:
-                    st.info("Nothing to save: no camera frame was analysed.")
+                    st.info("Nothing to save: the workout ended before counting started.")
                 else:
                     st.success(f"Workout saved: {done} (session {saved_id}).")
                 st.page_link(pages.history(), label="See it in the history", icon=":material/monitoring:")
@@ -240,7 +254,6 @@ WORKING_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
 @media (max-width: 640px) { [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; } }
 </style>"""
-CUE_BACKGROUNDS = {"info": "#2e7d32", "warning": "#a35c00", "error": "#b3261e", "setup": "#2a5bb8", "rest": "#4a5160"}
 
 
 def video_fit_css(size: tuple[int, int] | None) -> str:
@@ -266,7 +279,7 @@ def show(session: LiveSession):
     fit.markdown(video_fit_css(worker.frame_size), unsafe_allow_html=True)
     if worker.error:
         error.error(worker.error)
-    update = worker.latest
+    update = worker.display()  # the overlay shows this one's figures too
     if update is None:
         counts.info("Waiting for the camera...")
         return
@@ -317,15 +330,17 @@ def show(session: LiveSession):
 
 def banner(session: LiveSession, live) -> tuple[str, str]:
     """The one message the overlay shows too (StepResult.message orders them), with its colour."""
-    kind, what = live.message or (None, None)
+    if live.message is None:
+        rest = css_colour(MESSAGE_COLOURS["rest"])
+        if session.workout.exercise.hold is not None:
+            return live_banner(live.result, session.workout.exercise), rest
+        return ("Counting." if live.result.reps else "Ready: start when you like."), rest
+    kind, what = live.message
+    colour = css_colour(message_colour(kind, what))
     if kind == "cue":
-        return what.text, CUE_BACKGROUNDS.get(str(what.severity), CUE_BACKGROUNDS["warning"])
+        return what.text, colour
     if kind == "rest":
         rest_s = session.workout.exercise.count.rest_s
         after = "a new set starts with the next rep" if live.rest_s > rest_s else f"a new set after {rest_s:g} s"
-        return f"{what} ({after})", CUE_BACKGROUNDS["rest"]
-    if kind == "setup":
-        return what, CUE_BACKGROUNDS["setup"]
-    if session.workout.exercise.hold is not None:
-        return live_banner(live.result, session.workout.exercise), CUE_BACKGROUNDS["rest"]
-    return ("Counting." if live.result.reps else "Ready: start when you like."), CUE_BACKGROUNDS["rest"]
+        return f"{what} ({after})", colour
+    return what, colour
