@@ -357,3 +357,16 @@ def test_the_overlay_shows_the_count_the_page_shows(model, library, jacks):
     assert worker.shown is shown and shown.result.result.reps == 0
     assert np.array_equal(out, draw_live(frame.image, shown, worker.latest))
     assert not np.array_equal(out, draw_live(frame.image, worker.latest, worker.latest))
+
+
+def test_a_corrective_tip_is_not_in_praise_green_and_each_severity_has_its_colour():
+    from coach.render import cue_colour, message_colour
+    from coach.types import Cue, Severity
+
+    praise = Cue("praise", "Good squat!", Severity.info, 0.0)
+    tips = [Cue("shallow", "Go deeper", severity, 0.0) for severity in Severity]
+    colours = [cue_colour(praise), *map(cue_colour, tips)]
+    assert len(set(colours)) == 4  # praise, info, warning, error
+    # The set-up check and the countdown share a colour; the page and the video use the same.
+    assert message_colour("setup", "Step into view") == message_colour("countdown", "Get ready: 3")
+    assert message_colour("cue", tips[0]) == cue_colour(tips[0]) != message_colour("setup", "")
