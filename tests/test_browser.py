@@ -188,8 +188,14 @@ def editor_area(page):
     return page.locator("textarea[aria-label='Exercise definition (YAML)']")
 
 
-def test_the_editor_shows_line_numbered_errors_and_saves_a_valid_definition(page, app, shots):
+def open_editor(page, app):
     open_page(page, app, "exercises")
+    page.get_by_role("tab", name="Editor").click()
+
+
+def test_the_editor_shows_line_numbered_errors_and_saves_a_valid_definition(page, app, shots):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    open_editor(page, app)
     choose(page, "Start from", "a copy of Squat")
     page.get_by_role("button", name="Load into the editor").click()
     area = editor_area(page)
@@ -205,6 +211,10 @@ def test_the_editor_shows_line_numbered_errors_and_saves_a_valid_definition(page
     expect(error).to_contain_text("'ankel' is not a keypoint")
     expect(page.locator(".gutter .bad")).to_have_text(str(line + 1))
     settle(page)
+    # The error is in the window beside the text being typed, not below the fold.
+    box = error.bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 900, box
+    screenshot(page, shots, "exercises-error-1400x900", whole=False)
     screenshot(page, shots, "exercises-error")
     # Mend it as a new exercise and save it.
     fixed = text.replace("id: squat", "id: box_squat").replace("name: Squat", "name: Box squat")
@@ -213,12 +223,20 @@ def test_the_editor_shows_line_numbered_errors_and_saves_a_valid_definition(page
     page.get_by_role("button", name=re.compile("Save to my exercises")).click()
     expect(page.get_by_text("Saved box_squat")).to_be_visible()
     assert (app["home"] / "exercises" / "box_squat.yaml").read_text() == fixed
+    page.get_by_role("tab", name="Library").click()
     choose(page, "Show", "Box squat")
     settle(page)
     screenshot(page, shots, "exercises")
     # And the new exercise is there to pick for a workout.
     open_page(page, app, "")
     choose(page, "Exercise", "Box squat")
+
+
+def test_the_workout_page_opens_at_its_own_address(page, app, shots):
+    open_page(page, app, "workout")
+    expect(page.get_by_role("heading", name="Workout")).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.frame_locator("iframe[title*='webrtc']").get_by_role("button", name="START")).to_be_visible()
 
 
 def counted_reps(app) -> list[tuple[float, float]]:
