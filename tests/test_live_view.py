@@ -27,7 +27,7 @@ SIZES = [(1920, 1080), (1400, 1000), (390, 844)]  # desktop, laptop, a phone hel
 SPOKEN_WITHIN_S = 1.0
 
 RECORDER = """
-window.__coach = { spoken: [], counts: [], phases: [], banners: [] };
+window.__coach = { spoken: [], counts: [], phases: [], banners: [], blanks: [] };
 if (window.speechSynthesis) {
   const speak = window.speechSynthesis.speak.bind(window.speechSynthesis);
   window.speechSynthesis.speak = (utterance) => {
@@ -36,7 +36,7 @@ if (window.speechSynthesis) {
   };
 }
 document.addEventListener("DOMContentLoaded", () => {
-  let last = null, lastPhase = null, lastBanner = null;
+  let last = null, lastPhase = null, lastBanner = null, blank = false;
   new MutationObserver(() => {
     const cue = document.querySelector("[data-testid=coach-cue]");
     const banner = cue ? cue.textContent.trim() : null;
@@ -52,6 +52,12 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     const value = document.querySelector(".st-key-live-panel [data-testid=stMetricValue]");
     const text = value ? value.textContent.trim() : null;
+    if (text === null && last !== null && document.querySelector(".st-key-live-panel [data-testid=coach-cue]")) {
+      if (!blank) window.__coach.blanks.push({ text: last, t: Date.now() });  // the count gone from a drawn panel
+      blank = true;
+    } else if (text !== null) {
+      blank = false;
+    }
     if (text !== null && text !== last) {
       last = text;
       window.__coach.counts.push({ text, t: Date.now() });
@@ -109,7 +115,7 @@ def stream_time(page) -> float:
 
 def recorded(page) -> dict:
     """What the init script recorded, from every frame of the page (a component may be in one)."""
-    found = {"spoken": [], "counts": [], "phases": [], "banners": []}
+    found = {"spoken": [], "counts": [], "phases": [], "banners": [], "blanks": []}
     for frame in page.frames:
         log = frame.evaluate("() => window.__coach || null")
         for key in found if log else ():
@@ -156,25 +162,24 @@ def test_each_squat_is_spoken_within_a_second_of_its_count(playwright, app, clip
     assert waiting and waiting[0] < first_shown["1"], log["phases"]
 
 
-def test_a_slow_camera_on_the_wrong_side_is_said_and_its_reps_flagged(playwright, app, clips_dir, tmp_path, shots):  # noqa: F811
-    """Side-view squats, with Jumping jack picked, from a camera giving 8 fps: the page says that
-    8 fps is too few for jumping jacks and how to fix it, tells the person to turn, and the reps
-    the arm signal counts meanwhile are saved flagged (low_fps, wrong_view), as the card says."""
+def test_a_slow_camera_is_said_and_its_reps_flagged(playwright, app, clips_dir, tmp_path, shots):  # noqa: F811
+    """Side-view squats from a camera giving 8 fps: the page says that 8 fps is too few for squats
+    and how to fix it, and the reps counted meanwhile are saved flagged low_fps, as the card says.
+    (A camera on the wrong side now holds the countdown, so nothing is counted until the person
+    turns: tests/test_worker.py.)"""
     clip, seconds = camera(clips_dir, tmp_path, "squat_side_3_8fps", fps=8)
     context = launch(playwright, clip, tmp_path / "profile", (1400, 1000))
     page = context.new_page()
-    start(page, app, "Jumping jack")
-    expect(page.get_by_text(re.compile(r"Analysing \d fps: jumping jack needs 15 fps"))).to_be_visible()
-    expect(page.get_by_test_id("coach-cue")).to_contain_text("Turn so the camera sees you from the front or back")
-    page.screenshot(path=shots / "live_slow_wrong_side.png")
+    start(page, app)
+    expect(page.get_by_text(re.compile(r"Analysing \d fps: squat needs 15 fps"))).to_be_visible()
+    page.screenshot(path=shots / "live_slow.png")
     deadline = time.monotonic() + seconds * 4 + 60
     while stream_time(page) < seconds and time.monotonic() < deadline:
         page.wait_for_timeout(300)
-    expect(page.get_by_text(re.compile(r"\d+ reps? flagged wrong_view"))).to_be_visible()
     page.get_by_role("button", name="End workout").click()
     card = page.locator(".st-key-live-summary")
-    expect(card.locator("table")).to_contain_text(re.compile(r"Doubtful reps.*\d+ low_fps, \d+ wrong_view"))
-    page.screenshot(path=shots / "live_slow_wrong_side_saved.png", full_page=True)
+    expect(card.locator("table")).to_contain_text(re.compile(r"Doubtful reps.*\d+ low_fps"))
+    page.screenshot(path=shots / "live_slow_saved.png", full_page=True)
     context.close()
 
 
@@ -272,7 +277,8 @@ def test_a_countdown_starts_the_count_and_a_pause_keeps_it_with_the_video_saying
     """After START the page counts down 3-2-1, shown and spoken, before anything is counted;
     Pause keeps the count while the stream runs on and counts nothing; Resume counts down again
     and the count goes on. Every sample of the panel and the video together shows the video's
-    count no further on than the panel's (the overlay draws the result the panel shows)."""
+    count no further on than the panel's (the overlay draws the result the panel shows), and the
+    panel's count is never blank."""
     clip, seconds = camera(clips_dir, tmp_path, "squat_side_3_pause")
     camera_size = tuple(int(v) for v in subprocess.run(
         ["ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", str(clip)],
@@ -317,11 +323,15 @@ def test_a_countdown_starts_the_count_and_a_pause_keeps_it_with_the_video_saying
         page.wait_for_timeout(150)
     final = int(page.locator(".st-key-live-panel [data-testid=stMetricValue]").first.inner_text())
     page.get_by_role("button", name="End workout").click()
-    expect(page.get_by_text(re.compile(rf"Workout saved: {final} squat reps?"))).to_be_visible()
+    saved = page.get_by_text(re.compile(r"Workout saved: \d+ squat reps?"))
+    expect(saved).to_be_visible()
+    # Ending counts a set's first rep that waited for its second (README: "1 rep done").
+    assert int(re.search(r"(\d+) squat", saved.inner_text()).group(1)) in (final, final + 1)
     log = recorded(page)
     context.close()
     said = [s["text"] for s in log["spoken"]]
-    print("spoken:", said, "banners:", [b["text"] for b in log["banners"]][:12], "samples (panel, video):", samples)
+    print("spoken:", said, "banners:", [b["text"] for b in log["banners"]][:12], "samples (panel, video):", samples,
+          "blanks:", len(log["blanks"]))
     assert final > int(paused_count)
     # Shown and said in order, twice: after START and after Resume, each before counting.
     shown = [b["text"] for b in log["banners"] if b["text"].startswith("Get ready")]
@@ -331,6 +341,9 @@ def test_a_countdown_starts_the_count_and_a_pause_keeps_it_with_the_video_saying
     first_number = next(s["t"] for s in log["spoken"] if s["text"].isdigit())
     go = next(s["t"] for s in log["spoken"] if s["text"] == "Go!")
     assert go < first_number
+    # The panel's count never went blank while the panel was drawn (it did 7 times in one run
+    # when each poll drew a new container).
+    assert not log["blanks"], log["blanks"]
     read = [(panel, video) for panel, video in samples if video is not None]
     assert len(read) > len(samples) / 2, samples  # the overlay's count was read on most samples
     assert all(video <= panel for panel, video in read), read

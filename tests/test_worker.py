@@ -20,6 +20,7 @@ from coach.exercises import Library
 from coach.pose import PoseTracker, load_model
 from coach.sources import read_video
 from coach.store import Store
+from coach.types import Frame
 
 # Whole hang guards, not timings: a worker that blocked would never get there.
 HANG_S = 60
@@ -315,6 +316,20 @@ def test_counting_starts_when_the_countdown_after_the_set_up_check_ends(model, l
     assert all(step.result.reps == 0 and step.message[0] == "countdown" for t, step in steps if t < go)
     reps = [step.result.rep for _, step in steps if step.result.rep is not None]
     assert workout.reps == 2 and all(rep.start_t >= go for rep in reps)
+    # A stream whose first frame is at 1.009 s: (1.009 + 3) - 1.009 is a hair over 3 in floating
+    # point, and the page once showed "Get ready: 4".
+    later = Workout(model, library.get("squat"), countdown_s=3.0)
+    assert [later.update(Frame(f.image, f.t + 1.009, f.index)).countdown for f in squats[:5]] == [3] * 5
+
+
+def test_a_camera_on_the_wrong_side_holds_the_countdown(model, library, squats):
+    """Jumping jacks picked, side-view squats seen: the set-up check asks the person to turn, no
+    countdown starts, and nothing is counted (reps would be counted flagged wrong_view before)."""
+    workout = Workout(model, library.get("jumping_jack"), countdown_s=3.0)
+    steps = [workout.update(frame) for frame in squats]
+    assert all(step.countdown is None and step.result.reps == 0 for step in steps)
+    assert steps[-1].message == ("setup", "Turn so the camera sees you from the front or back: it sees your side now.")
+    assert workout.finish() is None and workout.reps == 0
 
 
 def test_a_pause_keeps_the_count_and_is_neither_rest_nor_a_gap_between_sets(model, library, squats):

@@ -23,7 +23,7 @@ from coach.app.workout import COUNTDOWN_S, Workout
 from coach.app.workout_summary import summarise, table
 from coach.errors import StoreError
 from coach.holds import holds_line, live_banner, live_figure, live_phase, workout_done
-from coach.pipeline import LOW_FPS
+from coach.pipeline import LOW_FPS, WRONG_VIEW
 from coach.render import MESSAGE_COLOURS, css_colour, message_colour
 from coach.words import short_unit
 
@@ -203,13 +203,14 @@ def page():
         return
     if session.started and not session.workout.finished:  # a new workout is under way
         st.session_state.pop("live-saved", None)
-    # Poll the worker until a rerun (a click, the stream stopping) interrupts this run.
-    while session.worker.running:
-        with board.container():
-            show(session)
-        time.sleep(POLL_S)
+    # Poll the worker until a rerun (a click, the stream stopping) interrupts this run. The slots
+    # are made once: a new container on each poll started empty, and the count went blank.
     with board.container():
-        show(session)
+        slots = [st.empty() for _ in range(12)]
+    while session.worker.running:
+        show(session, slots)
+        time.sleep(POLL_S)
+    show(session, slots)
 
 
 def summary_card(db, session_id: int, exercise):
@@ -270,18 +271,20 @@ def video_fit_css(size: tuple[int, int] | None) -> str:
             "</style>")
 
 
-def show(session: LiveSession):
-    """The panel, drawn into the same slots on every poll. The poll loop's run lasts as long as the
-    camera, and Streamlit keeps whatever a shorter drawing of a block leaves out (a last run's stat
-    line showed as a second panel), so a slot with nothing to say is drawn empty, never left out."""
+def show(session: LiveSession, slots: list):
+    """The panel, drawn into the same 12 slots (st.empty) on every poll. The poll loop's run lasts
+    as long as the camera, and Streamlit keeps whatever a shorter drawing of a block leaves out (a
+    last run's stat line showed as a second panel), so a slot with nothing to say is emptied,
+    and one that has is drawn over in place (emptied first, the count went blank in between)."""
     worker = session.worker
-    fit, voice, error, counts, phase, message, people, slow, side, meter, last, stats = (st.empty() for _ in range(12))
+    fit, voice, error, counts, phase, message, people, slow, side, meter, last, stats = slots
     fit.markdown(video_fit_css(worker.frame_size), unsafe_allow_html=True)
-    if worker.error:
-        error.error(worker.error)
+    error.error(worker.error) if worker.error else error.empty()
     update = worker.display()  # the overlay shows this one's figures too
     if update is None:
         counts.info("Waiting for the camera...")
+        for slot in (voice, phase, message, people, slow, side, meter, last, stats):
+            slot.empty()
         return
     live = update.result
     result = live.result
@@ -303,11 +306,11 @@ def show(session: LiveSession):
         from coach.people import counts_line
 
         people.markdown("People: " + (counts_line(session.workout.people, session.workout.tracked.exerciser) or "nobody in set-up yet"))
-    for kind, note in live_notes.notes(live, session.workout.exercise):  # why reps are flagged
-        if kind == LOW_FPS:
-            slow.warning(note, icon=":material/speed:")
-        else:
-            side.warning(note, icon=":material/visibility:")
+    else:
+        people.empty()
+    notes = dict(live_notes.notes(live, session.workout.exercise))  # why reps are flagged
+    slow.warning(notes[LOW_FPS], icon=":material/speed:") if LOW_FPS in notes else slow.empty()
+    side.warning(notes[WRONG_VIEW], icon=":material/visibility:") if WRONG_VIEW in notes else side.empty()
     signal, unit = exercise.drive_name, short_unit(exercise.drive.unit)
     # Neutral, not the theme's red: the meter measures how far the movement went (a hold: how far
     # to its target time), it does not judge.
@@ -322,6 +325,8 @@ def show(session: LiveSession):
         rep = live.last_rep
         last.caption(f"Last rep: {signal} {rep.rom_min:.0f}-{rep.rom_max:.0f} {unit}, {rep.time_down:.1f} s down, "
                      f"{rep.time_up:.1f} s up" + (f", flags: {', '.join(rep.flags)}" if rep.flags else ""))
+    else:
+        last.empty()
     figures = worker.stats
     stats.caption(f"Stream {figures.stream_t:.1f} s · camera {figures.input_fps:.1f} fps · "
                   f"analysed {figures.fps:.1f} fps · skeleton {figures.latency_ms:.0f} ms behind the camera · "

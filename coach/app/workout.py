@@ -6,7 +6,9 @@ page's START leads to a 3-2-1 countdown once the set-up check passes (whole body
 side the exercise suits), and counting starts when it ends; Pause stops counting and Resume
 counts down again. The stream time that is not counted (before the countdown ends, paused) is
 taken out of the times the pipeline sees, so a pause is neither rest nor a gap between sets.
-Both are timed by the frames' timestamps, never by the wall clock. The recorder writes on a thread of its own (`RecorderSink`), committing every rep the moment it
+Both are timed by the frames' timestamps, never by the wall clock.
+
+The recorder writes on a thread of its own (`RecorderSink`), committing every rep the moment it
 reaches it, so a slow or locked database never holds up the count, and closing the tab mid-set
 loses no counted rep.
 """
@@ -96,7 +98,8 @@ class Workout:
             return math.inf
         if self.ready_t is None:
             self.ready_t = check.result.t
-        return self.ready_t + self.countdown_s - check.result.t
+        # Elapsed time first: (t + 3) - t may round to a hair over 3, and show a 4.
+        return self.countdown_s - (check.result.t - self.ready_t)
 
     def not_counting(self, t: float, check: StepResult | None, countdown: int | None = None,
                      paused: bool = False) -> StepResult:
@@ -121,6 +124,8 @@ class Workout:
     def resume(self):
         """Count again, after a countdown from when the set-up check passes (none without one)."""
         with self.lock:
+            if not self.paused:
+                return
             self.paused = False
             self.counting = False
             self.ready_t = None
