@@ -178,7 +178,7 @@ def rom_trend(sessions: pd.DataFrame, window: int = 5, tz=None) -> alt.FacetChar
 
 
 def tempo_trend(sessions: pd.DataFrame, window: int = 5, tz=None) -> alt.FacetChart:
-    return trend(sessions, "mean_tempo_s", "Tempo", "seconds per rep", window, tz)
+    return trend(sessions, "mean_tempo_s", "Time per rep", "seconds per rep", window, tz)
 
 
 def hold_trend(sessions: pd.DataFrame, window: int = 5, tz=None) -> alt.FacetChart:
@@ -188,16 +188,24 @@ def hold_trend(sessions: pd.DataFrame, window: int = 5, tz=None) -> alt.FacetCha
 
 
 def personal_bests(sessions: pd.DataFrame, reps: pd.DataFrame, tz=None) -> pd.DataFrame:
-    """Per exercise and view: the most reps in one set, the largest range of one rep, the longest
-    time at the far end of one rep, each with its value, unit and day. `reps` is Store.reps() (rows
-    of sessions not in `sessions` are ignored)."""
+    """Per exercise and view: for a rep exercise the most reps in one set and the largest range of
+    one rep; for a hold exercise the longest time held in a session; each with its value, unit and
+    day. `reps` is Store.reps() (rows of sessions not in `sessions` are ignored). A rep's time at
+    the far end is no best: a longer pause there is not a better squat."""
     frame = local_days(sessions, tz)
     frame["view"] = views(frame)
+    frame["held_s"] = held(frame)
     rows = reps.merge(frame[["id", "day", "view"]], left_on="session_id", right_on="id")
-    labels = exercise_labels(rows["exercise"].unique())
+    holds = frame[frame["held_s"] > 0]
+    labels = exercise_labels(set(rows["exercise"]) | set(holds["exercise"]))
     out = []
+    for (exercise, view), group in holds.groupby(["exercise", "view"]):
+        longest = group.loc[group["held_s"].idxmax()]
+        out.append({"exercise": exercise, "name": labels[exercise][0], "view": view, "best": "longest hold",
+                    "value": float(longest["held_s"]), "day": longest["day"],
+                    "text": f"{longest['held_s']:.1f} s  ({date.fromisoformat(longest['day']):%b %d})"})
     if rows.empty:
-        return pd.DataFrame(columns=["exercise", "name", "view", "best", "value", "text", "day"])
+        return pd.DataFrame(out, columns=["exercise", "name", "view", "best", "value", "text", "day"])
     rows["rom"] = rows["rom_max"] - rows["rom_min"]
     per_set = rows.groupby(["exercise", "view", "session_id", "set_index", "day"], as_index=False).size()
     for (exercise, view), group in rows.groupby(["exercise", "view"]):
@@ -205,11 +213,9 @@ def personal_bests(sessions: pd.DataFrame, reps: pd.DataFrame, tz=None) -> pd.Da
         sets = per_set[(per_set["exercise"] == exercise) & (per_set["view"] == view)]
         most = sets.loc[sets["size"].idxmax()]
         deepest = group.loc[group["rom"].idxmax()]
-        longest = group.loc[group["time_bottom"].idxmax()]
         for best, value, text, day in (
                 ("most reps in a set", most["size"], plural(most["size"], "rep"), most["day"]),
-                ("largest range", deepest["rom"], f"{deepest['rom']:.3g} {short_unit(unit)}".strip(), deepest["day"]),
-                ("longest hold at the turn", longest["time_bottom"], f"{longest['time_bottom']:.1f} s", longest["day"])):
+                ("largest range", deepest["rom"], f"{deepest['rom']:.3g} {short_unit(unit)}".strip(), deepest["day"])):
             out.append({"exercise": exercise, "name": name, "view": view, "best": best, "value": float(value),
                         "text": f"{text}  ({date.fromisoformat(day):%b %d})", "day": day})
     return pd.DataFrame(out)
@@ -220,7 +226,7 @@ def bests_chart(sessions: pd.DataFrame, reps: pd.DataFrame, tz=None) -> alt.Char
     data = personal_bests(sessions, reps, tz)
     data["row"] = data["name"] + ", " + data["view"]
     return alt.Chart(data, title="Personal bests").mark_text(align="left", dx=-60, fontSize=12).encode(
-        alt.X("best:N", title=None, sort=["most reps in a set", "largest range", "longest hold at the turn"],
+        alt.X("best:N", title=None, sort=["most reps in a set", "largest range", "longest hold"],
               axis=alt.Axis(orient="top", labelAngle=0, labelFontWeight="bold", domain=False, ticks=False)),
         alt.Y("row:N", title=None, axis=alt.Axis(domain=False, ticks=False, labelFontWeight="bold")),
         alt.Text("text:N"), tooltip=["name:N", "view:N", "best:N", "text:N"],

@@ -318,14 +318,14 @@ class LivePeople:
 
 def arm_everyone(exercise: Exercise, store, person: str | None, definition: str | None, draw_live):
     """The live page's analyser and overlay when everyone in view is counted: (LivePeople with
-    its own MultiPose model, annotate(image, update)). `draw_live` is the page's one-person
+    its own MultiPose model, annotate(image, shown, latest)). `draw_live` is the page's one-person
     overlay (the exerciser's skeleton, count, meter and message); the labels go on top."""
     from coach.pose.multipose import MultiPoseModel
 
     people = LivePeople(MultiPoseModel(), exercise, store, person, definition)
 
-    def annotate(image, update):
-        return draw_people(draw_live(image, update), people.people, people.tracked.exerciser)
+    def annotate(image, shown, latest):
+        return draw_people(draw_live(image, shown, latest), people.people, people.tracked.exerciser)
     return people, annotate
 
 

@@ -66,7 +66,9 @@ class StepResult:
     rest_s: seconds since the last rep while resting, else None. last_rep: the latest rep.
     fps: frames analysed per second of stream time over the last RATE_WINDOW_S (0.0 until two
     frames came); needed_fps: what the exercise at the person's pace needs (`needed_fps`).
-    wrong_view_reps: the reps flagged WRONG_VIEW so far.
+    wrong_view_reps: the reps flagged WRONG_VIEW so far. countdown: the live workout's seconds
+    left before counting starts (3, 2, 1; coach.app.workout), else None. paused: the live workout
+    is paused (nothing is counted).
     """
 
     result: FrameResult
@@ -79,6 +81,8 @@ class StepResult:
     fps: float = 0.0
     needed_fps: float = FPS_FLOOR
     wrong_view_reps: int = 0
+    countdown: int | None = None
+    paused: bool = False
 
     @property
     def too_slow(self) -> bool:
@@ -87,10 +91,15 @@ class StepResult:
 
     @property
     def message(self) -> tuple[str, str | Cue] | None:
-        """The one message to show now, in order: the set-up check, else the cue, else the rest
-        timer: ('setup', text), ('cue', Cue) or ('rest', text); None when there is none."""
+        """The one message to show now, in order: paused, else the set-up check, else the
+        countdown, else the cue, else the rest timer: ('paused', text), ('setup', text),
+        ('countdown', text), ('cue', Cue) or ('rest', text); None when there is none."""
+        if self.paused:
+            return "paused", "Paused"
         if self.setup:
             return "setup", self.setup
+        if self.countdown is not None:
+            return "countdown", f"Get ready: {self.countdown}"
         if self.cue is not None:
             return "cue", self.cue
         if self.rest_s is not None:

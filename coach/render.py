@@ -115,7 +115,11 @@ def even_size(image: np.ndarray) -> np.ndarray:
 HUD_FONT = cv2.FONT_HERSHEY_SIMPLEX
 WHITE = (255, 255, 255)
 PANEL = (20, 20, 20)
-SEVERITY_COLOURS = {"info": (46, 160, 67), "warning": (230, 140, 0), "error": (210, 40, 40)}
+# The one palette of the messages, on the videos and on the pages, each under white text: praise
+# green; a cue by its severity, a tip (info) blue, a warning amber, an error red (a corrective tip
+# in praise's green read as praise); the set-up check and the countdown purple; rest and pause grey.
+MESSAGE_COLOURS = {"praise": (46, 125, 50), "info": (21, 101, 192), "warning": (163, 92, 0), "error": (179, 38, 30),
+                   "setup": (94, 53, 177), "rest": (74, 81, 96)}
 
 
 def draw_hud(image: np.ndarray, result, exercise, cue=None) -> np.ndarray:
@@ -132,7 +136,20 @@ def draw_hud(image: np.ndarray, result, exercise, cue=None) -> np.ndarray:
 
 
 def cue_colour(cue) -> tuple[int, int, int]:
-    return SEVERITY_COLOURS.get(cue.severity, SEVERITY_COLOURS["warning"])
+    """Praise's colour, else its severity's."""
+    return MESSAGE_COLOURS["praise" if cue.rule == "praise" else str(cue.severity)]
+
+
+def message_colour(kind: str, what) -> tuple[int, int, int]:
+    """The colour of a StepResult.message `(kind, what)`."""
+    if kind == "cue":
+        return cue_colour(what)
+    return MESSAGE_COLOURS["setup" if kind in ("setup", "countdown") else "rest"]
+
+
+def css_colour(rgb: tuple[int, int, int]) -> str:
+    """An RGB colour as CSS writes it, "#2e7d32"."""
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
 def hud_unit(image: np.ndarray) -> float:

@@ -127,10 +127,16 @@ def test_personal_bests(history):
         {"session_id": 4, "exercise": "squat", "set_index": 0, "rom_min": 60, "rom_max": 171, "time_bottom": 2.5},
         {"session_id": 99, "exercise": "squat", "set_index": 0, "rom_min": 0, "rom_max": 180, "time_bottom": 9},
     ])
-    bests = charts.personal_bests(history, reps, tz="UTC").set_index("best")
-    assert bests.loc["most reps in a set", "text"] == "3 reps  (Nov 02)"
-    assert bests.loc["largest range", "text"] == "111 deg  (Nov 04)"  # session 99 is not in the table
-    assert bests.loc["longest hold at the turn", "text"] == "2.5 s  (Nov 04)"
+    planks = sessions_table([(utc(5), "plank", 0, 2, None, None), (utc(6), "plank", 0, 1, None, None)])
+    planks["id"] += 100
+    planks["held_s"] = [42.0, 61.5]
+    sessions = pd.concat([history.assign(held_s=float("nan")), planks], ignore_index=True)
+    bests = charts.personal_bests(sessions, reps, tz="UTC").set_index(["exercise", "best"])
+    assert bests.loc[("squat", "most reps in a set"), "text"] == "3 reps  (Nov 02)"
+    assert bests.loc[("squat", "largest range"), "text"] == "111 deg  (Nov 04)"  # session 99 is not in the table
+    # A squat's pause at the bottom is no best; a plank's time held is.
+    assert set(bests.loc["squat"].index) == {"most reps in a set", "largest range"}
+    assert bests.loc[("plank", "longest hold"), "text"] == "61.5 s  (Nov 06)"
     assert set(bests["view"]) == {charts.NO_VIEW}
     assert charts.bests_chart(history, reps, tz="UTC").to_dict()["mark"]["type"] == "text"
 
@@ -246,7 +252,7 @@ def test_try_it_shows_each_form_rule_and_the_reps_that_broke_it(repcount_dir):
     every rep breaks `shallow`, none breaks `lean`, as the reps' flags say."""
     import numpy as np
 
-    from coach.app.signal_chart import form_chart, rule_frame
+    from coach.app.signal_chart import form_charts, rule_frame
     from coach.exercises import BUILTIN_DIR, parse
     from coach.keypoints import KeypointSeries
     from coach.session import Session
@@ -261,7 +267,11 @@ def test_try_it_shows_each_form_rule_and_the_reps_that_broke_it(repcount_dir):
     assert broke == {"shallow": len(reps), "lean": 0} and len(reps) > 10
     assert [rep.flags for rep in reps] == [("shallow",)] * len(reps)
     assert set(rules["test"]) == {"min over bottom above 75", "max over bottom above 55"}
-    spec = form_chart(results, squat).to_dict()
-    assert [panel["title"] for panel in spec["vconcat"]] == [
+    specs = [chart.to_dict() for chart in form_charts(results, squat)]
+    assert [spec["title"] for spec in specs] == [
         "knee: shallow (min over bottom above 75)", "torso_lean: lean (max over bottom above 55)"]
-    assert form_chart(results, squat.model_copy(update={"form": []})) is None
+    # Charts of their own with the legend under them, each as wide as its box (a row of
+    # concatenated ones ran out of it).
+    assert all("width" not in spec and spec["layer"][2]["encoding"]["color"]["legend"]["orient"] == "bottom"
+               for spec in specs)
+    assert form_charts(results, squat.model_copy(update={"form": []})) == []

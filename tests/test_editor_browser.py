@@ -9,14 +9,14 @@ import pytest
 from playwright.sync_api import expect
 
 # The app, browser and page fixtures and the helpers of the main browser test.
-from test_browser import (app, browser, camera_clip, choose, editor_area, open_page, page, screenshot,  # noqa: F401
+from test_browser import (app, browser, camera_clip, choose, editor_area, open_editor, page, screenshot,  # noqa: F401
                           settle, shots)
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_editor_explains_fields_words_slips_plainly_and_scrolls_to_them(page, app, shots):
-    open_page(page, app, "exercises")
+    open_editor(page, app)
     choose(page, "Start from", "a copy of Squat")
     page.get_by_role("button", name="Load into the editor").click()
     area = editor_area(page)

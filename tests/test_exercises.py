@@ -1,6 +1,7 @@
 """Exercise definitions: the built-ins load, errors name file, line and field word for word, the
 loader is safe, users' definitions override built-ins, and `coach exercises` behaves."""
 
+import json
 import os
 import subprocess
 import sys
@@ -222,6 +223,20 @@ def test_cli_validate_list_and_show(tmp_path, capsys):
     assert shown.startswith(f"# {BUILTIN_DIR / 'squat.yaml'}\n") and "phases: [standing, descending, bottom, ascending]" in shown
     assert main(["exercises", "show", "nope"]) == 1
     assert "coach: error: unknown exercise 'nope' (valid: " in capsys.readouterr().err
+
+
+def test_cli_list_keeps_its_columns_straight_for_a_long_id(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "single_leg_box_squat_slow.yaml").write_text(
+        SQUAT.replace("id: squat", "id: single_leg_box_squat_slow").replace("name: Squat", "name: Box squat"))
+    assert main(["exercises", "--dir", str(mine), "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert main(["exercises", "--dir", str(mine), "list", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # Each name starts in the same column, after the longest id.
+    starts = {line.index(row["name"], len(row["id"])) for line, row in zip(listed, rows)}
+    assert starts == {len("single_leg_box_squat_slow") + 1}, listed
 
 
 def alias_bomb(levels: int) -> str:

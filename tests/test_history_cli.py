@@ -55,13 +55,13 @@ def test_list_shows_one_row_per_session(history, capsys):
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["id", "date", "person", "exercise", "session", "view", "reps", "sets", "duration",
-                                "mean", "ROM", "tempo", "status"]
+                                "mean", "ROM", "time", "per", "rep", "status"]
     assert [line.split()[0] for line in lines[1:]] == ["3", "2", "1"]  # newest first
     first = lines[-1].split()
     reps = squats[0][1][-1].reps
     # The exercise's name, the file's name (not its path), a unit on each measure.
     assert first[3:9] == ["alice", "Squat", "stu9_64.npy", "-", str(reps), "reps" if reps != 1 else "rep"]
-    assert first[-4] == "deg" and first[-2] == "s/rep" and first[-1] == "complete"
+    assert first[-4] == "deg" and first[-2] == "s" and first[-1] == "complete"
     assert lines[1].split()[3:5] == ["bob", "Push-up"]
 
 

@@ -6,6 +6,7 @@ on the browser's clock, so the 1 s bound is measured where the person is, not on
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 import subprocess
@@ -18,13 +19,15 @@ from test_browser import CHROMIUM, PAGE_TIMEOUT_MS, app, expect, open_page, play
 
 pytestmark = pytest.mark.browser
 
-LEAD_IN_S = 4.0
+# Still frames before the squats: the first frame reaches the server a moment after the camera
+# started, then the set-up check passes and the 3 s countdown runs before counting starts.
+LEAD_IN_S = 7.0
 SIZES = [(1920, 1080), (1400, 1000), (390, 844)]  # desktop, laptop, a phone held upright
 # The spoken count must come within this of the count shown (the issue's bound).
 SPOKEN_WITHIN_S = 1.0
 
 RECORDER = """
-window.__coach = { spoken: [], counts: [], phases: [] };
+window.__coach = { spoken: [], counts: [], phases: [], banners: [], blanks: [] };
 if (window.speechSynthesis) {
   const speak = window.speechSynthesis.speak.bind(window.speechSynthesis);
   window.speechSynthesis.speak = (utterance) => {
@@ -33,8 +36,14 @@ if (window.speechSynthesis) {
   };
 }
 document.addEventListener("DOMContentLoaded", () => {
-  let last = null, lastPhase = null;
+  let last = null, lastPhase = null, lastBanner = null, blank = false;
   new MutationObserver(() => {
+    const cue = document.querySelector("[data-testid=coach-cue]");
+    const banner = cue ? cue.textContent.trim() : null;
+    if (banner !== null && banner !== lastBanner) {
+      lastBanner = banner;
+      window.__coach.banners.push({ text: banner, t: Date.now() });
+    }
     const line = document.querySelector(".coach-phase");
     const phase = line ? line.textContent.trim() : null;
     if (phase !== null && phase !== lastPhase) {
@@ -43,6 +52,12 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     const value = document.querySelector(".st-key-live-panel [data-testid=stMetricValue]");
     const text = value ? value.textContent.trim() : null;
+    if (text === null && last !== null && document.querySelector(".st-key-live-panel [data-testid=coach-cue]")) {
+      if (!blank) window.__coach.blanks.push({ text: last, t: Date.now() });  // the count gone from a drawn panel
+      blank = true;
+    } else if (text !== null) {
+      blank = false;
+    }
     if (text !== null && text !== last) {
       last = text;
       window.__coach.counts.push({ text, t: Date.now() });
@@ -100,15 +115,12 @@ def stream_time(page) -> float:
 
 def recorded(page) -> dict:
     """What the init script recorded, from every frame of the page (a component may be in one)."""
-    spoken, counts, phases = [], [], []
+    found = {"spoken": [], "counts": [], "phases": [], "banners": [], "blanks": []}
     for frame in page.frames:
-        found = frame.evaluate("() => window.__coach || null")
-        if found:
-            spoken += found["spoken"]
-            counts += found["counts"]
-            phases += found["phases"]
-    return {"spoken": sorted(spoken, key=lambda s: s["t"]), "counts": sorted(counts, key=lambda c: c["t"]),
-            "phases": sorted(phases, key=lambda p: p["t"])}
+        log = frame.evaluate("() => window.__coach || null")
+        for key in found if log else ():
+            found[key] += log[key]
+    return {key: sorted(items, key=lambda item: item["t"]) for key, items in found.items()}
 
 
 def test_each_squat_is_spoken_within_a_second_of_its_count(playwright, app, clips_dir, tmp_path, shots):  # noqa: F811
@@ -150,25 +162,23 @@ def test_each_squat_is_spoken_within_a_second_of_its_count(playwright, app, clip
     assert waiting and waiting[0] < first_shown["1"], log["phases"]
 
 
-def test_a_slow_camera_on_the_wrong_side_is_said_and_its_reps_flagged(playwright, app, clips_dir, tmp_path, shots):  # noqa: F811
-    """Side-view squats, with Jumping jack picked, from a camera giving 8 fps: the page says that
-    8 fps is too few for jumping jacks and how to fix it, tells the person to turn, and the reps
-    the arm signal counts meanwhile are saved flagged (low_fps, wrong_view), as the card says."""
+def test_a_slow_camera_is_said_and_its_reps_flagged(playwright, app, clips_dir, tmp_path, shots):  # noqa: F811
+    """Side-view squats from a camera giving 8 fps: the page says that 8 fps is too few for squats
+    and how to fix it, and the reps counted meanwhile are saved flagged low_fps, as the card says.
+    (A camera on the wrong side counts its reps flagged wrong_view: tests/test_worker.py.)"""
     clip, seconds = camera(clips_dir, tmp_path, "squat_side_3_8fps", fps=8)
     context = launch(playwright, clip, tmp_path / "profile", (1400, 1000))
     page = context.new_page()
-    start(page, app, "Jumping jack")
-    expect(page.get_by_text(re.compile(r"Analysing \d fps: jumping jack needs 15 fps"))).to_be_visible()
-    expect(page.get_by_test_id("coach-cue")).to_contain_text("Turn so the camera sees you from the front or back")
-    page.screenshot(path=shots / "live_slow_wrong_side.png")
+    start(page, app)
+    expect(page.get_by_text(re.compile(r"Analysing \d fps: squat needs 15 fps"))).to_be_visible()
+    page.screenshot(path=shots / "live_slow.png")
     deadline = time.monotonic() + seconds * 4 + 60
     while stream_time(page) < seconds and time.monotonic() < deadline:
         page.wait_for_timeout(300)
-    expect(page.get_by_text(re.compile(r"\d+ reps? flagged wrong_view"))).to_be_visible()
     page.get_by_role("button", name="End workout").click()
     card = page.locator(".st-key-live-summary")
-    expect(card.locator("table")).to_contain_text(re.compile(r"Doubtful reps.*\d+ low_fps, \d+ wrong_view"))
-    page.screenshot(path=shots / "live_slow_wrong_side_saved.png", full_page=True)
+    expect(card.locator("table")).to_contain_text(re.compile(r"Doubtful reps.*\d+ low_fps"))
+    page.screenshot(path=shots / "live_slow_saved.png", full_page=True)
     context.close()
 
 
@@ -215,3 +225,124 @@ def test_the_workout_view_fits_each_window_with_a_count_read_across_the_room(pla
         assert boxes["count"]["height"] >= 0.15 * boxes["video"]["height"], name
     settle(page)
     context.close()
+
+
+# The panel's count and the video's picture in one go, so that both are of the same moment.
+PANEL_AND_VIDEO = """() => {
+  const video = document.querySelector("iframe[title*='webrtc']").contentDocument.querySelector("video");
+  const value = document.querySelector(".st-key-live-panel [data-testid=stMetricValue]");
+  if (!video || !video.videoWidth || !value) return null;
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);
+  return { panel: value.textContent.trim(), image: canvas.toDataURL("image/png") };
+}"""
+
+
+def video_count(data_url: str, camera_size: tuple[int, int]) -> int | None:
+    """The count the overlay drew on a video frame: the one whose digits, drawn by the overlay's
+    own big_count on a camera frame and scaled to the video's size (WebRTC may send it smaller),
+    best match the frame's white pixels in the count's rows (None when none matches: no count)."""
+    from types import SimpleNamespace
+
+    import cv2
+    import numpy as np
+
+    from coach.app.overlay import big_count
+    from coach.render import hud_unit
+
+    image = cv2.imdecode(np.frombuffer(base64.b64decode(data_url.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
+    white = (image > 200).all(axis=2)
+
+    def drawn(n):
+        blank = np.zeros((camera_size[1], camera_size[0], 3), np.uint8)
+        big_count(blank, SimpleNamespace(reps=n, sets=0, phase="", visible=True, held_s=None), hud_unit(blank))
+        return cv2.resize(blank, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_AREA)[..., 0] > 127
+
+    widest = drawn(88)  # the count's box: shaded, so that its only white is the digits
+    rows, columns = np.flatnonzero(widest.any(axis=1)), np.flatnonzero(widest.any(axis=0))
+    box = (slice(rows.min(), rows.max() + 1), slice(0, columns.max() + 1))
+    scores = {}
+    for n in range(40):
+        mask = drawn(n)[box]
+        scores[n] = (mask & white[box]).sum() / max(1, (mask | white[box]).sum())
+    best = max(scores, key=scores.get)
+    return best if scores[best] > 0.5 else None
+
+
+def test_a_countdown_starts_the_count_and_a_pause_keeps_it_with_the_video_saying_what_the_panel_says(
+        playwright, app, clips_dir, tmp_path, shots):  # noqa: F811
+    """After START the page counts down 3-2-1, shown and spoken, before anything is counted;
+    Pause keeps the count while the stream runs on and counts nothing; Resume counts down again
+    and the count goes on. Every sample of the panel and the video together shows the video's
+    count no further on than the panel's (the overlay draws the result the panel shows), and the
+    panel's count is never blank."""
+    clip, seconds = camera(clips_dir, tmp_path, "squat_side_3_pause")
+    camera_size = tuple(int(v) for v in subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", str(clip)],
+        check=True, capture_output=True, text=True).stdout.strip().split(","))
+    context = launch(playwright, clip, tmp_path / "profile", (1400, 900))
+    page = context.new_page()
+    start(page, app)
+    cue = page.get_by_test_id("coach-cue")
+    expect(cue).to_contain_text("Get ready: 3")
+    page.screenshot(path=shots / "live-countdown-1400x900.png")
+    samples = []
+
+    def sample():
+        both = page.evaluate(PANEL_AND_VIDEO)
+        if both and both["panel"].isdigit():
+            samples.append((int(both["panel"]), video_count(both["image"], camera_size)))
+            (shots / "live-video-sample.png").write_bytes(base64.b64decode(both["image"].split(",", 1)[1]))
+
+    deadline = time.monotonic() + seconds * 4 + 60
+    while int(page.locator(".st-key-live-panel [data-testid=stMetricValue]").first.inner_text()) < 1:
+        assert time.monotonic() < deadline, "no squat counted"
+        sample()
+        page.wait_for_timeout(150)
+    page.get_by_role("button", name="Pause").click()
+    expect(cue).to_contain_text("Paused")
+    paused_at, paused_count = stream_time(page), page.locator(".st-key-live-panel [data-testid=stMetricValue]").first.inner_text()
+    page.screenshot(path=shots / "live-paused-1400x900.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(1000)
+    page.screenshot(path=shots / "live-paused-390x844.png")
+    page.set_viewport_size({"width": 1400, "height": 900})
+    while stream_time(page) < paused_at + seconds:  # a whole play-through of squats, paused
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(300)
+    assert page.locator(".st-key-live-panel [data-testid=stMetricValue]").first.inner_text() == paused_count
+    page.get_by_role("button", name="Resume").click()
+    expect(cue).to_contain_text("Get ready")
+    resumed_at = stream_time(page)
+    while stream_time(page) < resumed_at + seconds:
+        assert time.monotonic() < deadline
+        sample()
+        page.wait_for_timeout(150)
+    final = int(page.locator(".st-key-live-panel [data-testid=stMetricValue]").first.inner_text())
+    page.get_by_role("button", name="End workout").click()
+    saved = page.get_by_text(re.compile(r"Workout saved: \d+ squat reps?"))
+    expect(saved).to_be_visible()
+    # Ending counts a set's first rep that waited for its second (README: "1 rep done").
+    assert int(re.search(r"(\d+) squat", saved.inner_text()).group(1)) in (final, final + 1)
+    log = recorded(page)
+    context.close()
+    said = [s["text"] for s in log["spoken"]]
+    print("spoken:", said, "banners:", [b["text"] for b in log["banners"]][:12], "samples (panel, video):", samples,
+          "blanks:", len(log["blanks"]))
+    assert final > int(paused_count)
+    # Shown and said in order, twice: after START and after Resume, each before counting.
+    shown = [b["text"] for b in log["banners"] if b["text"].startswith("Get ready")]
+    assert shown[:3] == ["Get ready: 3", "Get ready: 2", "Get ready: 1"]
+    words = [w for w in said if w in ("Three", "Two", "One", "Go!", "Paused.")]
+    assert words == ["Three", "Two", "One", "Go!", "Paused.", "Three", "Two", "One", "Go!"], (said, log["banners"])
+    first_number = next(s["t"] for s in log["spoken"] if s["text"].isdigit())
+    go = next(s["t"] for s in log["spoken"] if s["text"] == "Go!")
+    assert go < first_number
+    # The panel's count never went blank while the panel was drawn (it did 7 times in one run
+    # when each poll drew a new container).
+    assert not log["blanks"], log["blanks"]
+    read = [(panel, video) for panel, video in samples if video is not None]
+    assert len(read) > len(samples) / 2, samples  # the overlay's count was read on most samples
+    assert all(video <= panel for panel, video in read), read

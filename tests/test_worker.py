@@ -20,6 +20,7 @@ from coach.exercises import Library
 from coach.pose import PoseTracker, load_model
 from coach.sources import read_video
 from coach.store import Store
+from coach.types import Frame
 
 # Whole hang guards, not timings: a worker that blocked would never get there.
 HANG_S = 60
@@ -88,7 +89,7 @@ def test_the_newest_frame_replaces_those_the_model_had_no_time_for(model, jacks)
 
 def test_the_callback_returns_at_once_while_the_model_is_busy(model, jacks):
     gate = Gate(model)
-    worker = LiveWorker(gate, annotate=lambda image, update: image[::-1].copy())
+    worker = LiveWorker(gate, annotate=lambda image, shown, latest: image[::-1].copy())
     returned = []
 
     def camera():
@@ -299,3 +300,94 @@ def test_uploads_are_checked_with_one_line_messages(name, size, message):
     with pytest.raises(InputError) as error:
         check_upload(name, size, settings.VIDEO_TYPES, 200)
     assert str(error.value).startswith(message)
+
+
+def test_counting_starts_when_the_countdown_after_the_set_up_check_ends(model, library, squats):
+    """squat_side_3 squats from its first frame, with the page's 3 s countdown: the set-up check
+    passes at once, the steps count down 3, 2, 1 on the frames' clock, and the first squat (0.3 to
+    2.8 s) is done before counting starts, so it is not counted; the other two are."""
+    workout = Workout(model, library.get("squat"), countdown_s=3.0)
+    steps = [(frame.t, workout.update(frame)) for frame in squats]
+    counting_down = [(t, step.countdown) for t, step in steps if step.countdown is not None]
+    seconds = [n for i, (_, n) in enumerate(counting_down) if i == 0 or n != counting_down[i - 1][1]]
+    assert seconds == [3, 2, 1]
+    go = next(t for t, step in steps if step.countdown is None)
+    assert go == pytest.approx(counting_down[0][0] + 3.0, abs=0.05)
+    assert all(step.result.reps == 0 and step.message[0] == "countdown" for t, step in steps if t < go)
+    reps = [step.result.rep for _, step in steps if step.result.rep is not None]
+    assert workout.reps == 2 and all(rep.start_t >= go for rep in reps)
+    # A stream whose first frame is at 1.009 s: (1.009 + 3) - 1.009 is a hair over 3 in floating
+    # point, and the page once showed "Get ready: 4".
+    later = Workout(model, library.get("squat"), countdown_s=3.0)
+    assert [later.update(Frame(f.image, f.t + 1.009, f.index)).countdown for f in squats[:5]] == [3] * 5
+
+
+def test_a_camera_on_the_wrong_side_does_not_hold_the_countdown(model, library, squats):
+    """Jumping jacks picked, side-view squats seen: the body is in view, so the countdown runs and
+    says nothing of the side; once counting starts, the page asks the person to turn, and every rep
+    counted meanwhile is flagged wrong_view (the view may be misjudged: a count flagged is better
+    than none)."""
+    workout = Workout(model, library.get("jumping_jack"), countdown_s=3.0)
+    steps = [workout.update(frame) for frame in squats]
+    assert [step.countdown for step in steps[:3]] == [3, 3, 3]
+    assert all(step.setup is None for step in steps if step.countdown is not None)
+    counting = [step for step in steps if step.countdown is None]
+    assert counting and counting[-1].message == (
+        "setup", "Turn so the camera sees you from the front or back: it sees your side now.")
+    workout.finish()  # the one swing left held by the set gate counts at the end
+    assert workout.reps == 1 and "wrong_view" in workout.pipeline.last_rep.flags
+
+
+def test_a_pause_keeps_the_count_and_is_neither_rest_nor_a_gap_between_sets(model, library, squats):
+    """Paused from 4.0 s to 7.3 s of squat_side_3, over its second squat: the paused frames are
+    not analysed and show the count as it was; the paused stretch is taken out of the counter's
+    clock, so the first and third squats are 1.5 s apart, one set of two (on the stream's clock,
+    4.8 s apart, more than the set gate's 3 s: the first would be dropped as outside a set)."""
+    workout = Workout(model, library.get("squat"))
+    steps = []
+    for frame in squats:
+        if frame.t >= 4.0 and not workout.paused and not steps[-1].paused:
+            workout.pause()
+        if frame.t >= 7.3 and workout.paused:
+            workout.resume()
+        steps.append(workout.update(frame))
+    paused = [step for step in steps if step.paused]
+    assert paused and all(step.result.pose is None and step.message[0] == "paused" for step in paused)
+    assert {step.result.reps for step in paused} == {steps[steps.index(paused[0]) - 1].result.reps}
+    assert (workout.reps, steps[-1].result.sets) == (2, 1)
+    assert [step.result.rep.index for step in steps if step.result.rep] == [1, 2]
+
+
+def test_the_overlay_shows_the_count_the_page_shows(model, library, jacks):
+    """The page polls; between two polls the analysis moves on. The video's count, phase and
+    message are those of the update the page took last (`display()`), its skeleton the newest:
+    the video never says 2 while the panel says 0."""
+    workout = Workout(model, library.get("jumping_jack"))
+    worker = LiveWorker(workout, annotate=draw_live)
+    frames = iter(jacks)
+    for frame in frames:
+        worker.submit(frame)
+        assert worker.wait_idle(HANG_S)
+        if worker.latest.result.result.reps == 0:
+            shown = worker.display()  # the page's poll
+        elif worker.latest.result.result.reps >= 2:
+            break
+    frame = next(frames)
+    out = worker.callback(av_frame(frame.image, round(frame.t * 90000))).to_ndarray(format="rgb24")
+    assert worker.wait_idle(HANG_S) and worker.stop(HANG_S)
+    assert worker.shown is shown and shown.result.result.reps == 0
+    assert np.array_equal(out, draw_live(frame.image, shown, worker.latest))
+    assert not np.array_equal(out, draw_live(frame.image, worker.latest, worker.latest))
+
+
+def test_a_corrective_tip_is_not_in_praise_green_and_each_severity_has_its_colour():
+    from coach.render import cue_colour, message_colour
+    from coach.types import Cue, Severity
+
+    praise = Cue("praise", "Good squat!", Severity.info, 0.0)
+    tips = [Cue("shallow", "Go deeper", severity, 0.0) for severity in Severity]
+    colours = [cue_colour(praise), *map(cue_colour, tips)]
+    assert len(set(colours)) == 4  # praise, info, warning, error
+    # The set-up check and the countdown share a colour; the page and the video use the same.
+    assert message_colour("setup", "Step into view") == message_colour("countdown", "Get ready: 3")
+    assert message_colour("cue", tips[0]) == cue_colour(tips[0]) != message_colour("setup", "")

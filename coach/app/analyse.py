@@ -74,14 +74,14 @@ def show(done: dict, db, person: str):
                   ("Longest hold", f"{max((h.held_s for h in analysis.holds), default=0):.1f} s")))
     sets.metric("Sets", analysis.sets)
     duration.metric("Duration", f"{summary['duration_s']:.1f} s")
-    tempo.metric("Mean tempo", f"{summary['mean_tempo_s']:.2f} s/rep" if analysis.count else "-")
+    tempo.metric("Time per rep", f"{summary['mean_tempo_s']:.2f} s" if analysis.count else "-")
     video, chart = st.columns([1, 1])
     with video:
         st.video(done["video"], format="video/mp4")
     with chart:
         st.altair_chart(signal_chart(analysis.results, exercise), width="stretch")
     st.subheader("Reps")
-    show_reps(done["reps"])
+    show_reps(done["reps"], exercise)
     if done["saved"] is not None:
         st.success(f"Saved to the history as session {done['saved']} for {plain(person)}.")
     elif st.button("Save to history", key="analyse-save"):

@@ -15,7 +15,7 @@ import streamlit as st
 
 from coach import reference
 from coach.app import resources, settings, uploads
-from coach.app.signal_chart import form_chart, rule_table, signal_chart
+from coach.app.signal_chart import form_charts, rule_table, signal_chart
 from coach.app.text import plain
 from coach.app.video import analyse_upload, check_upload
 from coach.errors import CoachError
@@ -58,12 +58,15 @@ count:
 EDITOR_HTML = """<div class="coach-editor"><pre class="gutter" aria-hidden="true"></pre>
 <textarea spellcheck="false" autocomplete="off" aria-label="Exercise definition (YAML)"></textarea></div>"""
 EDITOR_CSS = """
-.coach-editor { display: flex; border: 1px solid #d0d3d9; border-radius: 0.5rem; overflow: hidden;
+/* As tall as the window leaves under the page's title, tabs and pickers and the check above it. */
+.coach-editor { --editor-height: clamp(240px, 100vh - 500px, 460px);
+  display: flex; border: 1px solid #d0d3d9; border-radius: 0.5rem; overflow: hidden;
   font: 13px/1.5 "Source Code Pro", ui-monospace, monospace; background: #fafafa; }
 .gutter { margin: 0; padding: 8px 8px 8px 10px; min-width: 2.5em; text-align: right; color: #9aa0a6;
-  background: #f0f2f6; overflow: hidden; user-select: none; height: 460px; box-sizing: border-box; font: inherit; }
+  background: #f0f2f6; overflow: hidden; user-select: none; height: var(--editor-height); box-sizing: border-box;
+  font: inherit; }
 .gutter .bad { color: #fff; background: #d93025; border-radius: 3px; padding: 0 3px; }
-textarea { flex: 1; border: 0; outline: 0; resize: none; padding: 8px 10px; height: 460px; box-sizing: border-box;
+textarea { flex: 1; border: 0; outline: 0; resize: none; padding: 8px 10px; height: var(--editor-height); box-sizing: border-box;
   font: inherit; background: #fff; color: #262730; white-space: pre; overflow: auto; tab-size: 2; }
 """
 EDITOR_JS = """
@@ -120,9 +123,13 @@ def editor_component():
 def page():
     st.title("Exercises")
     lib = resources.library()
-    browse(lib)
-    st.divider()
-    edit(lib)
+    # Tabs, so that the editor and its check start near the top of the window: below the
+    # library, a check's error was below the fold at 1400x900.
+    library, editor = st.tabs(["Library", "Editor"])
+    with library:
+        browse(lib)
+    with editor:
+        edit(lib)
 
 
 def browse(lib):
@@ -168,6 +175,7 @@ def edit(lib):
     lines = st.session_state.get("editor-marked", [])  # the lines at fault at the last check
     text_side, help_side = st.columns([3, 2])
     with text_side:
+        verdict = st.empty()  # the check's result, above the text: in view while one types
         result = editor_component()(key="yaml-editor", data={"text": initial, "errors": lines, "revision": revision},
                                     on_text_change=lambda: None, height="content")
     with help_side, st.expander("Field reference", expanded=True), st.container(height=420, key="field-reference"):
@@ -183,10 +191,10 @@ def edit(lib):
         st.session_state["editor-marked"] = marked
         st.rerun()
     if problems:
-        st.error("\n".join(f"- {plain(problem)}" for problem in problems), icon=":material/error:")
+        verdict.error("\n".join(f"- {plain(problem)}" for problem in problems), icon=":material/error:")
         return
-    st.success(f"Valid: {plain(exercise.name)} ({plain(exercise.id)}), counted on {plain(exercise.drive_name)}.",
-               icon=":material/check_circle:")
+    verdict.success(f"Valid: {plain(exercise.name)} ({plain(exercise.id)}), counted on {plain(exercise.drive_name)}.",
+                    icon=":material/check_circle:")
     try_out(exercise)
     save(lib, exercise, text)
 
@@ -231,9 +239,11 @@ def try_out(exercise):
         st.caption(plain(label))
         if analysis.results:
             st.altair_chart(signal_chart(analysis.results, exercise), width="stretch")
-            form = form_chart(analysis.results, exercise)
-            if form is not None:
-                st.altair_chart(form, width="stretch")
+            form = form_charts(analysis.results, exercise)
+            if form:
+                st.caption("Form rules: thresholds, and the reps that broke them (red)")
+                for chart in form:
+                    st.altair_chart(chart, width="stretch")
                 st.dataframe(rule_table([r.rep for r in analysis.results if r.rep is not None], exercise),
                              hide_index=True, key="editor-try-rules")
 

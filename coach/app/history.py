@@ -22,7 +22,7 @@ ALL = "Everyone"
 ANY = "Any exercise"
 COLUMNS = {"id": "session", "when": "started", "person": "person", "exercise_name": "exercise", "title": "name",
            "view": "view", "reps": "reps", "held": "held", "sets": "sets", "duration": "duration", "rom": "mean ROM",
-           "tempo": "tempo", "status": "status"}
+           "tempo": "time per rep", "status": "status"}
 # The flash message an action leaves for the next run (the dialogs rerun the page).
 DONE = "history-done"
 # A person filter to set before the filter is drawn (a widget's value cannot change after).
@@ -128,7 +128,7 @@ def session_table(sessions: pd.DataFrame) -> pd.DataFrame:
     frame["duration"] = frame["duration_s"].map(clock)
     frame["rom"] = [measure(None if pd.isna(v) else v, short_unit(labels[e][1]), 1)
                     for v, e in zip(frame["mean_rom"], frame["exercise"])]
-    frame["tempo"] = [measure(None if pd.isna(v) else v, "s/rep", 2) for v in frame["mean_tempo_s"]]
+    frame["tempo"] = [measure(None if pd.isna(v) else v, "s", 2) for v in frame["mean_tempo_s"]]
     held = charts.held(frame)
     frame["held"] = [measure(None if pd.isna(v) else v, "s", 1) for v in held]
     frame["reps"] = [str(int(r)) if pd.isna(h) else "-" for r, h in zip(frame["reps"].fillna(0), held)]
@@ -249,7 +249,13 @@ def session_page(db, session_id: int):
     sets.metric("Sets", int(session["sets"]))
     duration.metric("Duration", f"{session['duration_s']:.0f} s")
     rom.metric("Mean ROM", "-" if pd.isna(session["mean_rom"]) else f"{session['mean_rom']:.1f}")
-    tempo.metric("Tempo", "-" if pd.isna(session["mean_tempo_s"]) else f"{session['mean_tempo_s']:.2f} s/rep")
+    tempo.metric("Time per rep", "-" if pd.isna(session["mean_tempo_s"]) else f"{session['mean_tempo_s']:.2f} s")
+    exercise, problem = None, None  # the definition the session was recorded with, if kept
+    if isinstance(session["definition"], str) and session["definition"].strip():
+        try:
+            exercise = parse(session["definition"], f"session {session_id}")
+        except CoachError as error:
+            problem = error
     if hold:  # no reps: the time held per set
         st.subheader("Sets")
         held = db.sets([session_id])
@@ -259,12 +265,13 @@ def session_page(db, session_id: int):
     else:
         table = db.reps([session_id])
         st.subheader("Reps")
-        show_reps(table)
+        show_reps(table, exercise)
         st.download_button("Export these reps (CSV)", table.to_csv(index=False), f"coach-session-{session_id}-reps.csv",
                            "text/csv", key="session-export", icon=":material/download:")
-    if isinstance(session["definition"], str) and session["definition"].strip():
+    if problem is not None:
+        st.caption(f"The signal cannot be drawn again: {problem}")
+    elif exercise is not None:
         try:
-            exercise = parse(session["definition"], f"session {session_id}")
             analysis = count(exercise, db.poses(session_id))
         except CoachError as error:
             st.caption(f"The signal cannot be drawn again: {plain(error)}")

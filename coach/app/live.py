@@ -20,11 +20,12 @@ from coach.app import live_notes, pages, resources, routine_view, settings, spee
 from coach.app.overlay import draw_live
 from coach.app.text import plain
 from coach.app.worker import LiveWorker
-from coach.app.workout import Workout
+from coach.app.workout import COUNTDOWN_S, Workout
 from coach.app.workout_summary import summarise, table
 from coach.errors import StoreError
 from coach.holds import holds_line, live_banner, live_figure, live_phase, workout_done
-from coach.pipeline import LOW_FPS
+from coach.pipeline import LOW_FPS, WRONG_VIEW
+from coach.render import MESSAGE_COLOURS, css_colour, message_colour
 from coach.words import short_unit
 
 STREAM_KEY = "workout-camera"
@@ -94,7 +95,8 @@ def arm(model, lib, db, exercise: str, person: str, everyone: bool = False, rout
 
         workout, annotate = arm_everyone(lib.get(exercise), db, person, lib.definition(exercise), draw_live)
     else:
-        workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise))
+        workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise),
+                          countdown_s=COUNTDOWN_S)
         annotate = draw_live
     worker = LiveWorker(workout, annotate=annotate)
     session = LiveSession(exercise, person, workout, worker,
@@ -106,6 +108,13 @@ def arm(model, lib, db, exercise: str, person: str, everyone: bool = False, rout
 
 def request_end():
     st.session_state["live-end"] = True
+
+
+def toggle_pause():
+    """Pause, or resume after a countdown: the set and the count are kept."""
+    session: LiveSession | None = st.session_state.get("live")
+    if session is not None and not session.everyone:
+        session.workout.resume() if session.workout.paused else session.workout.pause()
 
 
 def page():
@@ -177,8 +186,13 @@ def page():
                    f"{plain(lib.exercises[session.exercise].name.lower())} is best seen from the "
                    f"{' or '.join(lib.exercises[session.exercise].views)}.")
     with panel.container(key="live-panel"):
-        st.button("End workout", type="primary", on_click=request_end, disabled=not ctx.state.playing,
-                  key="live-end-button")
+        end, pause = st.columns(2)
+        end.button("End workout", type="primary", on_click=request_end, disabled=not ctx.state.playing,
+                   key="live-end-button", use_container_width=True)
+        # Counting everyone in view has no pause (each person's pipeline runs on its own).
+        pause.button("Resume" if getattr(session.workout, "paused", False) else "Pause", on_click=toggle_pause,
+                     disabled=not ctx.state.playing or session.everyone, key="live-pause-button",
+                     use_container_width=True)
         board = st.empty()
         speech.controls()
     saved = st.session_state.get("live-saved")
@@ -190,7 +204,7 @@ def page():
                 if error:
                     st.error(plain(error))
                 elif saved_id is None:
-                    st.info("Nothing to save: no camera frame was analysed.")
+                    st.info("Nothing to save: the workout ended before counting started.")
                 else:
                     st.success(f"Workout saved: {plain(done)} (session {saved_id}).")
                 st.page_link(pages.history(), label="See it in the history", icon=":material/monitoring:")
@@ -203,13 +217,14 @@ def page():
     if session.started and not session.workout.finished:  # a new workout is under way
         st.session_state.pop("live-saved", None)
         st.session_state.pop("live-routine-done", None)
-    # Poll the worker until a rerun (a click, the stream stopping) interrupts this run.
-    while session.worker.running:
-        with board.container():
-            show(session)
-        time.sleep(POLL_S)
+    # Poll the worker until a rerun (a click, the stream stopping) interrupts this run. The slots
+    # are made once: a new container on each poll started empty, and the count went blank.
     with board.container():
-        show(session)
+        slots = [st.empty() for _ in range(12)]
+    while session.worker.running:
+        show(session, slots)
+        time.sleep(POLL_S)
+    show(session, slots)
 
 
 def summary_card(db, session_id: int, exercise):
@@ -254,7 +269,6 @@ WORKING_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
 @media (max-width: 640px) { [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; } }
 </style>"""
-CUE_BACKGROUNDS = {"info": "#2e7d32", "warning": "#a35c00", "error": "#b3261e", "setup": "#2a5bb8", "rest": "#4a5160"}
 
 
 def video_fit_css(size: tuple[int, int] | None) -> str:
@@ -271,18 +285,20 @@ def video_fit_css(size: tuple[int, int] | None) -> str:
             "</style>")
 
 
-def show(session: LiveSession):
-    """The panel, drawn into the same slots on every poll. The poll loop's run lasts as long as the
-    camera, and Streamlit keeps whatever a shorter drawing of a block leaves out (a last run's stat
-    line showed as a second panel), so a slot with nothing to say is drawn empty, never left out."""
+def show(session: LiveSession, slots: list):
+    """The panel, drawn into the same 12 slots (st.empty) on every poll. The poll loop's run lasts
+    as long as the camera, and Streamlit keeps whatever a shorter drawing of a block leaves out (a
+    last run's stat line showed as a second panel), so a slot with nothing to say is emptied,
+    and one that has is drawn over in place (emptied first, the count went blank in between)."""
     worker = session.worker
-    fit, voice, error, counts, phase, message, people, slow, side, meter, last, stats = (st.empty() for _ in range(12))
+    fit, voice, error, counts, phase, message, people, slow, side, meter, last, stats = slots
     fit.markdown(video_fit_css(worker.frame_size), unsafe_allow_html=True)
-    if worker.error:
-        error.error(plain(worker.error))
-    update = worker.latest
+    error.error(plain(worker.error)) if worker.error else error.empty()
+    update = worker.display()  # the overlay shows this one's figures too
     if update is None:
         counts.info("Waiting for the camera...")
+        for slot in (voice, phase, message, people, slow, side, meter, last, stats):
+            slot.empty()
         return
     live = update.result
     result = live.result
@@ -306,11 +322,11 @@ def show(session: LiveSession):
         from coach.people import counts_line
 
         people.markdown("People: " + (counts_line(session.workout.people, session.workout.tracked.exerciser) or "nobody in set-up yet"))
-    for kind, note in live_notes.notes(live, session.workout.exercise):  # why reps are flagged
-        if kind == LOW_FPS:
-            slow.warning(plain(note), icon=":material/speed:")
-        else:
-            side.warning(plain(note), icon=":material/visibility:")
+    else:
+        people.empty()
+    notes = dict(live_notes.notes(live, session.workout.exercise))  # why reps are flagged
+    slow.warning(plain(notes[LOW_FPS]), icon=":material/speed:") if LOW_FPS in notes else slow.empty()
+    side.warning(plain(notes[WRONG_VIEW]), icon=":material/visibility:") if WRONG_VIEW in notes else side.empty()
     signal, unit = exercise.drive_name, short_unit(exercise.drive.unit)
     # Neutral, not the theme's red: the meter measures how far the movement went (a hold: how far
     # to its target time), it does not judge.
@@ -325,6 +341,8 @@ def show(session: LiveSession):
         rep = live.last_rep
         last.caption(f"Last rep: {plain(signal)} {rep.rom_min:.0f}-{rep.rom_max:.0f} {unit}, {rep.time_down:.1f} s down, "
                      f"{rep.time_up:.1f} s up" + (f", flags: {plain(', '.join(rep.flags))}" if rep.flags else ""))
+    else:
+        last.empty()
     figures = worker.stats
     stats.caption(f"Stream {figures.stream_t:.1f} s · camera {figures.input_fps:.1f} fps · "
                   f"analysed {figures.fps:.1f} fps · skeleton {figures.latency_ms:.0f} ms behind the camera · "
@@ -333,17 +351,20 @@ def show(session: LiveSession):
 
 def banner(session: LiveSession, live) -> tuple[str, str]:
     """The one message the overlay shows too (StepResult.message orders them), with its colour."""
-    kind, what = live.message or (None, None)
-    if kind != "setup" and (guided := routine_view.banner(session.workout)):  # a routine's rest: what is next
-        return guided, CUE_BACKGROUNDS["rest"]
+    if live.message is None or live.message[0] != "setup":
+        if guided := routine_view.banner(session.workout):  # a routine's rest: what is next
+            return guided, css_colour(MESSAGE_COLOURS["rest"])
+    if live.message is None:
+        rest = css_colour(MESSAGE_COLOURS["rest"])
+        if session.workout.exercise.hold is not None:
+            return live_banner(live.result, session.workout.exercise), rest
+        return ("Counting." if live.result.reps else "Ready: start when you like."), rest
+    kind, what = live.message
+    colour = css_colour(message_colour(kind, what))
     if kind == "cue":
-        return what.text, CUE_BACKGROUNDS.get(str(what.severity), CUE_BACKGROUNDS["warning"])
+        return what.text, colour
     if kind == "rest":
         rest_s = session.workout.exercise.count.rest_s
         after = "a new set starts with the next rep" if live.rest_s > rest_s else f"a new set after {rest_s:g} s"
-        return f"{what} ({after})", CUE_BACKGROUNDS["rest"]
-    if kind == "setup":
-        return what, CUE_BACKGROUNDS["setup"]
-    if session.workout.exercise.hold is not None:
-        return live_banner(live.result, session.workout.exercise), CUE_BACKGROUNDS["rest"]
-    return ("Counting." if live.result.reps else "Ready: start when you like."), CUE_BACKGROUNDS["rest"]
+        return f"{what} ({after})", colour
+    return what, colour

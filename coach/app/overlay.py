@@ -1,8 +1,9 @@
 """What the live video shows on top of the camera: skeleton, rep count, phase, range-of-motion
 meter, and one message (the set-up check, else the cue, else the rest timer).
 
-It only reads the latest LiveUpdate; the pose may be a frame or two older than the image it is
-drawn on (the model runs beside the camera, not in its way).
+It only reads LiveUpdates: the count, phase, meter and message of the one the page shows (so the
+video and the panel say the same), the skeleton of the newest, which may be a frame or two older
+than the image it is drawn on (the model runs beside the camera, not in its way).
 """
 
 from __future__ import annotations
@@ -11,32 +12,34 @@ import cv2
 import numpy as np
 
 from coach.holds import count_figure, live_phase
-from coach.render import HUD_FONT, WHITE, banner, cue_colour, draw_pose, hud_unit, shade, text
+from coach.render import HUD_FONT, WHITE, banner, draw_pose, hud_unit, message_colour, shade, text
 from coach.types import Pose
 
 # Neutral: the meter measures how far the movement went, it does not judge it (red reads as an error).
 METER = (120, 170, 230)
 # The count's digits are this share of the video's height, readable from across a room.
 COUNT_HEIGHT = 0.2
-SETUP_COLOUR = (40, 90, 200)
-REST_COLOUR = (90, 90, 90)
 
 
-def draw_live(image: np.ndarray, update) -> np.ndarray:
-    """The camera image with the latest LiveUpdate drawn over it (the image as is before one)."""
-    if update is None:
+def draw_live(image: np.ndarray, shown, latest=None) -> np.ndarray:
+    """The camera image with the figures and message of the LiveUpdate `shown` drawn over it, and
+    the skeleton of `latest` (else of `shown`); the image as is before either."""
+    skeleton = latest or shown
+    if skeleton is None:
         return image
-    live = update.result
     height, width = image.shape[:2]
-    unit = hud_unit(image)
-    pose = live.result.pose
+    pose = skeleton.result.result.pose
     out = draw_pose(image, scaled(pose, (width, height))) if pose is not None else image.copy()
+    if shown is None:
+        return out
+    live = shown.result
+    unit = hud_unit(image)
     big_count(out, live.result, unit)
     if live.progress is not None:
         meter(out, live.progress, unit)
-    message, colour = banner_text(live)
-    if message:
-        banner(out, message, colour, unit)
+    if live.message is not None:
+        kind, what = live.message
+        banner(out, what.text if kind == "cue" else what, message_colour(kind, what), unit)
     return out
 
 
@@ -81,12 +84,3 @@ def meter(image: np.ndarray, progress: float, unit: float):
     cv2.rectangle(image, (x0, top), (x1, y1), METER, -1)
     cv2.rectangle(image, (x0, y0), (x1, y1), WHITE, 1)
 
-
-def banner_text(live) -> tuple[str | None, tuple[int, int, int]]:
-    """The StepResult's one message (its `message` orders them) with its colour."""
-    if live.message is None:
-        return None, REST_COLOUR
-    kind, what = live.message
-    if kind == "cue":
-        return what.text, cue_colour(what)
-    return what, SETUP_COLOUR if kind == "setup" else REST_COLOUR

@@ -7,7 +7,16 @@ import streamlit as st
 def workout() -> st.Page:
     from coach.app import live
 
-    return st.Page(live.page, title="Workout", icon=":material/videocam:", url_path="workout", default=True)
+    # Served at the root: Streamlit ignores a default page's url_path, though it keeps it from
+    # other pages (so "live", and /workout is the hidden page below).
+    return st.Page(live.page, title="Workout", icon=":material/videocam:", url_path="live", default=True)
+
+
+def workout_address() -> st.Page:
+    """The Workout page at /workout too (it said "Page not found")."""
+    from coach.app import live
+
+    return st.Page(live.page, title="Workout", icon=":material/videocam:", url_path="workout", visibility="hidden")
 
 
 def analyse() -> st.Page:
@@ -29,4 +38,4 @@ def exercises() -> st.Page:
 
 
 def all_pages() -> list[st.Page]:
-    return [workout(), analyse(), history(), exercises()]
+    return [workout(), analyse(), history(), exercises(), workout_address()]

@@ -87,6 +87,17 @@ class RoutineWorkout:
     def holds(self):
         return self.workout.holds
 
+    # Pause and resume act on the block under way (the guidance's rest clock runs on).
+    @property
+    def paused(self) -> bool:
+        return self.workout.paused
+
+    def pause(self):
+        self.workout.pause()
+
+    def resume(self):
+        self.workout.resume()
+
     def finish(self, status: str = "complete") -> int | None:
         """End the routine (once): the current block's session is closed; returns its id."""
         with self.lock:

@@ -129,11 +129,11 @@ def rule_table(reps: list[RepEvent], exercise: Exercise) -> pd.DataFrame:
                                           for rep in reps]})
 
 
-def form_chart(results: list[FrameResult], exercise: Exercise, height: int = 150) -> alt.VConcatChart | None:
-    """A panel per signal that a form rule checks: the signal, each rule's threshold as a dashed
-    line, and the reps that broke a rule shaded red with their numbers; None without form rules."""
-    if not exercise.form:
-        return None
+def form_charts(results: list[FrameResult], exercise: Exercise, height: int = 150) -> list[alt.LayerChart]:
+    """A chart per signal that a form rule checks (none without form rules): the signal, each
+    rule's threshold as a dashed line, and the reps that broke a rule shaded red with their
+    numbers. Separate charts, each as wide as the page gives it, with the rules' legend under
+    it: concatenated into one, of a fixed width with the legend beside it, they ran out of their box."""
     reps = [r.rep for r in results if r.rep is not None]
     rules = rule_frame(reps, exercise)
     panels = []
@@ -149,11 +149,11 @@ def form_chart(results: list[FrameResult], exercise: Exercise, height: int = 150
             alt.Chart(signal).mark_line(color="#1f4e9c", strokeWidth=1.4).encode(
                 alt.X("t:Q", title="time (s)"), alt.Y("value:Q", title=f"{name} ({unit})", scale=alt.Scale(zero=False))),
             alt.Chart(lines).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
-                alt.Y("level:Q"), alt.Color("rule:N", title="form rule"), tooltip=["rule:N", "test:N"]),
+                alt.Y("level:Q"), alt.Color("rule:N", title="form rule", legend=alt.Legend(orient="bottom")),
+                tooltip=["rule:N", "test:N"]),
             alt.Chart(broken).mark_text(dy=-4, fontSize=10, fontWeight="bold", color="#c62828").encode(
                 alt.X("mid_t:Q"), alt.Y(value=8), alt.Text("rep:Q"), tooltip=["rep:Q", "rule:N", "test:N"]),
         ]
         panels.append(alt.layer(*layers).properties(
             height=height, title=f"{name}: " + "; ".join(f"{r} ({t})" for r, t in zip(lines["rule"], lines["test"]))))
-    return alt.vconcat(*panels, title="Form rules: thresholds, and the reps that broke them (red)").resolve_scale(
-        color="independent")
+    return panels

@@ -1,4 +1,5 @@
-"""What the live page says out loud: each counted rep, each cue once, a set done, the end.
+"""What the live page says out loud: the countdown before counting starts, each counted rep, each
+cue once, a set done, a pause, the end.
 
 `Announcer.update(step)` runs on the page's poll (every StepResult the page shows) and appends
 numbered announcements; the `voice` component speaks each new one once with the browser's
@@ -21,11 +22,13 @@ from coach.words import plural
 
 # The newest announcements sent to the browser on each poll: more than one poll can bring.
 SENT = 8
+# The countdown in words, not digits: a spoken digit is a rep's count.
+COUNTDOWN_WORDS = {3: "Three", 2: "Two", 1: "One"}
 
 
 @dataclass(frozen=True, slots=True)
 class Announcement:
-    """One thing to say. kind: 'rep' (text is the count), 'cue', 'set' or 'end'."""
+    """One thing to say. kind: 'countdown', 'rep' (text is the count), 'cue', 'set', 'pause' or 'end'."""
 
     id: int
     kind: str
@@ -47,11 +50,15 @@ class Announcer:
         self.cue = None
         self.set_done = False
         self.reached = 0  # a hold exercise: the holds that reached their target
+        self.countdown: int | None = None  # the last second of a countdown said, until "Go"
+        self.paused = False
 
     def add(self, kind: str, text: str):
         self.items.append(Announcement(len(self.items) + 1, kind, text))
 
     def update(self, step):
+        if self.paused_or_counting_down(step):
+            return
         result = step.result
         if result.sets > self.sets and self.sets and self.sets_said:  # the rest is over: a new set began
             self.add("set", f"Set {result.sets}")
@@ -76,6 +83,27 @@ class Announcer:
             done = self.reps - self.set_start
             self.add("set", f"Set {self.sets} done: {plural(done, 'rep')}. Rest.")
             self.set_done = True
+
+    def paused_or_counting_down(self, step) -> bool:
+        """Say a pause once, each second of a countdown ("Three", "Two", "One") and "Go" when
+        counting starts; True while nothing is counted."""
+        if step.paused:
+            if not self.paused:
+                self.add("pause", "Paused.")
+            self.paused = True
+            return True
+        self.paused = False
+        if step.countdown is not None:
+            if step.countdown != self.countdown:
+                self.add("countdown", COUNTDOWN_WORDS.get(step.countdown, str(step.countdown)))
+            self.countdown = step.countdown
+            return True
+        if not step.result.visible:  # out of view: a countdown under way starts again
+            return False
+        if self.countdown is not None:
+            self.add("countdown", "Go!")
+            self.countdown = None
+        return False
 
     def end(self, reps: int, held_s: float | None = None):
         done = plural(reps, "rep") if held_s is None else f"{plural(round(held_s), 'second')} held"

@@ -67,14 +67,18 @@ class LiveUpdate:
     stats: LiveStats
 
 
-Annotate = Callable[[np.ndarray, "LiveUpdate | None"], np.ndarray]
+# annotate(image, shown, latest): the camera image with the count, phase and message of `shown`
+# (the update the page shows now) and the skeleton of `latest` (the newest).
+Annotate = Callable[[np.ndarray, "LiveUpdate | None", "LiveUpdate | None"], np.ndarray]
 
 
 class LiveWorker:
     """Runs `pipeline.update` on the newest frame on a thread of its own.
 
-    `submit(frame)` and `callback(av_frame)` return at once. `latest` is the newest update, for
-    the page and the overlay (reps are recorded by the pipeline's recorder, not by the page, so
+    `submit(frame)` and `callback(av_frame)` return at once. `latest` is the newest update; the
+    page takes it with `display()` on each poll, and the overlay then draws the count, phase and
+    message of that one (`shown`) over the camera, with the newest skeleton: the video and the
+    panel say the same (reps are recorded by the pipeline's recorder, not by the page, so
     nothing counted is lost when the page polls slowly). `error` is the one-line
     message of a CoachError that stopped the analysis, if one did. `on_stopped` runs on the
     analysis thread once it ends (after the last waiting frame), e.g. to close the workout.
@@ -87,6 +91,7 @@ class LiveWorker:
         self.on_stopped = on_stopped
         self.clock = clock
         self.latest: LiveUpdate | None = None
+        self.shown: LiveUpdate | None = None  # what the page shows now (display())
         self.frame_size: tuple[int, int] | None = None  # the camera's (width, height), for the page's layout
         self.error: str | None = None
         self.wake = threading.Condition()
@@ -130,7 +135,7 @@ class LiveWorker:
         self.submit(Frame(image, self.stream_time(av_frame), self.received))
         if self.annotate is None:
             return av_frame
-        return av.VideoFrame.from_ndarray(self.annotate(image, self.latest), format="rgb24")
+        return av.VideoFrame.from_ndarray(self.annotate(image, self.shown, self.latest), format="rgb24")
 
     def stream_time(self, av_frame) -> float:
         """Seconds since the stream's first frame, from the frame's own pts and time_base."""
@@ -190,6 +195,13 @@ class LiveWorker:
                 return
             if result is not None:
                 self.publish(result, frame.t, arrived)
+
+    def display(self) -> LiveUpdate | None:
+        """The newest update, for the page to show; the overlay shows its figures from now on too.
+        One result on screen: when the overlay drew the newest and the page its last poll, the
+        video said 2 while the panel said 0."""
+        self.shown = self.latest
+        return self.shown
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Until every frame submitted so far is analysed (or the thread ended): a stream that

@@ -2,19 +2,30 @@
 recorder as its sink. No Streamlit here: the page and the tests drive it the same way.
 
 `Workout.update(frame) -> StepResult` is what the LiveWorker runs on its analysis thread. The
-recorder writes on a thread of its own (`RecorderSink`), committing every rep the moment it
+page's START leads to a 3-2-1 countdown once the whole body is in view, and counting starts when
+it ends (a camera on the wrong side does not hold it: the page asks the person to turn, and the
+reps counted meanwhile are flagged wrong_view, as without a countdown); Pause stops counting and
+Resume counts down again. The stream time that is not counted (before the countdown ends, paused) is
+taken out of the times the pipeline sees, so a pause is neither rest nor a gap between sets.
+Both are timed by the frames' timestamps, never by the wall clock.
+
+The recorder writes on a thread of its own (`RecorderSink`), committing every rep the moment it
 reaches it, so a slow or locked database never holds up the count, and closing the tab mid-set
 loses no counted rep.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter
 
 from coach.exercises import Exercise
 from coach.pipeline import Pipeline, RecorderSink, StepResult
-from coach.types import Frame, HoldSet
+from coach.types import Frame, FrameResult, HoldSet
+
+# The live page's countdown after START, in seconds of stream time.
+COUNTDOWN_S = 3.0
 
 
 class Workout:
@@ -27,11 +38,13 @@ class Workout:
     `routine`: the id of the routine this workout is a block of, for the history.
 
     `track`: the crop follows the person (the pose module's default for video), which keeps a
-    person who is small in the frame sharp enough to count.
+    person who is small in the frame sharp enough to count. `countdown_s`: counting starts this
+    long after the body is in view (and again after `resume()`); 0 counts from the first frame.
     """
 
     def __init__(self, model, exercise: Exercise, store=None, person: str | None = None,
-                 definition: str | None = None, track: bool = True, routine: str | None = None):
+                 definition: str | None = None, track: bool = True, routine: str | None = None,
+                 countdown_s: float = 0.0):
         self.exercise = exercise
         self.store = store
         self.seen_views: Counter[str] = Counter()  # frames per camera view, for the history
@@ -39,6 +52,15 @@ class Workout:
         self.recorder = (RecorderSink(store, exercise.id, person, source="live", definition=definition, routine=routine)
                          if store is not None else None)
         self.pipeline = Pipeline(model, exercise, sinks=[self.recorder] if self.recorder else [], track=track)
+        # The set-up check while nothing is counted: its pipeline's own count is never shown.
+        self.check = Pipeline(None, exercise)
+        self.countdown_s = countdown_s
+        self.counting = False  # until the countdown ends (at once without one)
+        self.paused = False
+        self.ready_t: float | None = None  # when the body came into view, for the countdown
+        self.shift = 0.0  # stream seconds not counted so far, taken out of the pipeline's times
+        self.last_t = -math.inf  # the stream time of the last frame taken
+        self.last: StepResult | None = None  # the last counted step: its count shows while not counting
         self.session_id: int | None = None
         self.finished = False
         # Held while a frame goes through the pipeline, so that finishing (which counts the reps
@@ -49,14 +71,70 @@ class Workout:
         """One camera frame; None (skipped) for a frame that is not newer than the last, or one
         that comes after the workout was finished."""
         with self.lock:
-            if self.finished:
+            if self.finished or frame.t <= self.last_t:
                 return None
-            result = self.pipeline.step(frame)
+            gap, self.last_t = frame.t - self.last_t, frame.t
+            if self.paused:
+                return self.not_counting(frame.t, None, paused=True)
+            pose = self.pipeline.tracker.update(frame)
+            if not self.counting:
+                if self.countdown_s > 0:
+                    check = self.check.step_pose(pose, frame.t)
+                    left = self.countdown_left(check)
+                    if left > 0:
+                        return self.not_counting(frame.t, check, countdown=None if math.isinf(left) else math.ceil(left))
+                self.counting = True
+                if self.last is not None:  # counted before: go on from just after its last frame
+                    self.shift = frame.t - self.pipeline.last_t - gap
+            t = frame.t - self.shift
+            result = self.last = self.pipeline.step_pose(pose, t, Frame(frame.image, t, frame.index))
         if result is not None and result.view is not None:
             self.seen_views[result.view] += 1
         if result is not None and result.result.hold is not None:
             self.holds[result.result.hold.index] = result.result.hold
         return result
+
+    def countdown_left(self, check: StepResult) -> float:
+        """Seconds of countdown left at this check's frame; inf while the body is not in view (the
+        countdown starts again once it is)."""
+        if not check.result.visible:
+            self.ready_t = None
+            return math.inf
+        if self.ready_t is None:
+            self.ready_t = check.result.t
+        # Elapsed time first: (t + 3) - t may round to a hair over 3, and show a 4.
+        return self.countdown_s - (check.result.t - self.ready_t)
+
+    def not_counting(self, t: float, check: StepResult | None, countdown: int | None = None,
+                     paused: bool = False) -> StepResult:
+        """What shows while nothing is counted: the count so far, with this frame's pose and
+        set-up check (none while paused: the model rests)."""
+        last = self.last.result if self.last is not None else None
+        now = check.result if check is not None else None
+        hold = self.exercise.hold is not None
+        result = FrameResult(t, now.pose if now else None, now.signals if now else {},
+                             "paused" if paused else now.phase, last.reps if last else 0,
+                             last.sets if last else 0, now.visible if now else True,
+                             held_s=(last.held_s if last else 0.0) if hold else None, hold=last.hold if last else None)
+        # While counting down, the only set-up message is the one that holds it (step into view).
+        setup = check.setup if check is not None and not check.result.visible else None
+        return StepResult(result, setup=setup, view=check.view if check else None,
+                          last_rep=self.last.last_rep if self.last else None, fps=check.fps if check else 0.0,
+                          countdown=countdown, paused=paused)
+
+    def pause(self):
+        """Stop counting, keeping the set and the count, until `resume()`."""
+        with self.lock:
+            self.paused = True
+
+    def resume(self):
+        """Count again, after a countdown from when the body is in view (none without one)."""
+        with self.lock:
+            if not self.paused:
+                return
+            self.paused = False
+            self.counting = False
+            self.ready_t = None
 
     @property
     def reps(self) -> int:

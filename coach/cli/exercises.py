@@ -42,6 +42,7 @@ def run(args) -> int:
 def listing(library: Library, as_json: bool) -> int:
     from coach.exercises import BUILTIN_DIR
 
+    rows = []
     for exercise_id in library.ids():
         exercise = library.exercises[exercise_id]
         source = library.sources[exercise_id]
@@ -50,8 +51,17 @@ def listing(library: Library, as_json: bool) -> int:
             print(json.dumps({"id": exercise.id, "name": exercise.name, "views": exercise.views,
                               "signal": exercise.drive_name, "source": origin}))
         else:
-            print(f"{exercise.id:<16} {exercise.name:<18} {'/'.join(exercise.views):<16} {origin}")
+            rows.append((exercise.id, exercise.name, "/".join(exercise.views), origin))
+    for line in aligned(rows):
+        print(line)
     return 0
+
+
+def aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows of text as lines, each column as wide as its widest cell: an id of any length keeps
+    the columns straight (a fixed 16 let a longer one push its row out of line)."""
+    widths = [max(len(cell) for cell in column) for column in zip(*rows)]
+    return [" ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
 
 
 def warn_problems(library: Library):

@@ -182,7 +182,7 @@ def table(records: list[dict]) -> str:
         "session": session_title(r), "view": r["view"] or "-", "reps": done(r),
         "sets": plural(r["sets"], "set"), "duration": clock(r["duration_s"]),
         "mean ROM": measure(r["mean_rom"], short_unit(labels[r["exercise"]][1]), 1),
-        "tempo": measure(r["mean_tempo_s"], "s/rep", 2), "status": r["status"]} for r in records])
+        "time per rep": measure(r["mean_tempo_s"], "s", 2), "status": r["status"]} for r in records])
     return frame.to_string(index=False)
 
 
@@ -331,7 +331,7 @@ def run_recount(args) -> int:
     print(f"session {report['session']} ({report['frames']} frames), counted again with "
           f"{exercise.id}" + (f" from {source}" if source else ""))
     summary = pd.DataFrame({
-        "": ["exercise", "reps", "sets", "mean ROM", "mean tempo s/rep"],
+        "": ["exercise", "reps", "sets", "mean ROM", "time per rep (s)"],
         "stored": [session["exercise"], old["reps"], old["sets"], fmt(old["mean_rom"], 1), fmt(old["mean_tempo_s"])],
         "recount": [exercise.id, new["reps"], new["sets"], fmt(new["mean_rom"], 1), fmt(new["mean_tempo_s"])],
     })
