@@ -1,0 +1,274 @@
+"""The three ways of issue 27 (item 1) to keep a drive from collapsing, measured on both labelled
+sources before any is built into the pipeline: tuned on one source, scored on the other, both ways.
+
+    .venv/bin/python benchmarks/drive_options.py [--csv counts.csv]
+
+Each series of ../shared/data/repcount and ../shared/data/countix goes through coach's Session
+(coach.session.run, 30 fps) once per candidate drive: the definition's own; an alternative where
+the issue names one (push-up: the shoulders' height over the wrists, bench press: the wrists' over
+the shoulders, in torso lengths; front raise: the higher arm, `side: max`, for one-armed raises);
+and `auto`'s principal motion (exercises/auto.yaml). From those traces:
+
+(a) choose: at the first rep any candidate completes (the start of the set), the candidate whose
+    smoothed drive swung most clearly above its noise over the last `window_s`: its 5-95%
+    spread over its `hysteresis` or `min_range` (the definition's own units of noise and of a
+    rep), or over the median |step| or |second difference| of the signal; that candidate counts.
+(c) fall back: as (a) with `auto` only, but `auto` counts only when the definition's drive swung
+    under `min_range` (times a share) while `auto` swung over its own.
+(b) exemplars: the poses at both ends of the definition's first two counted reps (the start and
+    the middle of the far end) become the exemplars; from then on the drive is d_top / (d_top +
+    d_far), the mean distance over the keypoints seen (around the torso, in torso lengths) to
+    each, 0 at the top and 1 at the far end, counted by the same Counter and SetGate with
+    `min_range` in that unit; with `refresh`, each rep counted replaces the exemplars by the
+    mean of the last two reps' ends.
+
+A configuration is one choice of each option's free settings; "tuned on X" is the one with the
+lowest MAE on source X, and its figures on the other source are the honest ones. Nothing here
+changes what coach counts.
+
+Measured (Dec 2026, main at 410665f), MAE / OBO; the definitions as shipped score RepCount 0.152 /
+0.77, Countix 0.372 / 0.54, all 137 0.261 / 0.66. None of the three holds on both sources, so none
+is in the pipeline:
+(a) tuned on RepCount (definition + alternative, 3 s, |step|): Countix 0.385 / 0.54; tuned on
+    Countix (definition + auto, 3 s, |step|): RepCount 0.211 / 0.68. Worse both ways.
+(c) tuned on either (3 s, 1.5 x min_range): RepCount 0.194 / 0.72, Countix 0.384 / 0.51. Worse
+    both ways.
+(b) tuned on either (min_range 0.1, no refresh): Countix 0.264 / 0.59 (its lunges and squats),
+    RepCount 0.282 / 0.59 (long series drift away from the first reps' exemplars: 29 push-ups
+    counted 2, 92 jumping jacks 65). Better on one source only.
+Each drive alone: the alternatives 0.511 on RepCount's (bench press 0.855), auto 0.331 / 0.335.
+A session's CPU time a frame on a push-up series: definition 246 us, alternative 270 us, auto
+1499 us, so (a) and (c) with auto beside the definition would cost about 7 times today's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from repcount import SHARED, library, score  # noqa: E402
+
+from coach.counting import Counter, Sample, SetGate  # noqa: E402
+from coach.exercises import Signal  # noqa: E402
+from coach.keypoints import KeypointSeries  # noqa: E402
+from coach.kinematics import HIPS, SHOULDERS, gated, torso_length  # noqa: E402
+from coach.session import run  # noqa: E402
+from coach.smoothing import make_filter  # noqa: E402
+
+SOURCES = ("repcount", "countix")
+FPS = 30.0
+# The alternative drive the issue names: (signal, start, min_range, hysteresis), in the units of
+# `auto`'s principal motion (torso lengths: 0.2 and 0.04) or the definition's angle (20, 5 degrees).
+ALTERNATIVES = {
+    "push_up": ({"kind": "height", "points": ["shoulder", "wrist"]}, "high", 0.2, 0.04),
+    "bench_press": ({"kind": "height", "points": ["wrist", "shoulder"]}, "high", 0.2, 0.04),
+    "front_raise": ({"kind": "angle", "points": ["hip", "shoulder", "wrist"], "side": "max"}, "low", 20, 5),
+}
+CHOICES = [(names, window_s, noise) for names in (("definition", "alternative"), ("definition", "auto"),
+                                                  ("definition", "alternative", "auto"))
+           for window_s in (3.0, 6.0) for noise in ("hysteresis", "min_range", "step", "curve")]
+FALLBACKS = [(window_s, share) for window_s in (3.0, 6.0, 10.0) for share in (1.0, 1.5)]
+EXEMPLARS = [(min_range, refresh) for min_range in (0.1, 0.2, 0.3) for refresh in (False, True)]
+
+
+def drives(exercise_id: str) -> dict:
+    """The candidate definitions of one exercise by name: the definition, its alternative (where
+    the issue names one), and auto."""
+    exercise = library().get(exercise_id)
+    out = {"definition": exercise, "auto": library().get("auto")}
+    if exercise_id in ALTERNATIVES:
+        signal, start, min_range, hysteresis = ALTERNATIVES[exercise_id]
+        count = exercise.count.model_copy(update={"signal": "alternative", "start": start, "min_range": min_range,
+                                                  "hysteresis": hysteresis})
+        out["alternative"] = exercise.model_copy(update={"signals": {**exercise.signals, "alternative": Signal(**signal)},
+                                                         "count": count})
+    return out
+
+
+def trace(exercise, series: KeypointSeries) -> dict:
+    """One session's smoothed drive per frame, its counted reps (frame time, RepEvent) and count."""
+    analysis = run(exercise, series.poses())
+    drive = exercise.count.signal
+    return {"t": np.array([r.t for r in analysis.results]), "v": np.array([r.signals[drive] for r in analysis.results]),
+            "reps": [(r.t, r.rep) for r in analysis.results if r.rep is not None], "count": analysis.count,
+            "hysteresis": exercise.count.hysteresis, "min_range": exercise.count.min_range}
+
+
+def swing(trace: dict, t: float, window_s: float) -> np.ndarray:
+    """The trace's smoothed drive over the `window_s` before `t` (seen frames only)."""
+    v = trace["v"][(trace["t"] <= t) & (trace["t"] > t - window_s)]
+    return v[~np.isnan(v)]
+
+
+def spread(v: np.ndarray) -> float:
+    return float(np.percentile(v, 95) - np.percentile(v, 5)) if len(v) >= 10 else 0.0
+
+
+def clarity(trace: dict, t: float, window_s: float, noise: str) -> float:
+    """How clearly the drive swung above its noise over the `window_s` before `t`."""
+    v = swing(trace, t, window_s)
+    if len(v) < 10:
+        return 0.0
+    unit = {"hysteresis": lambda: trace["hysteresis"], "min_range": lambda: trace["min_range"],
+            "step": lambda: np.median(np.abs(np.diff(v))), "curve": lambda: np.median(np.abs(np.diff(v, 2)))}[noise]()
+    return spread(v) / max(float(unit), 1e-9)
+
+
+def set_start(traces: list[dict]) -> float | None:
+    """When the first rep of any candidate was counted."""
+    firsts = [trace["reps"][0][0] for trace in traces if trace["reps"]]
+    return min(firsts) if firsts else None
+
+
+def chosen(traces: dict, names, window_s: float, noise: str) -> int:
+    """Option (a): the count of the candidate that swung most clearly when the set started."""
+    candidates = {name: traces[name] for name in names if name in traces}
+    t = set_start(list(candidates.values()))
+    if t is None:
+        return traces["definition"]["count"]
+    return candidates[max(candidates, key=lambda name: clarity(candidates[name], t, window_s, noise))]["count"]
+
+
+def fallback(traces: dict, window_s: float, share: float) -> int:
+    """Option (c): auto's count where the definition's drive barely moved and auto's did."""
+    own, auto = traces["definition"], traces["auto"]
+    t = set_start([own, auto])
+    if t is not None and spread(swing(own, t, window_s)) < share * own["min_range"] \
+            and spread(swing(auto, t, window_s)) >= auto["min_range"]:
+        return auto["count"]
+    return own["count"]
+
+
+def positions(series: KeypointSeries, min_score: float) -> np.ndarray:
+    """(T, 17, 2) keypoints around the torso's centre in torso lengths, NaN where not seen."""
+    xy = gated(series.xys, min_score)
+    with warnings.catch_warnings():  # a frame with no torso seen is NaN, as it should be
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nanmean(xy[:, [*SHOULDERS, *HIPS]], axis=1)
+    return (xy - centre[:, None, :]) / torso_length(xy)[:, None, None]
+
+
+def distance(pose: np.ndarray, exemplar: np.ndarray) -> float:
+    """Mean distance over the keypoints seen in both (NaN for fewer than 6)."""
+    seen = ~np.isnan(pose).any(-1) & ~np.isnan(exemplar).any(-1)
+    return float(np.linalg.norm(pose[seen] - exemplar[seen], axis=-1).mean()) if seen.sum() >= 6 else np.nan
+
+
+def exemplar_count(exercise, series: KeypointSeries, own: dict, min_range: float, refresh: bool) -> int:
+    """Option (b): the definition's count until its second rep, exemplar-driven from then on."""
+    if len(own["reps"]) < 2:
+        return own["count"]
+    poses = positions(series, exercise.visibility.min_score)
+    times = series.t
+
+    def ends(rep):  # the poses at the rep's start and in the middle of its far end
+        frame = lambda t: min(len(times) - 1, int(np.searchsorted(times, t)))
+        return poses[frame(rep.start_t)], poses[frame(rep.start_t + rep.time_down + rep.time_bottom / 2)]
+
+    anchors = [ends(rep) for _, rep in own["reps"][:2]]
+    count = exercise.count.model_copy(update={"start": "low", "min_range": min_range, "hysteresis": min_range / 5})
+    exercise = exercise.model_copy(update={"count": count})
+    counter, gate, smooth = Counter(exercise), SetGate(count), make_filter(exercise.smoothing)
+    top, far = (np.nanmean([a[i] for a in anchors], axis=0) for i in (0, 1))
+    counted = 2
+    for t, pose in zip(times[times > own["reps"][1][0]], poses[times > own["reps"][1][0]]):
+        to_top, to_far = distance(pose, top), distance(pose, far)
+        value = to_top / (to_top + to_far)
+        rep = counter.update(Sample(float(t), smooth.update(value, float(t)), visible=not np.isnan(value))).rep
+        if refresh and rep is not None:
+            anchors.append(ends(rep))
+            top, far = (np.nanmean([a[i] for a in anchors[-2:]], axis=0) for i in (0, 1))
+        counted += gate.update(rep) is not None
+    return counted + len(gate.finish())
+
+
+def evaluate_series(job) -> dict:
+    source, name, exercise_id, reps = job
+    yxs = np.load(SHARED / "data" / source / f"{name}.npy")
+    series = KeypointSeries.from_movenet(yxs, np.arange(len(yxs)) / FPS)
+    candidates = drives(exercise_id)
+    traces = {name: trace(exercise, series) for name, exercise in candidates.items()}
+    out = {"source": source, "name": name, "exercise": exercise_id, "frames": len(yxs), "reps": reps}
+    out |= {name: trace["count"] for name, trace in traces.items()}
+    out |= {choice_column(*c): chosen(traces, *c) for c in CHOICES}
+    out |= {fallback_column(*c): fallback(traces, *c) for c in FALLBACKS}
+    out |= {exemplar_column(*c): exemplar_count(candidates["definition"], series, traces["definition"], *c) for c in EXEMPLARS}
+    return out
+
+
+def choice_column(names, window_s, noise) -> str:
+    return f"a:{'+'.join(names)}/{window_s:g}s/{noise}"
+
+
+def fallback_column(window_s, share) -> str:
+    return f"c:{window_s:g}s/x{share:g}"
+
+
+def exemplar_column(min_range, refresh) -> str:
+    return f"b:{min_range:g}{'/refresh' if refresh else ''}"
+
+
+def evaluate() -> pd.DataFrame:
+    jobs = [(source, row.name, row.exercise, row.reps) for source in SOURCES
+            for row in pd.read_csv(SHARED / "data" / source / "labels.csv").itertuples()]
+    with ProcessPoolExecutor(os.cpu_count(), mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pd.DataFrame(pool.map(evaluate_series, jobs, chunksize=2))
+
+
+def both_ways(results: pd.DataFrame, option: str) -> pd.DataFrame:
+    """Per exercise on each source: the definition's MAE/OBO, and the option's configuration tuned
+    on the other source (the honest figure) and on the same source."""
+    columns = [c for c in results.columns if c.startswith(option + ":")]
+    best = {source: min(columns, key=lambda c: score(results[results["source"] == source], c)[0]) for source in SOURCES}
+    rows = []
+    for source in SOURCES:
+        other = SOURCES[1 - SOURCES.index(source)]  # the honest column
+        on = results[results["source"] == source]
+        for exercise, group in [*on.groupby("exercise"), ("all", on)]:
+            rows.append({"scored on": source, "exercise": exercise, "series": len(group),
+                         "definition": "{:.3f} / {:.2f}".format(*score(group, "definition")),
+                         "tuned on the other": "{:.3f} / {:.2f}".format(*score(group, best[other])),
+                         "tuned on itself": "{:.3f} / {:.2f}".format(*score(group, best[source]))})
+    print(f"\noption {option}: best on repcount {best['repcount']}, on countix {best['countix']}; "
+          f"all 137 with the repcount-tuned one {score(results, best['repcount'])[0]:.3f}, "
+          f"the countix-tuned {score(results, best['countix'])[0]:.3f}")
+    return pd.DataFrame(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--csv", help="also write the per-series counts here")
+    args = parser.parse_args()
+    missing = [s for s in SOURCES if not (SHARED / "data" / s / "labels.csv").exists()]
+    if missing:
+        print(f"{SHARED / 'data'} lacks {', '.join(missing)}: the benchmark reads ../shared in place", file=sys.stderr)
+        return 1
+    results = evaluate()
+    if args.csv:
+        results.to_csv(args.csv, index=False)
+    singles = []
+    for name in ("definition", "alternative", "auto"):
+        counted = results.dropna(subset=[name])
+        singles.append({"drive": name, **{source: "{:.3f} / {:.2f}".format(*score(counted[counted["source"] == source], name))
+                                          for source in SOURCES}})
+    print("each drive alone (alternative: its exercises only), MAE / OBO:\n" + pd.DataFrame(singles).to_string(index=False))
+    for option in ("a", "c", "b"):
+        print(both_ways(results, option).to_string(index=False))
+    print(f"\ndefinition on all 137: {score(results, 'definition')[0]:.3f} / {score(results, 'definition')[1]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
