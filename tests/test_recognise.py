@@ -1,0 +1,74 @@
+""""Any exercise": the exercise recognised from the movement (coach.recognise), first on evidence
+with known answers, then on synthetic people, real clips and the command line."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from coach.exercises import Library
+from coach.recognise import REPS, STRENGTH, UPRIGHT, Proof, Recogniser, candidates, pick, recognise
+from coach.session import run
+from test_session import squat_knees, squat_pose
+
+LIBRARY = Library()
+
+
+def proofs(*strengths: float, suits: bool = True, lean: float = math.nan, clean: bool = True) -> list[Proof]:
+    """Reps one a second with these strengths."""
+    return [Proof(float(i), s, 1.0, suits, lean, clean) for i, s in enumerate(strengths)]
+
+
+def test_a_candidate_is_chosen_only_after_enough_clear_reps():
+    clear = 2 * STRENGTH
+    assert REPS == 2
+    assert pick({"squat": proofs(clear)}) is None  # one rep may be a one-off movement
+    assert pick({"squat": proofs(clear, clear)}) == "squat"
+    assert pick({"squat": proofs(0.9 * STRENGTH, 0.9 * STRENGTH, 0.9 * STRENGTH)}) is None  # barely past min_range
+    assert pick({}) is None and pick({"squat": []}) is None
+
+
+def test_the_clearest_swing_wins_even_with_fewer_reps():
+    evidence = {"front_raise": proofs(2.0, 2.0, 2.0, 2.0), "jumping_jack": proofs(3.0, 3.0)}
+    assert pick(evidence) == "jumping_jack"
+    # And none is chosen while the clearest has too few reps: it may yet be the one.
+    assert pick({"front_raise": proofs(2.0, 2.0, 2.0, 2.0), "jumping_jack": proofs(3.0)}) is None
+
+
+def test_reps_its_form_rules_flag_a_view_or_posture_the_exercise_is_not_done_in_are_no_evidence():
+    # Jumping jacks seen by front raises: arms overhead, which front raises flag.
+    assert pick({"front_raise": proofs(7.0, 7.0, clean=False), "jumping_jack": proofs(2.5, 2.5)}) == "jumping_jack"
+    assert pick({"push_up": proofs(3.0, 3.0, suits=False), "bench_press": proofs(2.0, 2.0, suits=True)}) == "bench_press"
+    standing, lying = UPRIGHT / 3, 90.0
+    assert pick({"glute_bridge": proofs(4.0, 4.0, lean=standing), "squat": proofs(2.0, 2.0, lean=standing)}) == "squat"
+    assert pick({"glute_bridge": proofs(4.0, 4.0, lean=lying), "squat": proofs(2.0, 2.0, lean=lying)}) == "glute_bridge"
+    # An exercise the recogniser knows no posture of (a user's own) may be done in any.
+    assert pick({"my_exercise": proofs(4.0, 4.0, lean=lying), "squat": proofs(2.0, 2.0, lean=lying)}) == "my_exercise"
+
+
+def test_auto_and_holds_are_not_candidates():
+    ids = {exercise.id for exercise in candidates(LIBRARY)}
+    assert "auto" not in ids and "plank" not in ids and "wall_sit" not in ids
+    assert {"squat", "push_up", "jumping_jack", "pull_up"} <= ids
+
+
+def test_side_on_squats_are_recognised_and_counted_from_the_first():
+    t, knees = squat_knees(5, 30)
+    stream = [(squat_pose(k), ti) for k, ti in zip(knees, t)]
+    recogniser = Recogniser(candidates(LIBRARY))
+    for pose, ti in stream:
+        recogniser.update(pose, ti)
+    assert recogniser.choice == "squat"
+    assert recogniser.decided_t < t[-1] / 2  # within the first reps
+    recogniser.session.finish()
+    # The chosen session has counted from the first frame: the count is the squat's own.
+    assert recogniser.session.gate.reps == run(LIBRARY.get("squat"), stream).count == 5
+
+
+def test_standing_still_is_no_exercise():
+    rng = np.random.default_rng(0)
+    t = np.arange(0, 10, 1 / 30)
+    jitter = [(squat_pose(175 + rng.normal(0, 2)), ti) for ti in t]
+    assert recognise(candidates(LIBRARY), jitter) == (None, None)
+
