@@ -8,14 +8,13 @@ when it looks like a rep of that exercise:
 
 - done as its definition expects: none of its form rules flagged the rep (front raises flag arms
   swung overhead, jumping jacks arms that stay low, a lunge a torso leaning forward);
-- in a view the definition is counted from (coach.pipeline.ViewCheck; a half-turned view, None,
-  rules nothing out);
 - in its posture: the torso upright for an exercise done standing or hanging, leaning past
   UPRIGHT for one done lying or face down (LYING, STANDING).
 
 `pick` then takes the candidate whose evidence swings most clearly, its strength being the median
 range of those reps over its own `min_range` (in its own units), once it has REPS such reps and a
-strength of at least STRENGTH.
+strength of at least STRENGTH (a drive that only follows another movement swings just past its
+min_range: a squatter's arms, as front raises see them, tests/test_recognise.py).
 
 Once decided the choice stays, and its Session, which has counted from the first frame, goes on
 counting: the reps before the decision are not lost (`Recogniser.session`).
@@ -33,15 +32,14 @@ import numpy as np
 
 from coach.exercises import Exercise, Library
 from coach.kinematics import HIPS, SHOULDERS, gated, inclination, mean_seen
-from coach.pipeline import ViewCheck
 from coach.session import Session
 from coach.types import Pose
 
 # Reps a candidate must have counted before it can be chosen: one rep can be a one-off movement.
 REPS = 2
-# How many times its `min_range` a candidate's reps must span at the median: a drive that only
-# follows another movement swings just past it. Chosen on data/repcount, checked on data/countix
-# (benchmarks/recognise.py).
+# How many times its `min_range` a candidate's reps must span at the median. 1.0 to 2.0 score
+# alike on the shared series (benchmarks/recognise.py chooses it on each source and scores it on
+# the other); under 1.5, a squatter's arms count as front raises.
 STRENGTH = 1.5
 # The torso's lean from upright over a rep tells standing and hanging exercises from those done
 # lying or face down. The definitions do not say which they are, so the built-in ones are listed
@@ -55,14 +53,13 @@ STANDING = {"bicep_curl", "front_raise", "jumping_jack", "lunge", "pull_up", "sh
 @dataclass(frozen=True, slots=True)
 class Proof:
     """One rep a candidate counted: when (the frame it was counted), its range over the
-    candidate's min_range, how long it lasted in seconds, whether the view then suited it, and the
-    torso's median lean from upright over it in degrees (0 standing, 90 lying; NaN unseen), and
-    whether it passed all the candidate's form rules (a rep of it done as the definition expects)."""
+    candidate's min_range, how long it lasted in seconds, the torso's median lean from upright
+    over it in degrees (0 standing, 90 lying; NaN unseen), and whether it passed all the
+    candidate's form rules (a rep of it done as the definition expects)."""
 
     t: float
     strength: float
     rep_s: float
-    suits: bool = True
     lean: float = float("nan")
     clean: bool = True
 
@@ -75,7 +72,7 @@ def candidates(library: Library) -> list[Exercise]:
 
 def pick(evidence: dict[str, list[Proof]], reps: int = REPS, strength: float = STRENGTH) -> str | None:
     """The candidate the evidence shows (see the module's docstring), or None while none is clear."""
-    suited = {name: [p.strength for p in proofs if p.clean and p.suits and fits(name, p.lean)] for name, proofs in evidence.items()}
+    suited = {name: [p.strength for p in proofs if p.clean and fits(name, p.lean)] for name, proofs in evidence.items()}
     strengths = {name: statistics.median(values) for name, values in suited.items() if values}
     if not strengths:
         return None
@@ -106,7 +103,7 @@ class Recogniser:
     def __init__(self, exercises: Iterable[Exercise], reps: int = REPS, strength: float = STRENGTH):
         self.exercises = {exercise.id: exercise for exercise in exercises}
         self.sessions = {name: Session(exercise) for name, exercise in self.exercises.items()}
-        self.views = ViewCheck(min(e.visibility.min_score for e in self.exercises.values()))
+        self.min_score = min(e.visibility.min_score for e in self.exercises.values())
         self.evidence: dict[str, list[Proof]] = {name: [] for name in self.exercises}
         self.reps = reps
         self.strength = strength
@@ -126,19 +123,17 @@ class Recogniser:
         if self.choice is not None:
             self.session.step(pose, t)
             return self.exercises[self.choice]
-        view = self.views.update(pose, t)
         self.leans.append((t, self.lean(pose)))
         while self.leans[0][0] < t - self.longest_rep_s:
             self.leans.popleft()
         for name, session in self.sessions.items():
             result = session.step(pose, t)
             exercise = self.exercises[name]
-            suits = view is None or view in {"front" if v == "back" else v for v in exercise.views}
             if result.rep is not None:
                 span = result.rep.rom_max - result.rep.rom_min
                 leans = [lean for lean_t, lean in self.leans if result.rep.start_t <= lean_t <= result.rep.end_t]
                 lean = float(np.nanmedian(leans)) if not np.isnan(leans).all() else math.nan
-                self.evidence[name].append(Proof(t, span / exercise.count.min_range, result.rep.duration, suits, lean,
+                self.evidence[name].append(Proof(t, span / exercise.count.min_range, result.rep.duration, lean,
                                                   not result.rep.flags))
         self.choice = pick(self.evidence, self.reps, self.strength)
         if self.choice is not None:
@@ -149,6 +144,6 @@ class Recogniser:
         """The torso's lean from upright in degrees (shoulders' midpoint over the hips'), NaN unseen."""
         if pose is None:
             return math.nan
-        xy = gated(pose.keypoints, self.views.min_score)
+        xy = gated(pose.keypoints, self.min_score)
         shoulders, hips = mean_seen(*xy[list(SHOULDERS)]), mean_seen(*xy[list(HIPS)])
         return float(inclination(shoulders, hips))
