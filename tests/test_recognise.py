@@ -5,8 +5,10 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from coach.cli import main
 from coach.exercises import Library
 from coach.recognise import REPS, STRENGTH, UPRIGHT, Proof, Recogniser, candidates, pick, recognise
 from coach.session import run
@@ -71,3 +73,29 @@ def test_standing_still_is_no_exercise():
     jitter = [(squat_pose(175 + rng.normal(0, 2)), ti) for ti in t]
     assert recognise(candidates(LIBRARY), jitter) == (None, None)
 
+
+# The real clips of one exercise the recogniser must tell from the rest of the library.
+CLIPS = ["squat_side_3.mp4", "pushup_dumbbell_6.mp4", "pushup_side_30.mp4"]
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_real_clips_are_recognised_and_counted_as_labelled(clips_dir, clip_poses, clip):
+    row = pd.read_csv(clips_dir / "labels.csv").set_index("file").loc[clip]
+    poses = clip_poses(clip, "lightning")
+    exercise, decided_t = recognise(candidates(LIBRARY), poses)
+    assert exercise is not None and exercise.id == row.exercise, f"{clip}: recognised {exercise and exercise.id}"
+    assert run(exercise, poses).count == row.reps
+
+
+def test_analyze_any_says_what_it_recognised_and_counts_from_the_start(clips_dir, capsys):
+    clip = clips_dir / "squat_side_3.mp4"
+    assert main(["analyze", str(clip), "--exercise", "any"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("squat_side_3.mp4: recognised squat at ")
+    assert out[1].startswith("squat_side_3.mp4: 3 squat reps in 1 set")
+
+
+def test_analyze_any_takes_no_other_exercise(capsys):
+    assert main(["analyze", "x.mp4", "--exercise", "any,squat"]) == 1
+    assert capsys.readouterr().err.strip() == \
+        "coach: error: --exercise any recognises one person's exercise: it takes no other exercise and no --people all"
