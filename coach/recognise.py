@@ -37,9 +37,9 @@ from coach.types import Pose
 
 # Reps a candidate must have counted before it can be chosen: one rep can be a one-off movement.
 REPS = 2
-# How many times its `min_range` a candidate's reps must span at the median. 1.0 to 2.0 score
-# alike on the shared series (benchmarks/recognise.py chooses it on each source and scores it on
-# the other); under 1.5, a squatter's arms count as front raises.
+# How many times its `min_range` a candidate's reps must span at the median. 1.0 to 1.5 score
+# alike on the shared series and 2.0 worse (benchmarks/recognise.py chooses it on each source and
+# scores it on the other); under 1.5, a squatter's arms count as front raises.
 STRENGTH = 1.5
 # The torso's lean from upright over a rep tells standing and hanging exercises from those done
 # lying or face down. The definitions do not say which they are, so the built-in ones are listed
