@@ -27,12 +27,15 @@ log = logging.getLogger(__name__)
 # Lightning fp16 counts every shared clip right and runs at about 4.6 ms a frame here; see
 # benchmarks/repcount.py and tests/test_analyze.py.
 DEFAULT_MODEL = "lightning"
+# `--exercise any`: recognise the exercise from the movement.
+ANY = "any"
 
 
 def add_parser(sub):
     parser = sub.add_parser("analyze", help="count and coach the reps of an exercise in videos or keypoint files")
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="a video, or a keypoint file .npy [frames, 17, 3] of (y, x, score)")
     parser.add_argument("--exercise", required=True, help="exercise id (see `coach exercises list`) or a definition .yaml; "
+                                                          "any: recognise which exercise of the library it is from the movement; "
                                                           "with --people all, several separated by commas (e.g. squat,jumping_jack): "
                                                           "each person is counted in the one they do most reps of")
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"pose model for videos (default: {DEFAULT_MODEL})")
@@ -55,10 +58,11 @@ def run(args) -> int:
     library = Library()
     exercises.warn_problems(library)
     names = [name.strip() for name in args.exercise.split(",")]
+    if ANY in names and (len(names) > 1 or args.people == "all"):
+        raise InputError(f"--exercise {ANY} recognises one person's exercise: it takes no other exercise and no --people all")
     if len(names) > 1 and args.people != "all":
         raise InputError(f"--exercise {args.exercise}: several exercises need --people all (one each person)")
-    exercise, *others = [library.get(name) for name in names]
-    definition = library.definition(names[0]) if args.save else None
+    exercise, *others = [library.get(name) for name in names] if names != [ANY] else [None]
     from coach.keypoints import MAX_FPS
 
     if args.fps is not None and not (0 < args.fps <= MAX_FPS):
@@ -70,6 +74,19 @@ def run(args) -> int:
     model = None
     for path in args.inputs:
         path = check_exists(path)
+        if names == [ANY]:
+            if path.suffix.lower() != ".npy" and model is None:
+                from coach.pose import load_model
+
+                model = load_model(args.model)
+            exercise, decided_t = recognised(path, library, model, args.fps)
+            if exercise is None:
+                log.warning("%s: no exercise of the library was recognised: name one with --exercise, "
+                            "or count any repeated movement with --exercise auto", path)
+                continue
+            if not args.json:
+                print(f"{path.name}: recognised {exercise.name.lower()} at {decided_t:.1f} s")
+        definition = library.definition(exercise.id if names == [ANY] else names[0]) if args.save else None
         if path.suffix.lower() == ".npy":
             from coach.pipeline import analyze_keypoints
 
@@ -93,6 +110,24 @@ def run(args) -> int:
         report(analysis, path, args.json, people if args.people == "all" else None)
         history.save(args, analysis.results, exercise, path, analysis.fps, definition)
     return 0
+
+
+def recognised(path: Path, library, model, fps: float | None) -> tuple[Exercise | None, float | None]:
+    """(the exercise of the library recognised in a video or keypoint file, when), or (None, None).
+    The file is then counted from its start with that exercise (coach.recognise)."""
+    from coach.recognise import candidates, recognise
+
+    if path.suffix.lower() == ".npy":
+        from coach import keypoints
+
+        poses = keypoints.load(path, fps).poses()
+    else:
+        from coach.pose import PoseTracker
+        from coach.sources import read_video
+
+        tracker = PoseTracker(model)
+        poses = ((tracker.update(frame), frame.index / fps if fps else frame.t) for frame in read_video(path))
+    return recognise(candidates(library), poses)
 
 
 def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, several=False, others=()):
