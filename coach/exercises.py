@@ -11,12 +11,12 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
+import errno
 import types
 import typing
 import functools
 import os
 import re
-import stat
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal, Union
@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from coach import paths
 from coach.errors import ExerciseError
+from coach.files import read_regular
 from coach.pose.skeleton import KEYPOINTS, Keypoint
 
 BUILTIN_DIR = paths.BUILTIN_EXERCISES
@@ -676,17 +677,11 @@ def read(path, lossy: bool = False) -> str:
         raise DefinitionError([Problem(str(path), line, "", message)])
 
     try:
-        # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then refuses it.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        data = read_regular(path, MAX_FILE_BYTES)
     except OSError as error:
-        refuse(f"cannot read: {error.strerror or error}")
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        refuse("not a regular file")
-    with os.fdopen(fd, "rb") as file:
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        refuse(f"over {MAX_FILE_BYTES // 1_000_000} MB: not an exercise definition")
+        if error.errno == errno.EFBIG:
+            refuse(f"over {MAX_FILE_BYTES // 1_000_000} MB: not an exercise definition")
+        refuse(f"cannot read: {error.strerror}" if error.strerror else str(error))
     try:
         return data.decode("utf-8", errors="replace" if lossy else "strict")
     except UnicodeDecodeError as error:
