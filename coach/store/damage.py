@@ -9,54 +9,61 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from coach.store.schema import keypoints, reps, sessions, sets, utc
+from coach.store.schema import keypoints, reps, sessions, sets
 
 TABLES = (sessions, sets, reps, keypoints)  # the rows that belong to a session
 KINDS = {sa.Integer: ("integer",), sa.Float: ("real", "integer"), sa.DateTime: ("text",), sa.String: ("text",),
          sa.LargeBinary: ("blob",)}  # what typeof() says of a sound value (Text is a String)
 NAMES = {"integer": "an integer", "real": "a number", "text": "text", "blob": "bytes"}
+LARGEST = 1.7976931348623157e308  # above: infinity
+PANDAS_YEARS = (1678, 2261)  # the years a pandas time holds (in nanoseconds since 1970)
 
 
 def damaged(conn: sa.Connection, tables: Iterable[sa.Table] = TABLES,
             session_ids: Iterable[int] | None = None) -> dict[int, str]:
-    """{session id: what is wrong with the first damaged value of its rows in `tables`}."""
+    """{session id: what is wrong with the first damaged value found in its rows in `tables`}."""
     if conn.dialect.name != "sqlite":
         return {}
     found: dict[int, str] = {}
     for table in tables:
         key = table.c.id if table is sessions else table.c.session_id
         columns = [c for c in table.columns if c is not key]
-        query = sa.select(key, *(sa.func.typeof(c) for c in columns),
-                          *(sa.type_coerce(c, sa.Text) for c in columns if isinstance(c.type, sa.DateTime)),
-                          *(sa.func.abs(c) > 1.7976931348623157e308 for c in columns if isinstance(c.type, sa.Float)))
+        of_session = sa.func.typeof(key) == "integer"  # a row whose session id is not one belongs to no session
         if session_ids is not None:
-            query = query.where(key.in_([int(i) for i in session_ids]))
-        for row in conn.execute(query):
-            session_id, kinds, rest = row[0], row[1:len(columns) + 1], list(row[len(columns) + 1:])
-            if not isinstance(session_id, int) or session_id in found:
-                continue  # a row whose session id is not one belongs to no session
-            times = {c.name: rest.pop(0) for c in columns if isinstance(c.type, sa.DateTime)}
-            endless = {c.name: rest.pop(0) for c in columns if isinstance(c.type, sa.Float)}
-            for column, kind in zip(columns, kinds):
-                problem = _problem(conn.dialect, column, kind, times.get(column.name), endless.get(column.name))
-                if problem:
-                    found[session_id] = f"{table.name}.{column.name} {problem}"
-                    break
+            of_session &= key.in_([int(i) for i in session_ids])
+        # The types, in SQL: only the rows with a value of the wrong type come back.
+        floats = [c for c in columns if isinstance(c.type, sa.Float)]
+        query = (sa.select(key, *(sa.func.typeof(c) for c in columns), *(sa.func.abs(c) > LARGEST for c in floats))
+                 .where(of_session, sa.or_(*(_wrong_type(c) for c in columns), *(sa.func.abs(c) > LARGEST for c in floats))))
+        for session_id, *kinds in conn.execute(query):
+            kinds, endless = kinds[:len(columns)], dict(zip(floats, kinds[len(columns):]))
+            problem = next(f"{column.name} {_type_problem(column, kind, endless.get(column))}"
+                           for column, kind in zip(columns, kinds) if _type_problem(column, kind, endless.get(column)))
+            found.setdefault(session_id, f"{table.name}.{problem}")
+        # The times, as the store reads them: SQLAlchemy's parser, then a time pandas can hold.
+        for column in (c for c in columns if isinstance(c.type, sa.DateTime)):
+            parse = column.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+            text = sa.type_coerce(column, sa.Text)
+            for session_id, value in conn.execute(sa.select(key, text).where(of_session, sa.func.typeof(column) == "text")):
+                try:
+                    sound = PANDAS_YEARS[0] <= parse(value).year <= PANDAS_YEARS[1]
+                except (ValueError, TypeError, OverflowError):
+                    sound = False
+                if not sound:
+                    found.setdefault(session_id, f"{table.name}.{column.name} holds {value[:40]!r}, not a time")
     return found
 
 
-def _problem(dialect, column: sa.Column, kind: str, time: str | None, endless: int | None) -> str | None:
-    if kind == "null":
-        return None if column.nullable else "is empty"
-    wanted = next(kinds for base, kinds in KINDS.items() if isinstance(column.type, base))
-    if kind not in wanted:
-        return f"holds {NAMES.get(kind, kind)}, not {NAMES[wanted[0]]}"
-    if endless:
-        return "holds an infinite number"
-    if time is not None:
-        try:
-            # As the store reads it: SQLAlchemy's parser, then a time pandas can hold.
-            utc(column.type.dialect_impl(dialect).result_processor(dialect, None)(time))
-        except (ValueError, TypeError, OverflowError):
-            return f"holds {time[:40]!r}, not a time"
-    return None
+def _allowed(column: sa.Column) -> tuple[str, ...]:
+    kinds = next(kinds for base, kinds in KINDS.items() if isinstance(column.type, base))
+    return (*kinds, "null") if column.nullable else kinds
+
+
+def _wrong_type(column: sa.Column):
+    return sa.func.typeof(column).not_in(_allowed(column))
+
+
+def _type_problem(column: sa.Column, kind: str, endless: int | None) -> str | None:
+    if kind not in _allowed(column):
+        return "is empty" if kind == "null" else f"holds {NAMES.get(kind, kind)}, not {NAMES[_allowed(column)[0]]}"
+    return "holds an infinite number" if endless else None

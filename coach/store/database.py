@@ -23,7 +23,7 @@ from coach.errors import StoreError
 from coach.keypoints import KeypointSeries
 from coach.store import recovery, transfer
 from coach.store.blobs import unpack
-from coach.store.damage import damaged
+from coach.store.damage import TABLES as DAMAGEABLE, damaged
 from coach.store.liveness import writer_alive
 from coach.store.location import default_recovery_dir, describe, resolve_url, sqlite_file
 from coach.store.messages import explain
@@ -278,8 +278,7 @@ class Store:
     def damaged(self, session_ids: Iterable[int] | None = None, tables: tuple[sa.Table, ...] | None = None
                 ) -> dict[int, str]:
         """{session id: what is damaged in its rows} (coach.store.damage); the readers leave these out."""
-        return self.run(lambda conn: damaged(conn, *([tables] if tables else []), session_ids=session_ids),
-                        write=False)
+        return self.run(lambda conn: damaged(conn, tables or DAMAGEABLE, session_ids), write=False)
 
     def _mark_interrupted(self, ids: list[int]) -> None:
         try:
