@@ -140,9 +140,11 @@ def image_size(path: Path) -> tuple[int, int]:
     try:
         data = json.loads(read_regular(meta, MAX_META_BYTES))
         size = (data["width"], data["height"])
-        if not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_SIDE for v in size):
-            raise ValueError(f"width and height must be whole numbers from 1 to {MAX_SIDE}, "
-                             f"got {str(size[0])[:20]} and {str(size[1])[:20]}")
+        shown = f"got {str(size[0])[:20]} and {str(size[1])[:20]}"
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size):
+            raise ValueError(f"width and height must be positive whole numbers, {shown}")
+        if max(size) > MAX_SIDE:
+            raise ValueError(f"width and height must be at most {MAX_SIDE} pixels, {shown}")
         return size
     except OSError as error:
         raise InputError(f"{meta}: cannot read it: {error.strerror or error}") from None
