@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import os
-import stat
+import errno
 import types
 import typing
 from collections.abc import Callable
@@ -21,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coach.errors import CoachError
+from coach.files import read_regular
 
 
 @dataclasses.dataclass(frozen=True)
@@ -330,17 +330,11 @@ def read(path, kind: Kind, lossy: bool = False) -> str:
         raise kind.error([Problem(str(path), line, "", message)])
 
     try:
-        # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then refuses it.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        data = read_regular(path, MAX_FILE_BYTES)
     except OSError as error:
+        if error.errno == errno.EFBIG:
+            refuse(f"over {MAX_FILE_BYTES // 1_000_000} MB: not {kind.noun}")
         refuse(f"cannot read: {error.strerror or error}")
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        refuse("not a regular file")
-    with os.fdopen(fd, "rb") as file:
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        refuse(f"over {MAX_FILE_BYTES // 1_000_000} MB: not {kind.noun}")
     try:
         return data.decode("utf-8", errors="replace" if lossy else "strict")
     except UnicodeDecodeError as error:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from coach.errors import InputError
+from coach.files import read_regular
 from coach.pose.layout import movenet_from_pixels, pixels_from_movenet
 from coach.types import Pose
 
@@ -27,6 +28,9 @@ from coach.types import Pose
 MAX_FPS = 1000.0
 # A day at 120 fps: more frames than this is a corrupt header, not a recording.
 MAX_FRAMES = 24 * 3600 * 120
+# An image side in pixels: over this, a .meta.json is damaged (the largest video is 16K).
+MAX_SIDE = 100_000
+MAX_META_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -131,15 +135,22 @@ def _finite_float32(path: Path, values: np.ndarray, what: str) -> np.ndarray:
 def image_size(path: Path) -> tuple[int, int]:
     """The (width, height) in <stem>.meta.json beside a keypoint file; (1, 1) without one."""
     meta = beside(path, ".meta.json")
-    if not meta.exists():
+    if not meta.exists() and not meta.is_symlink():
         return (1, 1)
     try:
-        data = json.loads(meta.read_text())
+        data = json.loads(read_regular(meta, MAX_META_BYTES))
         size = (data["width"], data["height"])
+        shown = f"got {str(size[0])[:20]} and {str(size[1])[:20]}"
         if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size):
-            raise ValueError(f"width and height must be positive whole numbers, got {size[0]!r} and {size[1]!r}")
+            raise ValueError(f"width and height must be positive whole numbers, {shown}")
+        if max(size) > MAX_SIDE:
+            raise ValueError(f"width and height must be at most {MAX_SIDE} pixels, {shown}")
         return size
-    except (ValueError, KeyError, TypeError, OSError) as error:
+    except OSError as error:
+        raise InputError(f"{meta}: cannot read it: {error.strerror or error}") from None
+    except RecursionError:
+        raise InputError(f"{meta}: expected {{\"width\": ..., \"height\": ...}}: JSON nested too deeply") from None
+    except (ValueError, KeyError, TypeError) as error:
         raise InputError(f"{meta}: expected {{\"width\": ..., \"height\": ...}}: {error}") from None
 
 

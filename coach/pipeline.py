@@ -411,13 +411,17 @@ class RecorderSink:
     Steps go into an unbounded (lossless) queue of frozen FrameResults; the thread hands each to
     a SessionRecorder, which still commits every rep the moment it reaches it. A database that
     is locked or slow so delays the writing, never the counting. The session is opened at the
-    first frame, so a camera that never started leaves nothing behind. `close(status)` waits for
+    first frame, so a camera that never started leaves nothing behind; with `keep_empty=False`,
+    at the first rep counted or hold timed (the frames before it wait in the queue), so a file
+    in which nothing was done leaves nothing either. `close(status)` waits for
     the queue to be written and ends the session; `session_id` is known from then (or once the
     first frame is written: `wait()`).
     """
 
-    def __init__(self, store, exercise: str, person: str | None = None, **recorder_options):
+    def __init__(self, store, exercise: str, person: str | None = None, *, keep_empty: bool = True,
+                 **recorder_options):
         self.store = store
+        self.keep_empty = keep_empty
         self.exercise = exercise
         self.person = person
         self.options = recorder_options
@@ -433,7 +437,8 @@ class RecorderSink:
         with self.lock:
             if self.closed:
                 return
-            if self.thread.ident is None:  # the first frame
+            done = step.result.rep is not None or step.result.hold is not None
+            if self.thread.ident is None and (self.keep_empty or done):  # the first frame (or rep)
                 self.thread.start()
             self.results.put(step.result)
 
@@ -479,11 +484,13 @@ class RecorderSink:
 
 
 def analyze_video(path, exercise: Exercise, model, fps: float | None = None, out=None,
-                  on_progress: Callable[[int, int], None] | None = None) -> Analysis:
+                  on_progress: Callable[[int, int], None] | None = None,
+                  record: Callable[[Analysis], Sink] | None = None) -> Analysis:
     """A video through the pipeline (crop tracking on), frame by frame as live.
 
     `fps` retimes the frames to that rate; `out` gets the overlay video (skeleton, count, phase,
-    cue); `on_progress(frames_done, frames_total)` hears of each frame (total 0 when unknown).
+    cue); `on_progress(frames_done, frames_total)` hears of each frame (total 0 when unknown);
+    `record(analysis)` makes the sink that stores the session as it goes (a RecorderSink).
     """
     from coach.sources import read_video
 
@@ -496,16 +503,20 @@ def analyze_video(path, exercise: Exercise, model, fps: float | None = None, out
         sinks.append(VideoSink(out, rate, exercise))
     frames = (Frame(f.image, f.index / fps, f.index) for f in source) if fps else source
     analysis = Analysis(exercise, source=str(path), fps=rate, size=source.size, model=model.name)
+    if record:
+        sinks.append(record(analysis))
     return Pipeline(model, exercise, sinks=sinks).run(frames, analysis)
 
 
-def analyze_keypoints(path, exercise: Exercise, fps: float | None = None) -> Analysis:
+def analyze_keypoints(path, exercise: Exercise, fps: float | None = None,
+                      record: Callable[[Analysis], Sink] | None = None) -> Analysis:
     """A keypoint file (coach.keypoints) through the pipeline without the model, frame by frame
-    as live. It is measured in the image size written beside it, else as a square image."""
+    as live. It is measured in the image size written beside it, else as a square image.
+    `record` as for analyze_video."""
     from coach import keypoints
 
     series = keypoints.load(path, fps)
     size = (int(series.size[0, 0]), int(series.size[0, 1])) if len(series) else keypoints.image_size(path)
     rate = series.rate() if len(series) > 1 else (fps or 30.0)
     analysis = Analysis(exercise, source=str(path), fps=float(rate), size=size)
-    return Pipeline(None, exercise).run_poses(series.poses(), analysis)
+    return Pipeline(None, exercise, sinks=[record(analysis)] if record else []).run_poses(series.poses(), analysis)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import warnings
 from pathlib import Path
 
 import cv2
@@ -21,6 +22,9 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 # Frames the reader thread decodes ahead of the consumer.
 READ_AHEAD = 8
 MAX_FPS = 1000
+# The most pixels an image may have: each copy of a 50-megapixel RGB image is 150 MB, and
+# reading, converting and drawing one makes four (phones' largest photos are 50 to 200 MP).
+MAX_IMAGE_PIXELS = 50_000_000
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +38,34 @@ def check_exists(path) -> Path:
     return path
 
 
+def check_pixels(path: Path) -> None:
+    """Refuse an image whose header (read by Pillow, which decodes no pixel to read it) claims
+    more than MAX_IMAGE_PIXELS."""
+    from PIL import Image, UnidentifiedImageError
+
+    too_many = f"over the {MAX_IMAGE_PIXELS // 1_000_000} million pixels coach decodes: scale it down"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused by our own limit
+            with Image.open(path) as image:
+                width, height = image.size
+    except Image.DecompressionBombError as error:  # Pillow's own limit, far over ours
+        raise InputError(f"{path}: {too_many} ({error})") from None
+    except (OSError, ValueError, SyntaxError, UnidentifiedImageError) as error:
+        raise InputError(f"{path}: not an image that can be read ({error})") from None
+    if width * height > MAX_IMAGE_PIXELS:
+        raise InputError(f"{path}: {width} x {height} pixels, {too_many}")
+
+
 def is_image(path) -> bool:
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
 
 def read_image(path) -> np.ndarray:
-    """An image file as RGB uint8 (H, W, 3)."""
+    """An image file as RGB uint8 (H, W, 3); refused before it is decoded where its header
+    claims more than MAX_IMAGE_PIXELS (a 30000 x 30000 PNG of 1 MB decodes to 2.7 GB)."""
     path = check_exists(path)
+    check_pixels(path)
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise InputError(f"{path}: not an image that can be read")

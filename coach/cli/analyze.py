@@ -53,7 +53,6 @@ def add_parser(sub):
 
 def run(args) -> int:
     from coach.exercises import Library
-    from coach.sources import check_exists
 
     library = Library()
     exercises.warn_problems(library)
@@ -71,6 +70,20 @@ def run(args) -> int:
         from coach.render import check_video_out
 
         check_video_out(args.out)  # before any input is analysed
+    store = history.save_store(args) if args.save else None
+    try:
+        analyze_each(args, library, names, exercise, others, store)
+    finally:
+        if store is not None:
+            store.close()
+    return 0
+
+
+def analyze_each(args, library, names: list[str], exercise: Exercise | None, others: list[Exercise], store) -> None:
+    """Each input in turn: counted (with --exercise any, with the exercise recognised in it),
+    reported, and with --save stored in `store` as it is counted."""
+    from coach.sources import check_exists
+
     model = None
     for path in args.inputs:
         path = check_exists(path)
@@ -86,11 +99,18 @@ def run(args) -> int:
                 continue
             if not args.json:
                 print(f"{path.name}: recognised {exercise.name.lower()} at {decided_t:.1f} s")
-        definition = library.definition(exercise.id if names == [ANY] else names[0]) if args.save else None
+        definition = library.definition(exercise.id) if store is not None else None
+        sinks = []  # the recorder that stores this input with --save
+
+        def recorder(analysis):
+            sinks.append(history.recorder(args, store, exercise, definition, analysis))
+            return sinks[-1]
+
+        record = recorder if store is not None else None
         if path.suffix.lower() == ".npy":
             from coach.pipeline import analyze_keypoints
 
-            analysis, people = analyze_keypoints(path, exercise, args.fps), {}
+            analysis, people = analyze_keypoints(path, exercise, args.fps, record), {}
         else:
             if args.out and len(args.inputs) > 1:
                 out = Path(args.out).with_name(f"{Path(args.out).stem}_{path.stem}{Path(args.out).suffix}")
@@ -102,14 +122,15 @@ def run(args) -> int:
                 from coach.pose.multipose import MultiPoseModel
 
                 model = MultiPoseModel() if several else load_model(args.model)
-            analysis, people = analyze_video_with_bar(path, exercise, model, args.fps, out, several, others)
+            analysis, people = analyze_video_with_bar(path, exercise, model, args.fps, out, several, others,
+                                                      None if several else record)
         for warning in analysis.warnings:
             log.warning("%s: %s", path, warning)
         if args.tables:
             write_tables(analysis, Path(args.tables), path.stem)
         report(analysis, path, args.json, people if args.people == "all" else None)
-        history.save(args, analysis.results, exercise, path, analysis.fps, definition)
-    return 0
+        if store is not None:
+            history.save(args, store, analysis, exercise, definition, sinks[0] if sinks else None)
 
 
 def recognised(path: Path, library, model, fps: float | None) -> tuple[Exercise | None, float | None]:
@@ -130,7 +151,7 @@ def recognised(path: Path, library, model, fps: float | None) -> tuple[Exercise 
     return recognise(candidates(library), poses)
 
 
-def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, several=False, others=()):
+def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, several=False, others=(), record=None):
     """(the exerciser's Analysis, {person id: Analysis}); the dict is empty for one person."""
     from tqdm import tqdm
 
@@ -144,7 +165,7 @@ def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, seve
             bar.update(done - bar.n)
         if several:
             return analyze_people(path, exercise, model, fps, out=out, on_progress=advance, others=others)
-        return analyze_video(path, exercise, model, fps, out=out, on_progress=advance), {}
+        return analyze_video(path, exercise, model, fps, out=out, on_progress=advance, record=record), {}
 
 
 def write_tables(analysis: Analysis, folder: Path, stem: str):

@@ -26,6 +26,7 @@ from coach.words import clock, plural, short_unit
 if TYPE_CHECKING:
     import pandas as pd
 
+    from coach.pipeline import RecorderSink
     from coach.store import Store
 
 DB_HELP = "the history database: a file path or a SQLAlchemy URL (default: $COACH_DB, else data/coach.db)"
@@ -102,29 +103,49 @@ def add_save_options(parser) -> None:
                         help="with --save: store an input in which no rep was counted too (by default it is not)")
 
 
-def save(args, results, exercise, source, fps: float | None = None, definition: str | None = None) -> int | None:
-    """Store one analysed input as a session when `--save` was given; returns its id.
-    `results` are the FrameResults of `exercise` (an Exercise) in order, `definition` its YAML."""
-    if not getattr(args, "save", False):
-        return None
+def save_store(args) -> Store:
+    """The store `--save` writes to. One that cannot be opened still takes the session: its every
+    write fails, so the recorder keeps what was measured in a recovery file, named in the error."""
+    from coach.store import Store
+
+    try:
+        return open_store(args)
+    except StoreError as error:
+        return Store.unusable(getattr(args, "db", None), error)
+
+
+def recorder(args, store: Store, exercise, definition: str | None, analysis) -> RecorderSink:
+    """The sink that stores an input as it is analysed (`record` of coach.pipeline.analyze_video):
+    each rep is committed as it is counted, as live, so a kill keeps the reps so far in a session
+    shown as interrupted. The session begins at the first rep, unless --save-empty."""
+    from coach.pipeline import RecorderSink
+
+    return RecorderSink(store, exercise.id, args.person, keep_empty=args.save_empty, source=analysis.source,
+                        fps=analysis.fps, definition=definition)
+
+
+def save(args, store: Store, analysis, exercise, definition: str | None = None,
+         sink: RecorderSink | None = None) -> int | None:
+    """Say what --save kept of one analysed input, and its camera view; returns the session id.
+    `sink` stored it as it was analysed (`recorder`); without one (several people: the exerciser
+    is known only at the end) it is stored now, through the same recorder."""
+    results = analysis.results
     reps = sum(r.rep is not None for r in results)
     holds = len({r.hold.index for r in results if r.hold is not None})  # a hold exercise's sets
     what = plural(reps, "rep") if exercise.hold is None else plural(holds, "hold")
     if reps + holds == 0 and not args.save_empty:
         print(f"coach: not saved: no {exercise.id} {'rep was counted' if exercise.hold is None else 'hold was timed'} "
-              f"in {source} (--save-empty keeps it anyway)", file=sys.stderr)
+              f"in {analysis.source} (--save-empty keeps it anyway)", file=sys.stderr)
         return None
-    from coach.store import Store
-
-    try:
-        store = open_store(args)
-    except StoreError as error:  # what was measured still goes to a recovery file, named in the error
-        store = Store.unusable(getattr(args, "db", None), error)
-    with store:
-        session_id = store.record(results, exercise.id, args.person, source=str(source), fps=fps,
-                                  definition=definition, view=recorded_view(results, exercise.visibility.min_score))
-        where = store.where
-    print(f"coach: saved session {session_id} ({exercise.id}, {what}) to {where}", file=sys.stderr)
+    if sink is None:
+        session_id = store.record(results, exercise.id, args.person, source=analysis.source, fps=analysis.fps,
+                                  definition=definition)
+    else:
+        session_id = sink.session_id
+    view = recorded_view(results, exercise.visibility.min_score)
+    if view is not None:
+        store.set_view(session_id, view)
+    print(f"coach: saved session {session_id} ({exercise.id}, {what}) to {store.where}", file=sys.stderr)
     return session_id
 
 
@@ -209,6 +230,9 @@ def run_list(args) -> int:
 
     with open_store(args) as store:
         sessions = store.sessions(person=args.person, exercise=args.exercise, since=args.since)
+        from coach.store import reps, sessions as sessions_table
+
+        damage = store.damaged(tables=(sessions_table, reps) if args.plot else (sessions_table,))
         where = store.where
     records = rows(sessions)
     if args.json:
@@ -225,7 +249,16 @@ def run_list(args) -> int:
         path = charts.save_png(charts.dashboard(sessions, reps, title=f"Workout history{who}"), args.plot)
         if not args.json:
             print(f"wrote {path}")
+    left_out(damage, where, "the others are listed")
     return 0
+
+
+def left_out(damage: dict[int, str], where: str, others: str) -> None:
+    """One error line naming the damaged sessions a command left out (coach.store.damage)."""
+    if damage:
+        named = "; ".join(f"session {i} ({why})" for i, why in sorted(damage.items()))
+        raise StoreError(f"damaged in {where}, so left out: {named}; {others} "
+                         f"(`coach history delete ID` removes one)")
 
 
 def store_reps(args, sessions: pd.DataFrame) -> pd.DataFrame:
@@ -238,9 +271,12 @@ def store_reps(args, sessions: pd.DataFrame) -> pd.DataFrame:
 
 def run_export(args) -> int:
     with open_store(args) as store:
-        counts = store.export(args.dir, args.format)
-    print(f"exported {counts['sessions']} sessions ({counts['reps']} reps, {counts['people']} people) "
+        counts, damage = store.export(args.dir, args.format)
+        where = store.where
+    print(f"exported {plural(counts['sessions'], 'session')} ({plural(counts['reps'], 'rep')}, "
+          f"{counts['people']} {'person' if counts['people'] == 1 else 'people'}) "
           f"to {args.dir} as {args.format}")
+    left_out(damage, where, "the others are exported")
     return 0
 
 
@@ -272,12 +308,16 @@ def run_recover(args) -> int:
 
 def run_delete(args) -> int:
     with open_store(args) as store:
-        record = row(store.session(args.session_id))
-        what = (f"session {record['id']}: {record['exercise']}, {done(record)}, {record['date']}, "
-                f"{record['person']}")
+        damage = store.damaged([store.known_id(args.session_id)]).get(args.session_id)
+        if damage:  # deleting it is the way out
+            what = f"session {args.session_id} (damaged: {damage})"
+        else:
+            record = row(store.session(args.session_id))
+            what = (f"session {record['id']}: {record['exercise']}, {done(record)}, {record['date']}, "
+                    f"{record['person']}")
         if not args.yes:
             if sys.stdin is None:  # started with stdin closed (`<&-`): input() would raise RuntimeError
-                raise InputError(f"cannot ask before deleting session {record['id']}: stdin is closed (add --yes)")
+                raise InputError(f"cannot ask before deleting session {args.session_id}: stdin is closed (add --yes)")
             try:
                 answer = input(f"delete {what}? [y/N] ")
             except EOFError:

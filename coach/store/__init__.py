@@ -6,6 +6,7 @@ The package's files are its jobs:
   database.py   the Store: engine, transactions (`run`, `person_id`), queries
   liveness.py   whether the process writing a 'running' session is still alive
   blobs.py      keypoint chunks as bytes
+  damage.py     sessions whose rows SQLite kept damaged, which the readers leave out
   summary.py    rep rows, set rows and a session's totals
   messages.py   a database failure as one line for the user
   transfer.py   export to and import from CSV or parquet

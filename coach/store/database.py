@@ -23,6 +23,7 @@ from coach.errors import StoreError
 from coach.keypoints import KeypointSeries
 from coach.store import recovery, transfer
 from coach.store.blobs import unpack
+from coach.store.damage import TABLES as DAMAGEABLE, damaged
 from coach.store.liveness import writer_alive
 from coach.store.location import default_recovery_dir, describe, resolve_url, sqlite_file
 from coach.store.messages import explain
@@ -59,9 +60,13 @@ class Store:
             raise StoreError(f"the history database {path} is not a file (a folder, a FIFO or a device)")
         if path is not None and "mode=ro" not in str(url):
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             except OSError as error:
                 raise StoreError(f"cannot create the folder of the history database {path}: {error}") from None
+            try:  # only its owner reads someone's history; SQLite gives the -wal and -shm files its mode
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except OSError:
+                pass  # there already, or the folder is read-only: SQLite says what it can do
         store = cls(url, timeout_s=timeout_s, recovery_dir=Path(recovery_dir) if recovery_dir else None)
         if migrate:
             try:
@@ -262,13 +267,18 @@ class Store:
             query = query.where(sessions.c.started_at >= utc(since))
         if session_ids is not None:  # ints: numpy's would bind as blobs on SQLite
             query = query.where(sessions.c.id.in_([int(i) for i in session_ids]))
-        frame = self.read(query)
+        frame = self.read(query.where(sessions.c.id.not_in(self.damaged(session_ids, (sessions,)))))
         running = frame[frame["status"] == "running"]
         dead = [index for index, row in running.iterrows() if not writer_alive(row)]
         if dead:
             frame.loc[dead, "status"] = "interrupted"
             self._mark_interrupted([int(i) for i in frame.loc[dead, "id"]])
         return frame
+
+    def damaged(self, session_ids: Iterable[int] | None = None, tables: tuple[sa.Table, ...] | None = None
+                ) -> dict[int, str]:
+        """{session id: what is damaged in its rows} (coach.store.damage); the readers leave these out."""
+        return self.run(lambda conn: damaged(conn, tables or DAMAGEABLE, session_ids), write=False)
 
     def _mark_interrupted(self, ids: list[int]) -> None:
         try:
@@ -279,10 +289,21 @@ class Store:
             log.info("could not mark sessions %s interrupted: %s", ids, error)
 
     def session(self, session_id: int) -> pd.Series:
+        """One session; a StoreError where there is none, or where its rows are damaged."""
+        session_id = self.known_id(session_id)
+        problem = self.damaged([session_id]).get(session_id)
+        if problem:
+            raise StoreError(f"session {session_id} in {self.where} is damaged: {problem}")
         frame = self.sessions(session_ids=[session_id])
         if frame.empty:
             raise StoreError(f"no session {session_id} in {self.where} (`coach history` lists them)")
         return frame.iloc[0]
+
+    def known_id(self, session_id: int) -> int:
+        """`session_id` as an int the database can hold; else no session has it."""
+        if not -2**63 <= int(session_id) < 2**63:
+            raise StoreError(f"no session {session_id} in {self.where} (`coach history` lists them)")
+        return int(session_id)
 
     def reps(self, session_ids: Iterable[int] | None = None, person: str | None = None,
              exercise: str | None = None) -> pd.DataFrame:
@@ -293,6 +314,7 @@ class Store:
                  .order_by(sessions.c.started_at, reps.c.session_id, reps.c.rep_index))
         if session_ids is not None:
             query = query.where(reps.c.session_id.in_([int(i) for i in session_ids]))
+        query = query.where(reps.c.session_id.not_in(self.damaged(session_ids, (sessions, reps))))
         if person:
             query = query.where(people.c.name == person)
         if exercise:
@@ -303,11 +325,15 @@ class Store:
         query = sa.select(sets).order_by(sets.c.session_id, sets.c.set_index)
         if session_ids is not None:
             query = query.where(sets.c.session_id.in_([int(i) for i in session_ids]))
-        return self.read(query)
+        return self.read(query.where(sets.c.session_id.not_in(self.damaged(session_ids, (sets,)))))
 
     def keypoints(self, session_id: int) -> KeypointSeries:
         """The session's keypoint series, as recorded frame by frame."""
-        query = (sa.select(keypoints.c.data).where(keypoints.c.session_id == int(session_id))
+        session_id = self.known_id(session_id)
+        problem = self.damaged([session_id], (keypoints,)).get(session_id)
+        if problem:
+            raise StoreError(f"the keypoints of session {session_id} in {self.where} are damaged: {problem}")
+        query = (sa.select(keypoints.c.data).where(keypoints.c.session_id == session_id)
                  .order_by(keypoints.c.chunk_index))
         blobs = self.run(lambda conn: conn.execute(query).scalars().all(), write=False)
         try:
@@ -335,8 +361,8 @@ class Store:
         return recorder.session_id
 
     def delete_session(self, session_id: int) -> bool:
-        """Delete a session with its sets, reps and keypoints; False when there was none."""
-        session_id = int(session_id)
+        """Delete a session with its sets, reps and keypoints (damaged or not); False when there was none."""
+        session_id = self.known_id(session_id)
 
         def work(conn):
             for table in (keypoints, reps, sets):
@@ -350,14 +376,14 @@ class Store:
         if name is not None and len(name) > 100:
             raise StoreError(f"a session name is at most 100 characters, got {len(name)}")
         done = self.run(lambda conn: conn.execute(
-            sessions.update().where(sessions.c.id == int(session_id)).values(name=name)).rowcount, write=True)
+            sessions.update().where(sessions.c.id == self.known_id(session_id)).values(name=name)).rowcount, write=True)
         if not done:
             raise StoreError(f"no session {session_id} in {self.where} (`coach history` lists them)")
 
     def set_view(self, session_id: int, view: str | None) -> None:
         """Record the camera view a session was seen from ("front", "side"), once it is known."""
         self.run(lambda conn: conn.execute(
-            sessions.update().where(sessions.c.id == int(session_id)).values(view=view)), write=True)
+            sessions.update().where(sessions.c.id == self.known_id(session_id)).values(view=view)), write=True)
 
     def rename_person(self, old: str, new: str) -> None:
         """Rename a person, with all their sessions; the new name must not be taken."""
@@ -374,7 +400,7 @@ class Store:
 
     # -- export, import and recovery (coach.store.transfer, coach.store.recovery) ------------
 
-    def export(self, folder: str | os.PathLike, fmt: str = "csv") -> dict[str, int]:
+    def export(self, folder: str | os.PathLike, fmt: str = "csv") -> tuple[dict[str, int], dict[int, str]]:
         """See coach.store.transfer.export."""
         return transfer.export(self, folder, fmt)
 

@@ -46,8 +46,10 @@ def sqlite_file(url: sa.URL) -> Path | None:
 
 
 def default_recovery_dir(url: sa.URL) -> Path:
-    """COACH_RECOVERY_DIR, else recovery/ beside the SQLite file, else data/recovery."""
+    """COACH_RECOVERY_DIR, else recovery/ beside the SQLite file, else data/recovery. Not beside
+    a path that is no file (COACH_DB=/dev/zero would make /dev/recovery)."""
     if os.environ.get("COACH_RECOVERY_DIR"):
         return Path(os.environ["COACH_RECOVERY_DIR"])
     path = sqlite_file(url)
-    return (path.parent if path is not None else data_dir()) / "recovery"
+    beside = path is not None and (path.is_file() or not path.exists())
+    return (path.parent if beside else data_dir()) / "recovery"

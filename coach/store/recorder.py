@@ -37,7 +37,11 @@ class SessionRecorder:
 
     `update(result)` takes every FrameResult of the session, in order. The moment a rep is
     counted (`result.rep`), that rep, its set and the session's totals are committed in one
-    transaction together with the keypoints buffered up to that frame; between reps the keypoints
+    transaction together with the keypoints buffered up to that frame. A set's first rep waits
+    for the one after it, which the set gate counts on the next frame (coach.counting.SetGate),
+    and the two are committed together: the keypoints of the frame that counts the first hold the
+    end of the second, so a kill between them would keep one rep of frames that count two (or at
+    the end of the stream, where the gate counts reps that were held). Between reps the keypoints
     are flushed every `flush_s` seconds of stream time. A hold exercise (its results carry
     `held_s`) has no reps: the set of the hold going on (`result.hold`) is written when it starts
     to count, every HOLD_WRITE_S of stream time while it goes on, and when it ends.
@@ -66,6 +70,7 @@ class SessionRecorder:
         self._unwritten: list[dict] = []  # recovery records no folder could take yet
         self._finished = False
         self._rep_rows: list[dict] = []
+        self._waiting: list[dict] = []  # a set's first rep, committed with the next
         self._hold = False  # a hold exercise: the session's totals are its held sets
         self._hold_rows: dict[int, dict] = {}  # by set index, as last seen
         self._hold_unwritten: dict | None = None  # the last seen hold row, until written
@@ -106,10 +111,16 @@ class SessionRecorder:
         if result.rep is not None:
             row = rep_row(result.rep)
             row["committed_at"] = now()
+            starts_set = all(r["set_index"] != row["set_index"] for r in self._rep_rows)
             self._rep_rows.append(row)
-            self._flush(row)
+            if starts_set and not self._waiting:
+                self._waiting.append(row)
+                return
+            self._flush([*self._waiting, row])
+        elif self._waiting:
+            return  # nothing is committed between a set's first rep and its second
         elif self._hold_due(result) or keypoints_due:
-            self._flush(None, with_chunk=keypoints_due)
+            self._flush([], with_chunk=keypoints_due)
 
     def _hold_due(self, result: FrameResult) -> bool:
         """Note the hold going on; whether its set row is to be written at this frame."""
@@ -132,26 +143,29 @@ class SessionRecorder:
                "start_t": float(series.t[0]), "end_t": float(series.t[-1]), "data": pack(series)}
         return row
 
-    def _flush(self, rep: dict | None, status: str | None = None, with_chunk: bool = True) -> None:
+    def _flush(self, rep_rows: list[dict], status: str | None = None, with_chunk: bool = True) -> None:
+        """Commit `rep_rows` (reps counted since the last commit) with what goes with them, in one transaction."""
+        self._waiting = []
         chunk = self._chunk_row() if with_chunk else None
         hold, self._hold_unwritten = self._hold_unwritten, None
         if self.error is None:
             try:
-                self.store.run(lambda conn: self._write(conn, rep, chunk, status, hold), write=True)
+                self.store.run(lambda conn: self._write(conn, rep_rows, chunk, status, hold), write=True)
             except StoreError as error:
-                self._fail(error, rep)
+                self._fail(error, rep_rows)
         if self.error is not None:
-            self._append_recovery(rep, chunk, status, hold)
+            self._append_recovery(rep_rows, chunk, status, hold)
         if chunk is not None:
             self._chunk += 1
             self._frames += chunk["frames"]
             self._buffer.clear()
 
-    def _write(self, conn: sa.Connection, rep: dict | None, chunk: dict | None, status: str | None,
+    def _write(self, conn: sa.Connection, rep_rows: list[dict], chunk: dict | None, status: str | None,
                hold: dict | None = None) -> None:
-        if rep is not None:
+        for rep in rep_rows:
             conn.execute(reps.insert().values(session_id=self.session_id, **rep))
-            self._upsert_set(conn, next(r for r in set_rows(self._rep_rows) if r["set_index"] == rep["set_index"]))
+        for index in dict.fromkeys(rep["set_index"] for rep in rep_rows):
+            self._upsert_set(conn, next(r for r in set_rows(self._rep_rows) if r["set_index"] == index))
         if hold is not None:
             self._upsert_set(conn, hold)
         if chunk is not None:
@@ -172,21 +186,19 @@ class SessionRecorder:
         if not changed:
             conn.execute(sets.insert().values(session_id=self.session_id, **row))
 
-    def _fail(self, error: StoreError, pending: dict | None = None) -> None:
+    def _fail(self, error: StoreError, pending: list[dict] = ()) -> None:
         """From now on, write to a recovery file; start it with every rep so far but `pending`
-        (the one being written now, which the caller appends)."""
+        (those being written now, which the caller appends)."""
         self.error = error
         self._keep({**self._header, "reason": str(error)},
-                   *({"kind": "rep", **row} for row in self._rep_rows if row is not pending),
+                   *({"kind": "rep", **row} for row in self._rep_rows if not any(row is p for p in pending)),
                    *({"kind": "set", **row} for row in self._hold_rows.values()))  # merging takes the last of a set
         log.warning("%s; recording to %s instead", error, self.recovery_path or "memory (no folder can be written)")
         # Keypoint chunks already committed stay in the database; import merges by chunk index.
 
-    def _append_recovery(self, rep: dict | None, chunk: dict | None, status: str | None,
+    def _append_recovery(self, rep_rows: list[dict], chunk: dict | None, status: str | None,
                          hold: dict | None = None) -> None:
-        records = []
-        if rep is not None:
-            records.append({"kind": "rep", **rep})
+        records = [{"kind": "rep", **rep} for rep in rep_rows]
         if hold is not None:
             records.append({"kind": "set", **hold})
         if chunk is not None:
@@ -218,10 +230,11 @@ class SessionRecorder:
         """Make the recovery file live in `folder`, bringing what the one before holds along."""
         if self.recovery_path is not None and self.recovery_path.parent == folder:
             return
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = folder / f"{now():%Y%m%dT%H%M%S}-{self.uuid}.jsonl"
         try:
             if self.recovery_path is not None and self.recovery_path.exists():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600))  # copyfile keeps the mode
                 shutil.copyfile(self.recovery_path, path)
         except OSError:
             path.unlink(missing_ok=True)
@@ -238,7 +251,7 @@ class SessionRecorder:
         if self._finished:
             return self.session_id
         self._finished = True
-        self._flush(None, status)
+        self._flush(self._waiting, status)
         if self.error is None:
             return self.session_id
         if self._unwritten:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import os
 import tempfile
 from datetime import datetime
@@ -17,6 +18,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from coach.errors import StoreError
+from coach.files import read_regular
 from coach.paths import data_dir
 from coach.store.blobs import check as check_blob
 from coach.store.schema import REP_FIELDS, STATUSES, keypoints, reps, sessions, sets, utc
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RECOVERY_FORMAT = "coach-recovery/1"
+# About 13 hours of keypoints at 30 fps (a 10 s chunk is some 50 kB of base64).
+MAX_RECOVERY_BYTES = 256_000_000
 
 
 def _json_default(value):
@@ -42,7 +46,7 @@ def append_record(path: Path, record: dict) -> None:
     """Append one record and sync it to disk, so a kill right after loses nothing. A write that
     fails (a full disk) is cut back off, so the file always ends with a whole record."""
     data = (json.dumps(record, default=_json_default) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)  # its owner's only
     try:
         size = os.fstat(fd).st_size
         try:
@@ -76,16 +80,15 @@ FIELDS = {  # what each kind of record must hold to be merged
 def _fits(value, kind: str) -> bool:
     if kind == TEXT:
         return isinstance(value, str)
-    if kind == INTEGER:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == NUMBER:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == INTEGER:  # as a database column holds it: 64 bits
+        return isinstance(value, int) and not isinstance(value, bool) and -2**63 <= value < 2**63
+    if kind == NUMBER:  # JSON's 1e999 reads as infinity
+        return _fits(value, INTEGER) or isinstance(value, float) and math.isfinite(value)
     if kind == TIME:
         try:
-            utc(value)
-        except (TypeError, ValueError):
+            return isinstance(value, str) and utc(value) is not None
+        except (TypeError, ValueError, OverflowError):
             return False
-        return isinstance(value, str)
     try:
         check_blob(base64.b64decode(value, validate=True))
     except (TypeError, ValueError):
@@ -115,16 +118,14 @@ def read_recovery(path: str | os.PathLike) -> list[dict]:
     disk, or missing a field) is skipped with a warning; a file without its header is refused."""
     path = Path(path)
     try:
-        if not path.is_file():  # a FIFO would block the read for ever
-            raise OSError("not a regular file")
-        lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+        lines = read_regular(path, MAX_RECOVERY_BYTES).decode("utf-8", errors="replace").splitlines()
     except OSError as error:
-        raise StoreError(f"cannot read the recovery file {path}: {error}") from None
+        raise StoreError(f"cannot read the recovery file {path}: {error.strerror or error}") from None
     records = []
     for number, line in enumerate(lines, 1):
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             record = None
         problem = record_problem(record)
         if problem is None and (number == 1) != (record["kind"] == "session"):

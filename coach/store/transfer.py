@@ -12,13 +12,19 @@ import pandas as pd
 import sqlalchemy as sa
 
 from coach.errors import StoreError
+from coach.files import read_regular
 from coach.store.blobs import check as check_blob
-from coach.store.schema import SCHEMA_VERSION, STATUSES, TABLES, keypoints, now, reps, sessions, sets
+from coach.store.schema import SCHEMA_VERSION, STATUSES, TABLES, keypoints, now, people, reps, sessions, sets
 
 if TYPE_CHECKING:
     from coach.store.database import Store
 
 EXPORT_FORMAT = "coach-history"
+# A CSV cell a spreadsheet would run as a formula (OWASP's "CSV injection"): text that begins so
+# is written after a quote, as is text that begins with a quote, so that import takes one off.
+FORMULA = ("=", "+", "-", "@", "\t", "\r", "'")
+TABLES_BY_NAME = {table.name: table for table in TABLES}
+MAX_MANIFEST_BYTES = 1_000_000
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -127,19 +133,32 @@ def _check_links(frames: dict[str, pd.DataFrame], paths: dict[str, Path]) -> Non
 def _is_json_object(text: str) -> bool:
     try:
         return isinstance(json.loads(text), dict)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         return False
 
 
-def export(store: Store, folder: str | os.PathLike, fmt: str = "csv") -> dict[str, int]:
-    """Write every table to FOLDER/<table>.csv|.parquet plus manifest.json; returns rows per table.
-    In CSV the keypoint chunks are base64 text; in parquet, binary."""
+def export(store: Store, folder: str | os.PathLike, fmt: str = "csv") -> tuple[dict[str, int], dict[int, str]]:
+    """Write every table to FOLDER/<table>.csv|.parquet plus manifest.json. In CSV the keypoint
+    chunks are base64 text; in parquet, binary. Sessions whose rows are damaged (coach.store.damage,
+    or a keypoint chunk that is not one) are left out, as import would refuse them. Returns the
+    rows written per table, and {session id: what is damaged} of those left out."""
     if fmt not in ("csv", "parquet"):
         raise StoreError(f"unknown export format {fmt!r}: use csv or parquet")
     folder = Path(folder)
-    frames = {table.name: store.read(sa.select(table).order_by(table.c.id)) for table in TABLES}
+    damage = store.damaged()
+    frames = {table.name: store.read(sa.select(table).order_by(table.c.id).where(
+        (table.c.id if table is sessions else table.c.session_id).not_in(damage) if table is not people else sa.true()))
+        for table in TABLES}
+    for session_id, index, blob in frames["keypoints"][["session_id", "chunk_index", "data"]].itertuples(index=False):
+        try:
+            check_blob(blob)
+        except ValueError as error:
+            damage.setdefault(int(session_id), f"keypoints chunk {index} is damaged: {error}")
+    for name in ("sessions", "sets", "reps", "keypoints"):
+        key = "id" if name == "sessions" else "session_id"
+        frames[name] = frames[name][~frames[name][key].isin(damage)].reset_index(drop=True)
     try:
-        return _write(store, folder, fmt, frames)
+        return _write(store, folder, fmt, frames), damage
     except OSError as error:  # a file where the folder should be, a full disk, no permission
         raise StoreError(f"cannot write the export to {folder}: {error}") from None
 
@@ -154,23 +173,27 @@ def _write(store: Store, folder: Path, fmt: str, frames: dict[str, pd.DataFrame]
             frame["data"] = frame["data"].astype(object)
         path = folder / f"{name}.{fmt}"
         if fmt == "csv":
+            text = [c.name for c in TABLES_BY_NAME[name].columns if isinstance(c.type, sa.String)]
+            frame[text] = frame[text].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA) else v)
             frame.to_csv(path, index=False)
         else:
             frame.to_parquet(path, index=False)
         counts[name] = len(frame)
     manifest = {"format": EXPORT_FORMAT, "schema_version": store.version(), "file_format": fmt,
-                "exported_at": now().isoformat(), "tables": counts}
+                "exported_at": now().isoformat(), "tables": counts, "formulas_quoted": fmt == "csv"}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return counts
 
 
 def _manifest(folder: Path) -> dict:
     try:
-        if (folder / "manifest.json").exists() and not (folder / "manifest.json").is_file():
-            raise OSError("not a regular file")
-        manifest = json.loads((folder / "manifest.json").read_text())
-    except (OSError, ValueError) as error:
-        raise StoreError(f"{folder} is not a coach history export (manifest.json: {error})") from None
+        manifest = json.loads(read_regular(folder / "manifest.json", MAX_MANIFEST_BYTES))
+    except OSError as error:
+        raise StoreError(f"{folder} is not a coach history export (manifest.json: {error.strerror or error})"
+                         ) from None
+    except (ValueError, RecursionError) as error:
+        raise StoreError(f"{folder} is not a coach history export (manifest.json: "
+                         f"{'nested too deeply' if isinstance(error, RecursionError) else error})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
         raise StoreError(f"{folder}/manifest.json is not a coach history export")
     version = manifest.get("schema_version")
@@ -184,13 +207,19 @@ def _manifest(folder: Path) -> dict:
     return manifest
 
 
-def _read(path: Path, table: sa.Table, fmt: str) -> pd.DataFrame:
+def _read(path: Path, table: sa.Table, fmt: str, quoted: bool) -> pd.DataFrame:
+    """A table's file; `quoted`: a CSV whose text cells were written after a quote where they began
+    like a formula (the manifest says so), which is taken off."""
     if not path.is_file():  # a FIFO would block the read for ever
         raise StoreError(f"cannot read {path}: " + ("not a regular file" if path.exists() else "it is not there"))
     try:
         if fmt == "csv":
             text = {c.name: str for c in table.columns if isinstance(c.type, (sa.String, sa.LargeBinary))}
-            return pd.read_csv(path, dtype=text)
+            frame = pd.read_csv(path, dtype=text)
+            if quoted:
+                columns = [c.name for c in table.columns if isinstance(c.type, sa.String) and c.name in frame]
+                frame[columns] = frame[columns].map(lambda v: v[1:] if isinstance(v, str) and v.startswith("'") else v)
+            return frame
         return pd.read_parquet(path)
     except (OSError, ValueError, TypeError, NotImplementedError, ImportError) as error:  # pyarrow's, too
         raise StoreError(f"cannot read {path}: {str(error).strip().splitlines()[0] if str(error).strip() else error!r}"
@@ -208,7 +237,7 @@ def import_(store: Store, folder: str | os.PathLike) -> dict[str, int]:
     frames, paths = {}, {}
     for table in TABLES:
         path = paths[table.name] = folder / f"{table.name}.{fmt}"
-        frame = _read(path, table, fmt)
+        frame = _read(path, table, fmt, manifest.get("formulas_quoted") is True)
         missing = {c.name for c in table.columns} - set(frame.columns)
         for name in [name for name in missing if table.c[name].nullable]:  # an export from before they existed
             frame[name], missing = None, missing - {name}
