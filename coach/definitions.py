@@ -334,7 +334,7 @@ def read(path, kind: Kind, lossy: bool = False) -> str:
     except OSError as error:
         if error.errno == errno.EFBIG:
             refuse(f"over {MAX_FILE_BYTES // 1_000_000} MB: not {kind.noun}")
-        refuse(f"cannot read: {error.strerror or error}")
+        refuse(f"cannot read: {error.strerror}" if error.strerror else str(error))
     try:
         return data.decode("utf-8", errors="replace" if lossy else "strict")
     except UnicodeDecodeError as error:
