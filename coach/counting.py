@@ -32,7 +32,11 @@ or too long a rep is dropped, and frames where the person is not seen (the visib
 skipped; unseen for `lost_s` abandons the rep in progress. Each dropped swing that went at least
 half the depth needed says why (REJECTIONS).
 
-`SetGate` then decides which of the counter's reps are counted: those that make a set.
+A rep is `ready` when its swing began from the set-up position: the person in view and not
+walking, and the signal still (within the hysteresis) at the start, for `settle_s` and `still_s`
+or since the stream began (a camera started on a person ready to go).
+`SetGate` then decides which of the counter's reps are counted: a ready rep at once, and any
+other once it is part of a set.
 """
 
 from __future__ import annotations
@@ -64,7 +68,8 @@ class Phase(enum.IntEnum):
 class Sample:
     """One frame's input to the counter: the smoothed driving signal (NaN where not measured),
     its two sides (NaN where not seen, and for a signal with no sides), whether the
-    visibility gate passed, and the mean score of the gate's keypoints."""
+    visibility gate passed, the mean score of the gate's keypoints, and whether the person is
+    walking (coach.session.Walking: not set up to exercise)."""
 
     t: float
     value: float
@@ -72,6 +77,7 @@ class Sample:
     right: float = math.nan
     visible: bool = True
     confidence: float = 1.0
+    walking: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +120,8 @@ class Counter:
         self.last_rep_end: float | None = None
         self.seen_since: float | None = None
         self.last_seen: float | None = None
+        self.stream_start: float | None = None  # the first frame's time
+        self.settled_since: float | None = None  # in view and not walking on every frame since
         # The last still_s of (t, v) seen: still when it spans under the hysteresis.
         self.window: deque[tuple[float, float]] = deque()
         self.restart()
@@ -129,6 +137,7 @@ class Counter:
         self.peak, self.peak_t = -math.inf, None
         self.frames: list[Sample] = []
         self.counted = False  # counted at the far end already (count_at: far)
+        self.ready = False  # the swing in progress began from the set-up position
 
     def needed_depth(self) -> float:
         """How far from the top a swing must go to be a rep: the floor, or a share of recent reps."""
@@ -146,6 +155,12 @@ class Counter:
         spec, t = self.spec, sample.t
         v = self.sign * sample.value
         self.rejected = None
+        if not sample.visible or math.isnan(v) or sample.walking:
+            self.settled_since = None
+        elif self.settled_since is None:
+            self.settled_since = t
+        if self.stream_start is None:
+            self.stream_start = t
         if not sample.visible or math.isnan(v):
             if self.last_seen is not None and t - self.last_seen > self.lost_s:
                 self.drop_lost()
@@ -182,7 +197,7 @@ class Counter:
         if self.start_since is None:
             self.start_since = t
         if v < self.top - h and t - self.start_since >= self.spec.hold_near_s:
-            self.phase, self.bottom = Phase.GOING, v
+            self.phase, self.bottom, self.ready = Phase.GOING, v, self.set_up(t)
 
     def going(self, v: float, sample: Sample) -> RepEvent | None:
         t, h = sample.t, self.spec.hysteresis
@@ -252,6 +267,18 @@ class Counter:
         if self.phase in (Phase.FAR, Phase.RETURNING) and not self.counted:
             self.rejected = NOT_SEEN
         self.restart()
+
+    def set_up(self, t: float) -> bool:
+        """Whether a swing leaving the start at `t` began from the set-up position: the person in
+        view and not walking, and the signal still at the start (within the hysteresis, over
+        the window but for this frame), for settle_s and still_s, or since the stream began (a
+        camera started on a person ready to go)."""
+        if self.settled_since is None:
+            return False
+        if t - self.settled_since < self.settle_s + self.spec.still_s and self.settled_since != self.stream_start:
+            return False
+        values = [v for wt, v in self.window if wt >= self.settled_since][:-1]
+        return bool(values) and max(values) - min(values) < self.spec.hysteresis
 
     def still(self) -> bool:
         """Whether the signal stayed within the hysteresis for the whole of the last still_s."""
@@ -360,6 +387,7 @@ class Counter:
             asymmetry=asymmetry,
             confidence=float(np.mean([f.confidence for f in frames])),
             depth_needed=self.depth_needed,
+            ready=self.ready,
         )
 
     def result(self, rep: RepEvent | None = None) -> Count:
@@ -370,11 +398,13 @@ class Counter:
 
 
 class SetGate:
-    """Counts the counter's reps that make a set. The first rep of a set is held until the next
-    one starts within `set_gap_s` of its end (or within twice the length of the quicker of the
-    two, for slow reps): then both count, the held one at once and the next on the frame after,
-    so that one frame never counts two. A rep that stays alone was motion outside a set (walking
-    in, setting up, getting off the bar): it is dropped, `outside a set`, when the next rep starts
+    """Counts the counter's reps that are part of the exercise, each on its own frame. A rep that
+    began from the set-up position (`ready`) counts at once, a set's first included. Any other
+    rep counts once it is part of a set: one that is not ready and starts a set is held until the
+    next starts within `set_gap_s` of its end (or within twice the length of the quicker of the two,
+    for slow reps); then both count, the held one at once and the next on the frame after, so that
+    one frame never counts two. A held rep that stays alone was motion outside a set (walking in,
+    setting up, getting off the bar): it is dropped, `outside a set`, when the next rep starts
     too late.
     When the stream ends (`finish`), a rep still held counts if it is alike the set's last reps
     (it is the set's last rep, after a pause), and a stream in which no two reps ever made a set
@@ -386,44 +416,48 @@ class SetGate:
         self.sets = 0
         self.dropped: RepEvent | None = None  # a held rep, on the frame it is dropped
         self.previous: RepEvent | None = None  # the last rep the counter completed
-        self.in_set: deque[RepEvent] = deque(maxlen=spec.recent_reps)  # the last reps that made a set
+        self.in_set: deque[RepEvent] = deque(maxlen=spec.recent_reps)  # the last reps counted
         self.held: RepEvent | None = None  # the first rep of what may be a set
         self.alone: list[RepEvent] = []  # held reps that no other joined
         self.confirmed: deque[RepEvent] = deque()  # to count, one a frame
         self.last_counted: RepEvent | None = None
 
-    def update(self, rep: RepEvent | None) -> RepEvent | None:
-        """`rep`: the one the counter completed on this frame, if any. Returns the rep counted on it."""
+    def update(self, rep: RepEvent | None, t: float) -> RepEvent | None:
+        """`rep`: the one the counter completed on this frame (at `t` s), if any. Returns the rep
+        counted on it."""
         self.dropped = None
         if rep is not None:
-            if self.counts_at_once(rep):
-                if self.held is not None:
-                    self.confirmed.append(self.held)
-                    self.in_set.append(self.held)
-                    self.held = None
-                self.confirmed.append(rep)
-                self.in_set.append(rep)
+            joins = self.previous is not None and self.joins(self.previous, rep)
+            if self.held is not None and joins:
+                self.confirm(self.held)
+            elif self.held is not None:
+                self.drop(self.held)
+            self.held = None
+            if joins or rep.ready:
+                self.confirm(rep)
             else:
-                if self.held is not None:
-                    self.alone.append(self.held)
-                    self.dropped = self.held
                 self.held = rep
             self.previous = rep
-        return self.count(self.confirmed.popleft()) if self.confirmed else None
+        return self.count(self.confirmed.popleft(), t) if self.confirmed else None
+
+    def confirm(self, rep: RepEvent):
+        self.confirmed.append(rep)
+        self.in_set.append(rep)
+
+    def drop(self, rep: RepEvent):
+        self.alone.append(rep)
+        self.dropped = rep
 
     @property
     def rejected(self) -> str | None:
         """Why a rep was dropped on this frame, if one was."""
         return OUTSIDE_SET if self.dropped is not None else None
 
-    def counts_at_once(self, rep: RepEvent) -> bool:
-        """Whether `rep`, just completed, joins the rep before it in a set (else it is held)."""
-        return self.previous is not None and self.joins(self.previous, rep)
-
     def counts_now(self, rep: RepEvent) -> bool:
-        """Whether `rep`, just completed, is counted on this very frame: it joins the rep before
-        it, and no held rep is counted first."""
-        return self.counts_at_once(rep) and self.held is None and not self.confirmed
+        """Whether `rep`, just completed, is counted on this very frame: it is ready or joins the
+        rep before it, and no rep is counted before it (a held one it joins, or one confirmed)."""
+        joins = self.previous is not None and self.joins(self.previous, rep)
+        return (joins or rep.ready) and not self.confirmed and not (joins and self.held is not None)
 
     def joins(self, previous: RepEvent, rep: RepEvent) -> bool:
         """Whether `rep` started soon enough after `previous` to be in its set. Slow reps may rest
@@ -431,8 +465,8 @@ class SetGate:
         pace = min(previous.duration, rep.duration)
         return rep.start_t - previous.end_t <= max(self.gap_s, 2 * pace)
 
-    def finish(self) -> list[RepEvent]:
-        """The stream has ended: the reps still to count, in order."""
+    def finish(self, t: float) -> list[RepEvent]:
+        """The stream has ended (its last frame at `t` s): the reps still to count, in order."""
         left = list(self.confirmed)
         if self.held is not None and not self.in_set:
             left = [*self.alone, self.held]
@@ -440,14 +474,14 @@ class SetGate:
             left.append(self.held)
         self.confirmed.clear()
         self.held, self.alone = None, []
-        return [self.count(rep) for rep in left]
+        return [self.count(rep, t) for rep in left]
 
-    def count(self, rep: RepEvent) -> RepEvent:
+    def count(self, rep: RepEvent, t: float) -> RepEvent:
         if self.last_counted is None or rep.start_t - self.last_counted.end_t > self.rest_s:
             self.sets += 1
         self.reps += 1
         self.last_counted = rep
-        return dataclasses.replace(rep, index=self.reps, set_index=self.sets)
+        return dataclasses.replace(rep, index=self.reps, set_index=self.sets, counted_t=t)
 
 
 def alike(reps: Iterable[RepEvent], rep: RepEvent, share: float) -> bool:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from coach.types import FrameResult, RepEvent
 
-REP_COLUMNS = ["rep", "set", "start_t", "end_t", "duration", "rom_min", "rom_max", "rom", "time_down", "time_bottom",
+REP_COLUMNS = ["rep", "set", "start_t", "end_t", "counted_t", "duration", "rom_min", "rom_max", "rom", "time_down", "time_bottom",
                "time_up", "peak_speed", "asymmetry", "confidence", "flags"]
 
 

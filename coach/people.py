@@ -18,7 +18,6 @@ first person to complete a rep from the set-up position, and stays chosen for th
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -26,17 +25,11 @@ import numpy as np
 
 from coach.exercises import Exercise
 from coach.pose.multipose import Detected
-from coach.pose.skeleton import TORSO
 from coach.pipeline import Pipeline, StepResult, ViewCheck
-from coach.session import Analysis
+from coach.session import Analysis, Walking
 from coach.types import Pose
 from coach.words import plural
 
-# A person whose hips travel faster than this many torso lengths a second (over the last
-# second) is walking, not exercising: walkers here cross at 1.5-3, jumping jacks and squats stay
-# under 0.4 (measured on the shared clips).
-MAX_TRAVEL = 0.8
-TRAVEL_WINDOW_S = 1.0
 # Seconds a track lives on unseen before the tracker gives its id up: a person hidden for a
 # moment by someone passing in front keeps their id, count and filters.
 LOST_S = 2.0
@@ -61,7 +54,7 @@ class SetUpCheck:
     """Whether one person holds the set-up position: `update(pose, t) -> bool`.
 
     In view (the exercise's keypoints seen), seen from a side the exercise suits, and not
-    walking: the hip centre has moved less than MAX_TRAVEL torso lengths a second lately.
+    walking (coach.session.Walking).
     """
 
     def __init__(self, exercise: Exercise):
@@ -69,28 +62,14 @@ class SetUpCheck:
         self.groups = [list(group) for group in exercise.visibility.groups()]
         self.views = {"front" if v == "back" else v for v in exercise.views}  # the ratio cannot tell them apart
         self.view_check = ViewCheck(self.min_score)
-        self.hips: deque[tuple[float, np.ndarray, float]] = deque()
+        self.walking = Walking(self.min_score)
 
     def update(self, pose: Pose, t: float) -> bool:
         scores = pose.keypoints[:, 2]
         in_view = any(scores[group].min() >= self.min_score for group in self.groups)
         view = self.view_check.update(pose if in_view else None, t)
-        torso = pose.keypoints[TORSO]
-        if torso[:, 2].min() >= self.min_score:
-            hips = (torso[2, :2] + torso[3, :2]) / 2
-            length = float(np.linalg.norm((torso[0, :2] + torso[1, :2]) / 2 - hips))
-            self.hips.append((t, hips, max(length, 1.0)))
-        while self.hips and self.hips[0][0] < t - TRAVEL_WINDOW_S:
-            self.hips.popleft()
-        return in_view and (view is None or view in self.views) and not self.walking()
-
-    def walking(self) -> bool:
-        if len(self.hips) < 2:
-            return False
-        (t0, start, _), (t1, end, length) = self.hips[0], self.hips[-1]
-        if t1 - t0 < TRAVEL_WINDOW_S / 2:
-            return False
-        return float(np.linalg.norm(end - start)) / length / (t1 - t0) > MAX_TRAVEL
+        walking = self.walking.update(pose, t)
+        return in_view and (view is None or view in self.views) and not walking
 
 
 class People:

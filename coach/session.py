@@ -31,6 +31,12 @@ from coach.types import FrameResult, Pose, RepEvent
 
 log = logging.getLogger(__name__)
 
+# A person whose hips travel faster than this many torso lengths a second (over the last
+# second) is walking, not exercising: walkers here cross at 1.5-3, jumping jacks and squats stay
+# under 0.4 (measured on the shared clips).
+MAX_TRAVEL = 0.8
+TRAVEL_WINDOW_S = 1.0
+
 
 class PersonGate:
     """Keeps to the person being followed: a pose whose torso is far from where that person's
@@ -71,6 +77,31 @@ class PersonGate:
             self.sizes.popleft()
         self.centre, self.size, self.last_t = centre, statistics.median(s for _, s in self.sizes), t
         return True
+
+
+class Walking:
+    """Whether the person is walking rather than exercising: `update(pose, t) -> bool`, True when
+    their hip centre moved more than MAX_TRAVEL torso lengths a second over the last
+    TRAVEL_WINDOW_S (judged once half of it has passed). `pose` None: not seen now."""
+
+    def __init__(self, min_score: float):
+        self.min_score = min_score
+        self.hips: deque[tuple[float, np.ndarray, float]] = deque()
+
+    def update(self, pose: Pose | None, t: float) -> bool:
+        torso = pose.keypoints[TORSO] if pose is not None else None
+        if torso is not None and torso[:, 2].min() >= self.min_score:
+            hips = (torso[2, :2] + torso[3, :2]) / 2
+            length = float(np.linalg.norm((torso[0, :2] + torso[1, :2]) / 2 - hips))
+            self.hips.append((t, hips, max(length, 1.0)))
+        while self.hips and self.hips[0][0] < t - TRAVEL_WINDOW_S:
+            self.hips.popleft()
+        if len(self.hips) < 2:
+            return False
+        (t0, start, _), (t1, end, length) = self.hips[0], self.hips[-1]
+        if t1 - t0 < TRAVEL_WINDOW_S / 2:
+            return False
+        return float(np.linalg.norm(end - start)) / length / (t1 - t0) > MAX_TRAVEL
 
 
 @dataclass
@@ -191,6 +222,7 @@ class Session:
         self.motions = {name: PrincipalMotion(spec.keypoints["centre"], spec.window_s, self.min_score)
                         for name, spec in exercise.signals.items() if spec.kind == "principal"}
         self.person = PersonGate(self.min_score)
+        self.walking = Walking(self.min_score)
         # A rep exercise is counted, a hold exercise timed (the definition's `count:` or `hold:`).
         self.counter = Counter(exercise) if exercise.count is not None else None
         self.gate = SetGate(exercise.count) if exercise.count is not None else None
@@ -234,7 +266,8 @@ class Session:
                                held_s=held.held_s, hold=held.hold)
         drive = self.exercise.count.signal
         left, right = sides[drive][1:] if drive in sides else (math.nan, math.nan)
-        count = self.counter.update(Sample(t, signals[drive], left, right, visible, confidence))
+        walking = self.walking.update(pose if visible else None, t)
+        count = self.counter.update(Sample(t, signals[drive], left, right, visible, confidence, walking))
         done = count.rep or caught_up
         # Form and the frame rate are judged on the rep just done; the set gate may count it later.
         counted = done is not None and self.gate.counts_now(done)
@@ -242,7 +275,7 @@ class Session:
         if done is not None:
             done = dataclasses.replace(done, flags=advice.flags, metrics=self.rep_metrics(done),
                                        fps=self.frame_rate(done, t))
-        rep = self.gate.update(done)
+        rep = self.gate.update(done, t)
         if rep is not None:
             log.info("rep %d at %.2f s: %.0f..%.0f", rep.index, rep.end_t, rep.rom_min, rep.rom_max)
         self.history.append((t, signals))
@@ -259,7 +292,7 @@ class Session:
         if self.gate is None:
             return []
         out = []
-        for rep in self.gate.finish():
+        for rep in self.gate.finish(self.last_t):
             self.last_t += 1e-3
             log.info("rep %d at the end: %.0f..%.0f", rep.index, rep.rom_min, rep.rom_max)
             out.append(FrameResult(self.last_t, None, {name: math.nan for name in self.exercise.signals},

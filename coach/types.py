@@ -77,7 +77,10 @@ class RepEvent:
     `asymmetry` is the mean |left - right| of the driving signal over the rep, None where only
     one side was seen. `confidence` is the mean keypoint score over the rep. `depth_needed` is
     how far from its start the counter required this swing to go (its threshold then). `fps` is
-    how many frames a second were analysed over the rep, measured when it completed.
+    how many frames a second were analysed over the rep, measured when it completed. `ready`:
+    the rep began from the set-up position (coach.counting: the person in view, not walking, and
+    still at the start for the definition's `still_s`), so the set gate counts it at once.
+    `counted_t` is when the rep was counted (the set gate may hold a set's first rep), NaN before.
     """
 
     index: int
@@ -97,6 +100,8 @@ class RepEvent:
     metrics: dict[str, float] = field(default_factory=dict)
     depth_needed: float = math.nan
     fps: float = math.nan
+    ready: bool = False
+    counted_t: float = math.nan
 
     @property
     def duration(self) -> float:

@@ -76,11 +76,13 @@ def test_overlay_tables_and_reps_detail(clips_dir, tmp_path, capsys):
     assert out["exercise"] == "squat" and out["reps"] == 3 and out["sets"] == 1 and out["warnings"] == []
     assert (out["frames"], out["fps"]) == (354, 30.0)
     rep = out["reps_detail"][0]
-    for key in ("rep", "set", "start_t", "end_t", "rom_min", "rom_max", "time_down", "time_bottom", "time_up",
+    for key in ("rep", "set", "start_t", "end_t", "counted_t", "rom_min", "rom_max", "time_down", "time_bottom", "time_up",
                 "peak_speed", "asymmetry", "confidence", "flags", "knee_min"):
         assert key in rep
     assert 0 < rep["start_t"] < rep["end_t"] < out["duration_s"] and rep["rom_max"] - rep["rom_min"] > 30
     assert isinstance(rep["flags"], list)
+    # The person stands ready at the start: every rep is counted as it ends, the first included.
+    assert all(0 <= r["counted_t"] - r["end_t"] <= 0.3 for r in out["reps_detail"])
     # The overlay has every frame, at the clip's size and rate, with the HUD drawn in its corner.
     video = cv2.VideoCapture(str(out_video))
     assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == out["frames"]

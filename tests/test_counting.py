@@ -330,74 +330,144 @@ def test_counted_at_the_far_end_big_brisk_swings_after_a_small_rep_become_the_ra
     assert counter.reps == 1 + 3
 
 
-def through_the_gate(exercise: Exercise, t, values):
+def through_the_gate(exercise: Exercise, t, values, walking=None):
     """The counter's reps through the set gate: the count after each frame, the reps counted
-    and the frames they were counted on, the gate's rejections, and the reps counted at the end."""
+    and the frames they were counted on, the gate's rejections, and the reps counted at the end.
+    `walking`: per frame, whether the person is walking (not set up), False throughout if None."""
     counter, gate = Counter(exercise), SetGate(exercise.count)
+    walking = np.zeros(len(t), bool) if walking is None else walking
     counts, counted, rejected = [], [], []
     for i, (ti, v) in enumerate(zip(t, values)):
-        rep = gate.update(counter.update(Sample(float(ti), float(v))).rep)
+        rep = gate.update(counter.update(Sample(float(ti), float(v), walking=bool(walking[i]))).rep, float(ti))
         counts.append(gate.reps)
         if rep is not None:
             counted.append((i, rep))
         if gate.rejected:
             rejected.append((float(ti), gate.rejected))
-    return counts, counted, rejected, gate.finish()
+    return counts, counted, rejected, gate.finish(float(t[-1]))
 
 
 def joined(*parts, fps: float = 30):
-    """Signals from reps_signal laid end to end, each part's times after the last."""
-    ts, vs, offset = [], [], 0.0
-    for t, v in parts:
+    """Signals from reps_signal laid end to end, each part's times after the last, and whether
+    the person walks in each frame: a part (t, v, True) is walked through."""
+    ts, vs, walks, offset = [], [], [], 0.0
+    for t, v, *walk in parts:
         ts.append(offset + t)
         vs.append(v)
+        walks.append(np.full(len(t), bool(walk and walk[0])))
         offset += t[-1] + 1 / fps
-    return np.concatenate(ts), np.concatenate(vs)
+    return np.concatenate(ts), np.concatenate(vs), np.concatenate(walks)
 
 
-@pytest.mark.parametrize("case, parts, live, at_end", [
+def walked(part):
+    """A reps_signal part done while walking (in or off)."""
+    return (*part, True)
+
+
+@pytest.mark.parametrize("case, parts, unready, ready", [
     # A lone swing while walking in 5 s before the set and one while walking off 5 s after, each
     # slower and smaller than the set's reps: the set only.
-    ("walking before and after a set", [reps_signal(1, period=3.5, bottom=120, rest=2.5), reps_signal(5, rest=2.5),
-                                        reps_signal(1, period=3.5, bottom=120, rest=2.5)], 5, 0),
+    ("walking before and after a set", [walked(reps_signal(1, period=3.5, bottom=120, rest=2.5)), reps_signal(5, rest=2.5),
+                                        walked(reps_signal(1, period=3.5, bottom=120, rest=2.5))], (5, 0), (5, 0)),
     # The set's last rep after a 5 s pause, like the others: counted when the stream ends.
-    ("a set's last rep after a pause", [reps_signal(5, rest=2.5), reps_signal(1, rest=2.5)], 5, 1),
+    ("a set's last rep after a pause", [reps_signal(5, rest=2.5), reps_signal(1, rest=2.5)], (5, 1), (6, 0)),
     # Quick and slow reps in turn (1.4 and 2.2 s), and the last, a slow one, after a 5 s pause:
     # like the set's reps, though not like the quick one just before it.
     ("a set of quick and slow reps, its last after a pause",
-     [reps_signal(1, period=p, rest=0.3) for p in (1.4, 2.2, 1.4, 2.2, 1.4)] + [reps_signal(1, period=2.2, rest=2.5)], 5, 1),
-    ("one rep and nothing else", [reps_signal(1)], 0, 1),
-    ("singles with long rests between", [reps_signal(1, rest=6), reps_signal(1, rest=6), reps_signal(1, rest=6)], 0, 3),
+     [reps_signal(1, period=p, rest=0.3) for p in (1.4, 2.2, 1.4, 2.2, 1.4)] + [reps_signal(1, period=2.2, rest=2.5)],
+     (5, 1), (6, 0)),
+    ("one rep and nothing else", [reps_signal(1)], (0, 1), (1, 0)),
+    ("singles with long rests between", [reps_signal(1, rest=6), reps_signal(1, rest=6), reps_signal(1, rest=6)],
+     (0, 3), (3, 0)),
     # Slow reps, 4 s each, with 4 s standing between them (more than set_gap_s, less than twice a rep).
-    ("slow reps with long pauses", [reps_signal(1, period=4, rest=2) for _ in range(4)], 4, 0),
-    ("brisk reps", [reps_signal(8, period=0.8)], 8, 0),
+    ("slow reps with long pauses", [reps_signal(1, period=4, rest=2) for _ in range(4)], (4, 0), (4, 0)),
+    ("brisk reps", [reps_signal(8, period=0.8)], (8, 0), (8, 0)),
 ])
-def test_a_rep_counts_once_it_is_part_of_a_set(case, parts, live, at_end):
-    t, v = joined(*parts)
-    counts, counted, rejected, end = through_the_gate(SQUAT, t, v)
-    assert counts[-1] == live, case
-    assert len(end) == at_end, case
+@pytest.mark.parametrize("set_up", [False, True])
+def test_a_rep_counts_once_it_is_part_of_a_set_or_began_from_the_set_up_position(case, parts, unready, ready, set_up):
+    """Each case twice: a person never set up (walking throughout: the set gate holds a set's
+    first rep until the next joins it), and one set up (still at the start, not walking) but
+    where the case walks: every rep from the set-up position counts at once."""
+    t, v, walking = joined(*parts)
+    counts, counted, rejected, end = through_the_gate(SQUAT, t, v, walking if set_up else np.ones(len(t), bool))
+    live, at_end = ready if set_up else unready
+    assert (counts[-1], len(end)) == (live, at_end), case
     assert [r.index for _, r in counted] + [r.index for r in end] == list(range(1, live + at_end + 1))
     assert all(b - a == 1 for a, b in zip(counts, counts[1:]) if b != a), "never two reps on one frame"
+    assert all(r.counted_t == t[i] for i, r in counted)
     if case == "walking before and after a set":
-        # The swing of walking in is dropped as the set's first rep is held; the one of walking off is held to the end.
+        # The swing of walking in is dropped when the set's first rep comes; the one of walking off is held to the end.
         assert [why for _, why in rejected] == [OUTSIDE_SET]
         assert end == [] and all(r.set_index == 1 for _, r in counted)
 
 
 def test_a_rep_held_at_the_end_counts_when_it_is_as_alike_its_sets_last_as_the_definition_asks():
-    """A set of 5, then 5 s later a smaller, slower swing (50 against 80 degrees, 3.5 against
-    2 s): walking off at the default `alike` (0.7), the set's last rep at `alike: 0.5`."""
-    t, v = joined(reps_signal(5, rest=2.5), reps_signal(1, period=3.5, bottom=120, rest=2.5))
-    assert through_the_gate(SQUAT, t, v)[3] == []
-    assert [rep.index for rep in through_the_gate(squat(alike=0.5), t, v)[3]] == [6]
+    """A set of 5, then 5 s later a smaller, slower swing while walking (50 against 80 degrees,
+    3.5 against 2 s): walking off at the default `alike` (0.7), the set's last rep at `alike: 0.5`."""
+    t, v, walking = joined(reps_signal(5, rest=2.5), walked(reps_signal(1, period=3.5, bottom=120, rest=2.5)))
+    assert through_the_gate(SQUAT, t, v, walking)[3] == []
+    assert [rep.index for rep in through_the_gate(squat(alike=0.5), t, v, walking)[3]] == [6]
 
 
-def test_the_first_rep_of_a_set_counts_when_the_second_comes_back_and_the_second_on_the_next_frame():
+def test_the_first_rep_of_a_set_not_set_up_counts_when_the_second_comes_back_and_the_second_on_the_next_frame():
     t, v = reps_signal(4)
     _, completed = count(SQUAT, t, v)
     done = [i for i, o in enumerate(completed) if o.rep]
-    counts, counted, _, end = through_the_gate(SQUAT, t, v)
+    counts, counted, _, end = through_the_gate(SQUAT, t, v, walking=np.ones(len(t), bool))
     assert [i for i, _ in counted] == [done[1], done[1] + 1, done[2], done[3]]
     assert [r.start_t for _, r in counted] == [completed[i].rep.start_t for i in done]
     assert counts[done[1] - 1] == 0 and end == []
+
+
+@pytest.mark.parametrize("fps", [10, 30])
+def test_from_the_set_up_position_every_rep_counts_on_the_frame_it_completes_the_first_included(fps):
+    """Standing still at the start for 1 s, then 4 squats: each counts on the frame the counter
+    completes it, and says so (counted_t is that frame's time, end_t too)."""
+    t, v = reps_signal(4, fps=fps)
+    _, completed = count(SQUAT, t, v)
+    done = [i for i, o in enumerate(completed) if o.rep]
+    counts, counted, rejected, end = through_the_gate(SQUAT, t, v)
+    assert [i for i, _ in counted] == done and len(done) == 4
+    assert counted[0][1].ready and all(r.counted_t == r.end_t == t[i] for i, r in counted)
+    assert rejected == [] and end == []
+
+
+@pytest.mark.parametrize("still_s", [0.4, 1.0])
+def test_standing_ready_from_the_first_frame_the_first_rep_counts_at_once(still_s):
+    """In view, not walking and at the start from the stream's first frame (a camera started on a
+    person ready to go): the first squat counts as it ends, even if it began within still_s."""
+    t, v = reps_signal(2, rest=still_s)
+    counts, counted, rejected, end = through_the_gate(SQUAT, t, v)
+    assert counted[0][1].ready and [r.counted_t for _, r in counted] == [r.end_t for _, r in counted]
+
+
+@pytest.mark.parametrize("case, walking_until, seen_from", [
+    # Walking (hips travelling) until 0.4 s before the squat: still for less than still_s (0.6 s).
+    ("walking until just before", 0.6, 0.0),
+    # Not in view until 0.3 s before the squat (the visibility gate, then settle_s).
+    ("just stepped into view", 0.0, 0.7),
+])
+def test_a_first_rep_not_from_the_set_up_position_is_held(case, walking_until, seen_from):
+    t, v = reps_signal(2, rest=1.0)
+    walking, seen = t < walking_until, t >= seen_from
+    counter, gate = Counter(SQUAT), SetGate(SQUAT.count)
+    reps = [counter.update(Sample(float(ti), float(vi), visible=bool(s), walking=bool(w))).rep
+            for ti, vi, w, s in zip(t, v, walking, seen)]
+    first, second = [r for r in reps if r]
+    assert not first.ready and not second.ready, case  # the second left straight from the first's return
+    assert gate.update(first, first.end_t) is None and gate.held == first
+
+
+@pytest.mark.parametrize("name", sorted(set(BRISK_S) - {"jumping_jack"}))  # its longest rep is 4 s
+def test_a_slow_deliberate_set_is_a_set_with_every_shipped_definition(name):
+    """Four reps of 6 s each with 1 s still at the start between them, from the set-up position:
+    each counts as it ends (a pull-up, counted at the far end, was dropped as outside a set when
+    its reps had to join: its rep ends where it is counted, 4-5 s before the next begins)."""
+    exercise = load(BUILTIN_DIR / f"{name}.yaml")
+    spec = exercise.count
+    rest, far = (60, 60 + 3 * spec.min_range) if spec.min_range > 1 else (0, 3 * spec.min_range)
+    top, bottom = (far, rest) if spec.start == "high" else (rest, far)
+    t, v, _ = joined(*[reps_signal(1, period=6, top=top, bottom=bottom, rest=0.5) for _ in range(4)])
+    smoothing = make_filter(exercise.smoothing)
+    counts, counted, rejected, end = through_the_gate(exercise, t, [smoothing.update(float(x), float(ti)) for ti, x in zip(t, v)])
+    assert counts[-1] == 4 and rejected == [] and end == []

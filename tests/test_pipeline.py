@@ -59,8 +59,8 @@ def test_the_live_worker_and_a_file_find_the_same_reps_at_the_same_times(model, 
     # Read from the steps the worker ran, not from its latest one: the set gate counts a set's
     # first two reps on two frames in a row, which a look after each frame could miss.
     live_reps = [step.result.rep for step in paced.steps if step is not None and step.result.rep is not None]
-    assert [(r.index, r.start_t, r.end_t) for r in live_reps] == \
-        [(r.index, r.start_t, r.end_t) for r in from_file.reps]
+    assert [(r.index, r.start_t, r.end_t, r.counted_t) for r in live_reps] == \
+        [(r.index, r.start_t, r.end_t, r.counted_t) for r in from_file.reps]
     assert len(live_reps) == 3
 
 

@@ -63,9 +63,21 @@ def test_counts_squats_from_poses_and_reports_every_signal():
     assert rep.confidence == pytest.approx(0.8)
 
 
-def test_a_sets_first_rep_is_said_to_be_waiting_until_the_second_counts_it():
+def test_standing_ready_every_rep_counts_on_the_frame_it_ends_the_first_included():
+    """A squatter standing still in view first (the set-up position): no rep waits for another."""
     t, knees = squat_knees(3, 30)
     results = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t))).results
+    reps = [r.rep for r in results if r.rep is not None]
+    assert [r.index for r in reps] == [1, 2, 3] and not any(r.waiting for r in results)
+    assert all(rep.counted_t == rep.end_t for rep in reps)
+
+
+def test_a_sets_first_rep_not_from_the_set_up_position_is_said_to_be_waiting_until_the_second_counts_it():
+    """A squatter still walking in (hips travelling 2 torso lengths a second) until the first squat
+    has begun: that squat waits for the second."""
+    t, knees = squat_knees(3, 30)
+    x0 = 100 + 220 * np.minimum(t, 2.0)
+    results = run(SQUAT, ((squat_pose(k, x), ti) for k, x, ti in zip(knees, x0, t))).results
     waiting = [i for i, r in enumerate(results) if r.waiting]
     counted = [i for i, r in enumerate(results) if r.rep is not None]
     assert waiting == list(range(waiting[0], counted[0]))  # one stretch, until it counts
@@ -166,14 +178,19 @@ def test_shallow_reps_are_flagged_with_a_cue_and_a_cooldown():
     # One cue per cooldown (8 s), not one per rep.
     assert len(cues) == 1
     t, knees = squat_knees(3, 30)
+    # Standing ready first: praised with the first rep's count, on the frame it is counted.
     deep = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
     assert [c.cue.rule for c in deep.results if c.cue] == ["praise"]
-    # Said with the third rep's count: not for the first while the set gate held it (it might
-    # have been walking in), nor between the counts of the first two (the second's completion
-    # counts the first, the next frame the second).
     [praised] = [i for i, c in enumerate(deep.results) if c.cue]
-    assert deep.results[praised].rep.index == 3 and deep.results[praised - 1].reps == 2
-    assert all(rep.flags == () for rep in deep.reps)
+    assert deep.results[praised].rep.index == 1
+    # Walking in until the first squat has begun: said with the third rep's count, not for the
+    # first while the set gate held it (it might have been walking in), nor between the counts of
+    # the first two (the second's completion counts the first, the next frame the second).
+    x0 = 100 + 220 * np.minimum(t, 2.0)
+    walked_in = run(SQUAT, ((squat_pose(k, x), ti) for k, x, ti in zip(knees, x0, t)))
+    [praised] = [i for i, c in enumerate(walked_in.results) if c.cue]
+    assert walked_in.results[praised].rep.index == 3 and walked_in.results[praised - 1].reps == 2
+    assert all(rep.flags == () for rep in deep.reps + walked_in.reps)
 
 
 def test_a_cue_stays_on_screen_for_a_while_unless_a_new_one_is_said():
@@ -233,16 +250,17 @@ def test_a_phase_abandoned_out_of_view_gets_no_verdict():
 
 
 def test_a_swing_left_alone_is_marked_where_it_ended_not_where_it_was_dropped():
-    """A slower, smaller swing while walking in, then a set of three 5 s later: the swing is
-    dropped as `outside a set` when the set's first rep comes, and the chart and `--json` place
-    it where the swing ended, before the set."""
+    """A slower, smaller swing while walking in (hips travelling 1.8 torso lengths a second as it
+    begins), then a set of three 5 s later: the swing is dropped as `outside a set` when the
+    set's first rep comes, and the chart and `--json` place it where the swing ended, before the set."""
     from coach.app.signal_chart import rejection_frame
 
     walk_t, walk = squat_knees(1, 30, bottom=120, period=3.5, rest=2.5)
     set_t, squats = squat_knees(3, 30, rest=2.5)
     knees = np.concatenate([walk, squats])
     t = np.arange(len(knees)) / 30
-    analysis = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
+    x0 = 100 + 200 * np.clip(t - 1.5, 0, 1.5)
+    analysis = run(SQUAT, ((squat_pose(k, x), ti) for k, x, ti in zip(knees, x0, t)))
     assert analysis.count == 3
     [dropped] = [r for r in analysis.results if r.rejected]
     assert dropped.rejected == "outside a set" and dropped.t > walk_t[-1] + 2.5  # decided in the set
