@@ -8,7 +8,6 @@ STAMP := $(VENV)/.installed
 # The versions the tests passed with (constraints.txt; `make lock` refreshes it).
 CONSTRAINTS ?= -c constraints.txt
 UV := $(BIN)/uv pip install --quiet --python $(BIN)/python $(CONSTRAINTS)
-export COACH_MODEL_DIR ?= $(abspath ../shared/models)
 
 # Tests in parallel (pytest-xdist), one worker per core; a module stays on one worker, so its
 # fixtures (the app, a browser) start once.
@@ -20,10 +19,11 @@ $(STAMP): pyproject.toml Makefile constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# uv installs the same versions as pip in an eighth of the time (16 s against 2 min 9 s cold).
 	$(BIN)/pip install --quiet $(CONSTRAINTS) uv
+	# A .venv from before coach depended on opencv-python had -headless: both are cv2, keep one.
+	$(BIN)/uv pip uninstall --quiet --python $(BIN)/python opencv-python-headless
 	$(UV) -e '.[hub,test]'
 	# tf-keras requires the full `tensorflow` wheel; tensorflow-cpu already provides it.
-	# trackers requires opencv-python; opencv-python-headless already provides cv2.
-	$(UV) --no-deps 'tensorflow-hub==0.16.1' 'tf-keras>=2.21,<2.22' 'trackers==2.6.1'
+	$(UV) --no-deps 'tensorflow-hub==0.16.1' 'tf-keras>=2.21,<2.22'
 	touch $(STAMP)
 
 install: $(STAMP)
