@@ -1,5 +1,6 @@
 # Two commands do all the set-up: `make run` starts the app, `make test` runs the tests.
-# Each creates .venv in the repository root and installs into it when needed.
+# Each creates .venv in the repository root and installs into it when needed. `make check` is the
+# quick tier: the tests that need neither ../shared nor a browser.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,18 +8,22 @@ STAMP := $(VENV)/.installed
 # The versions the tests passed with (constraints.txt; `make lock` refreshes it).
 CONSTRAINTS ?= -c constraints.txt
 UV := $(BIN)/uv pip install --quiet --python $(BIN)/python $(CONSTRAINTS)
-export COACH_MODEL_DIR ?= $(abspath ../shared/models)
 
-.PHONY: run test bench install system-deps lock
+# Tests in parallel (pytest-xdist), one worker per core; a module stays on one worker, so its
+# fixtures (the app, a browser) start once.
+WORKERS ?= auto
+
+.PHONY: run test check bench install system-deps lock
 
 $(STAMP): pyproject.toml Makefile constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# uv installs the same versions as pip in an eighth of the time (16 s against 2 min 9 s cold).
 	$(BIN)/pip install --quiet $(CONSTRAINTS) uv
+	# A .venv from before coach depended on opencv-python had -headless: both are cv2, keep one.
+	$(BIN)/uv pip uninstall --quiet --python $(BIN)/python opencv-python-headless
 	$(UV) -e '.[hub,test]'
 	# tf-keras requires the full `tensorflow` wheel; tensorflow-cpu already provides it.
-	# trackers requires opencv-python; opencv-python-headless already provides cv2.
-	$(UV) --no-deps 'tensorflow-hub==0.16.1' 'tf-keras>=2.21,<2.22' 'trackers==2.6.1'
+	$(UV) --no-deps 'tensorflow-hub==0.16.1' 'tf-keras>=2.21,<2.22'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -42,7 +47,10 @@ system-deps:
 	fi
 
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
+
+check: $(STAMP)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -m "not shared and not browser"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pose_speed.py

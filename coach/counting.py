@@ -88,7 +88,6 @@ class Count:
     reps: int
     sets: int
     rep: RepEvent | None = None
-    resting: bool = False
     # Why a swing that went at least half the depth a rep needs was not counted, at the frame it
     # was dropped: one of REJECTIONS.
     rejected: str | None = None
@@ -391,10 +390,7 @@ class Counter:
         )
 
     def result(self, rep: RepEvent | None = None) -> Count:
-        resting = self.last_rep_end is not None and self.phase == Phase.START and (
-            (self.last_seen or 0.0) - self.last_rep_end > self.spec.rest_s
-        )
-        return Count(self.names[self.phase], self.reps, self.sets, rep, resting, self.rejected)
+        return Count(self.names[self.phase], self.reps, self.sets, rep, self.rejected)
 
 
 class SetGate:

@@ -353,11 +353,6 @@ class Exercise(Model):
         return views
 
     @property
-    def kind(self) -> str:
-        """"reps" (a `count:` block) or "hold" (a `hold:` block)."""
-        return "hold" if self.hold is not None else "reps"
-
-    @property
     def drive_name(self) -> str:
         return self.hold.signal if self.hold is not None else self.count.signal
 

@@ -10,7 +10,7 @@ honest on real poses: a hold already going only stops once a signal leaves its b
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from coach.exercises import Band, Exercise
 from coach.types import HoldSet
@@ -31,15 +31,12 @@ class HoldSample:
 class HoldState:
     """After one sample: `phase` (the definition's holding or resting name), `held_s` of the hold
     going on (0 when none), `sets` counted so far (the one going on included once it is long
-    enough), `hold` (that set, or the one that ended at this sample), and `events` at this sample:
-    "start", "target" (the target time was reached), "end" (a set ended), "short" (a hold ended
-    before `min_hold_s`: not a set)."""
+    enough), and `hold` (that set, or the one that ended at this sample)."""
 
     phase: str
     held_s: float
     sets: int
     hold: HoldSet | None = None
-    events: tuple[str, ...] = field(default_factory=tuple)
 
 
 def inside(band: Band, value: float, margin: float) -> bool:
@@ -61,7 +58,6 @@ class Hold:
         self.holding, self.rest = self.spec.phases
         self.start_t: float | None = None  # the hold going on, or None
         self.last_in_t = -math.inf  # the last moment in position
-        self.reached = False
         self.sets = 0
 
     def in_position(self, sample: HoldSample) -> bool:
@@ -77,30 +73,25 @@ class Hold:
         return HoldSet(self.sets, self.start_t, self.last_in_t, held, self.target_s, done)
 
     def update(self, sample: HoldSample) -> HoldState:
-        events: list[str] = []
         if self.in_position(sample):
             if self.start_t is None:
-                self.start_t, self.reached = sample.t, False
-                events.append("start")
+                self.start_t = sample.t
             self.last_in_t = sample.t
         elif self.start_t is not None and sample.t - self.last_in_t > self.spec.grace_s:
-            return self.end(events)
+            return self.end()
         if self.start_t is None:
             return HoldState(self.rest, 0.0, self.sets)
         hold = self.current()
-        if hold is not None and hold.reached and not self.reached:
-            self.reached = True
-            events.append("target")
-        return HoldState(self.holding, self.last_in_t - self.start_t, self.sets + (hold is not None), hold, tuple(events))
+        return HoldState(self.holding, self.last_in_t - self.start_t, self.sets + (hold is not None), hold)
 
-    def end(self, events: list[str]) -> HoldState:
+    def end(self) -> HoldState:
         """The hold going on is over, at the last moment it was in position."""
         hold = self.current(done=True)
         self.start_t = None
         if hold is None:
-            return HoldState(self.rest, 0.0, self.sets, None, (*events, "short"))
+            return HoldState(self.rest, 0.0, self.sets)
         self.sets += 1
-        return HoldState(self.rest, 0.0, self.sets, hold, (*events, "end"))
+        return HoldState(self.rest, 0.0, self.sets, hold)
 
 
 def timed_sets(results) -> list[HoldSet]:

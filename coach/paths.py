@@ -1,9 +1,11 @@
 """Where coach keeps things, in one place: the built-in exercises and routines, the user's
-exercises and routines and the data folder (the history database, recordings)."""
+exercises and routines, the data folder (the history database, recordings) and the folder of
+model files."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -24,10 +26,29 @@ def from_checkout() -> bool:
 
 
 def data_dir() -> Path:
-    """The repository's data/ folder when coach runs from a checkout, else ./data."""
+    """The repository's data/ folder when coach runs from a checkout (`make run`), else the
+    user's data folder, the same from any working folder: $XDG_DATA_HOME/coach (default
+    ~/.local/share/coach) on Linux, ~/Library/Application Support/coach on macOS,
+    %LOCALAPPDATA%\\coach on Windows."""
     if from_checkout():
         return REPOSITORY / "data"
-    return Path.cwd() / "data"
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "coach"
+
+
+def model_dir() -> Path | None:
+    """COACH_MODEL_DIR, else ../shared/models beside a checkout (where the project keeps the
+    MoveNet files), else None: the models then come from the cache or a download."""
+    if os.environ.get("COACH_MODEL_DIR"):
+        return Path(os.environ["COACH_MODEL_DIR"])
+    if from_checkout():
+        return REPOSITORY.parent / "shared" / "models"
+    return None
 
 
 def user_exercises_dir() -> Path:

@@ -9,15 +9,12 @@ plain Python: one scipy call costs ten times as much (and sosfilt's sections are
 the low orders allowed here). NaN (not seen) passes
 through as NaN without disturbing the state; after a gap longer than `max_gap_s` the filter
 starts again from the next value instead of sweeping across the gap.
-
-`zero_phase` is the offline refinement (for charts only: counts come from the causal path).
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 from scipy import signal as sps
 
 from coach.exercises import Butterworth, Ema, NoFilter, OneEuro
@@ -129,24 +126,3 @@ FILTERS = {"butterworth": ButterworthFilter, "one_euro": OneEuroFilter, "ema": E
 def make_filter(spec, max_gap_s: float = MAX_GAP_S):
     """A fresh filter (its own state) from a definition's `smoothing` settings."""
     return FILTERS[spec.filter](spec, max_gap_s)
-
-
-def zero_phase(values: np.ndarray, times: np.ndarray, spec) -> np.ndarray:
-    """An offline, zero-phase version of the same low-pass, for drawing a clean signal.
-
-    Butterworth only (the others have no zero-phase form): resampled to its clock, filtered
-    forwards and backwards with `sosfiltfilt`, read back at the frame times. NaN stays NaN.
-    """
-    values, times = np.asarray(values, float), np.asarray(times, float)
-    seen = ~np.isnan(values)
-    if spec.filter != "butterworth" or seen.sum() < 16:
-        return values.copy()
-    grid = np.arange(times[seen][0], times[seen][-1] + 1e-9, 1.0 / spec.rate_hz)
-    sos = sps.butter(spec.order, spec.cutoff_hz, fs=spec.rate_hz, output="sos")
-    resampled = np.interp(grid, times[seen], values[seen])
-    if len(grid) <= 3 * (2 * len(sos) + 1):
-        return values.copy()
-    smooth = sps.sosfiltfilt(sos, resampled)
-    out = np.interp(times, grid, smooth)
-    out[~seen] = np.nan
-    return out

@@ -135,12 +135,15 @@ def test_unknown_exercise_lists_the_valid_ones(tmp_path, capsys):
                    "jumping_jack, lunge, plank, pull_up, push_up, shoulder_press, sit_up, squat, wall_sit)\n")
 
 
-def test_missing_fps_missing_file_and_not_a_video(tmp_path, capsys):
+def test_missing_fps_and_missing_file(tmp_path, capsys):
     np.save(tmp_path / "k.npy", np.zeros((5, 17, 3), np.float32))
     assert main(["analyze", str(tmp_path / "k.npy"), "--exercise", "squat"]) == 1
     assert "no k.times.npy beside it: give its frame rate with --fps" in capsys.readouterr().err
     assert main(["analyze", str(tmp_path / "none.mp4"), "--exercise", "squat"]) == 1
     assert capsys.readouterr().err == f"coach: error: {tmp_path / 'none.mp4'}: no such file\n"
+
+
+def test_not_a_video(tmp_path, capsys, models_dir):  # the model is loaded before the file is opened
     (tmp_path / "fake.mp4").write_bytes(b"not a video at all")
     assert main(["analyze", str(tmp_path / "fake.mp4"), "--exercise", "squat"]) == 1
     assert capsys.readouterr().err.startswith(f"coach: error: {tmp_path / 'fake.mp4'}: not a video")

@@ -198,7 +198,8 @@ def test_a_truncated_video_warns_that_decoding_stopped_early(clips_dir, tmp_path
 
 
 @pytest.mark.parametrize("content", [b"these are not frames", b"", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100])
-def test_a_file_that_is_not_a_video_is_one_error_line_with_no_library_noise(tmp_path, content):
+def test_a_file_that_is_not_a_video_is_one_error_line_with_no_library_noise(tmp_path, content, models_dir):
+    # models_dir: the model is loaded before the file is opened.
     fake = tmp_path / "clip.mp4"
     fake.write_bytes(content)
     result = coach("analyze", fake, "--exercise", "squat")

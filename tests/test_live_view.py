@@ -123,6 +123,15 @@ def recorded(page) -> dict:
     return {key: sorted(items, key=lambda item: item["t"]) for key, items in found.items()}
 
 
+def wait_until(page, condition, what: str):
+    """Until `condition()` holds, as `expect` waits for an element: the page's own state, never a
+    fixed time (on a loaded machine the end's announcement or a relayout may take seconds)."""
+    deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
+    while not condition():
+        assert time.monotonic() < deadline, f"still not {what} after {PAGE_TIMEOUT_MS / 1000:g} s"
+        page.wait_for_timeout(200)
+
+
 def test_each_squat_is_spoken_within_a_second_of_its_count(playwright, app, clips_dir, tmp_path, shots):  # noqa: F811
     clip, seconds = camera(clips_dir, tmp_path, "squat_side_3")
     context = launch(playwright, clip, tmp_path / "profile", (1400, 1000))
@@ -133,7 +142,8 @@ def test_each_squat_is_spoken_within_a_second_of_its_count(playwright, app, clip
         page.wait_for_timeout(300)
     page.get_by_role("button", name="End workout").click()
     expect(page.get_by_text(re.compile(r"Workout saved: \d+ squat reps?"))).to_be_visible()
-    page.wait_for_timeout(1000)  # the end's announcement
+    wait_until(page, lambda: any(s["text"].startswith("Workout saved") for s in recorded(page)["spoken"]),
+               "the end announced")
     log = recorded(page)
     # The summary card, read back from the history: the app's database is fresh, so no last time.
     card = page.locator(".st-key-live-summary")
@@ -209,15 +219,20 @@ def test_the_workout_view_fits_each_window_with_a_count_read_across_the_room(pla
     camera_frame = page.frame_locator("iframe[title*='webrtc']")
     video = camera_frame.locator("video").first
     expect(page.get_by_test_id("coach-cue")).to_be_visible()
+    elements = {"video": video, "STOP": camera_frame.get_by_role("button", name="STOP"),
+                "End workout": page.get_by_role("button", name="End workout"), "cue": page.get_by_test_id("coach-cue"),
+                "count": page.locator(".st-key-live-panel [data-testid=stMetricValue]").first}
     for size in SIZES:
         page.set_viewport_size({"width": size[0], "height": size[1]})
-        page.wait_for_timeout(1500)  # the layout settles, the poll redraws
         name = f"live-view-{shape}-{size[0]}x{size[1]}"
+        # The layout settles and the next poll redraws the panel at the new size (a fixed 1.5 s
+        # was too short on a loaded machine): wait until the page reports the new window and
+        # everything is laid out inside it; a layout that never fits fails here after the timeout.
+        page.wait_for_function("([w, h]) => window.innerWidth === w && window.innerHeight === h", arg=list(size))
+        wait_until(page, lambda: all(in_view(box_of(found), size) for found in elements.values()),
+                   f"everything in the window at {name}")
         page.screenshot(path=str(shots / f"{name}.png"))
-        boxes = {name: box_of(found) for name, found in {
-            "video": video, "STOP": camera_frame.get_by_role("button", name="STOP"),
-            "End workout": page.get_by_role("button", name="End workout"), "cue": page.get_by_test_id("coach-cue"),
-            "count": page.locator(".st-key-live-panel [data-testid=stMetricValue]").first}.items()}
+        boxes = {name: box_of(found) for name, found in elements.items()}
         print(name, {k: None if b is None else (round(b["x"]), round(b["y"]), round(b["width"]), round(b["height"]))
                      for k, b in boxes.items()})
         outside = [k for k, box in boxes.items() if not in_view(box, size)]

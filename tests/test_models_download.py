@@ -46,7 +46,7 @@ def mirror(tmp_path, models_dir, monkeypatch):
         for item in (models_dir / "movenet_lightning_savedmodel").iterdir():
             archive.add(item, arcname=item.name)
     cache = tmp_path / "cache"
-    monkeypatch.delenv("COACH_MODEL_DIR")
+    monkeypatch.setenv("COACH_MODEL_DIR", str(tmp_path / "no-models"))  # not the checkout's ../shared/models
     monkeypatch.setenv("COACH_CACHE_DIR", str(cache))
 
     def serve(handler=Handler):
@@ -110,7 +110,7 @@ def test_a_checksum_mismatch_is_refused_and_leaves_nothing_behind(mirror, tmp_pa
 
 
 def test_offline_the_error_says_which_file_to_put_where(tmp_path, monkeypatch):
-    monkeypatch.delenv("COACH_MODEL_DIR")
+    monkeypatch.setenv("COACH_MODEL_DIR", str(tmp_path / "no-models"))
     monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path / "cache"))
     # A port on 127.0.0.1 that nothing listens on: a connection refused, like a machine offline.
     monkeypatch.setenv("COACH_MODEL_MIRROR", "http://127.0.0.1:9/")
@@ -120,6 +120,13 @@ def test_offline_the_error_says_which_file_to_put_where(tmp_path, monkeypatch):
     assert "movenet_thunder_fp16.tflite" in message
     assert str(tmp_path / "cache") in message
     assert "COACH_MODEL_DIR" in message
+
+
+def test_a_checkout_finds_the_models_in_shared_beside_it_with_no_setting(models_dir, monkeypatch):
+    """The README's `.venv/bin/coach analyze ...` works as written: no COACH_MODEL_DIR needed."""
+    monkeypatch.delenv("COACH_MODEL_DIR")
+    monkeypatch.setenv("COACH_CACHE_DIR", "/nonexistent")
+    assert resolve("lightning")[1] == Path(__file__).resolve().parents[2] / "shared" / "models" / VARIANTS["lightning"].file
 
 
 def test_model_dir_names_match_the_shared_folder(models_dir):

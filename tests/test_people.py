@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from coach.cli import main
-from coach.render import draw_person_label
 
 from test_analyze import JSON_KEYS
 
@@ -62,19 +61,6 @@ def test_walkers_count_nothing_and_the_man_on_the_box_counts_two(clips_dir, caps
     single = analyze_json(capsys, clip, "--exercise", "jumping_jack", "--model", "multipose")
     assert list(single) == JSON_KEYS
     assert single["reps"] == 2
-
-
-def test_the_label_sits_above_the_person_inside_the_image():
-    image = np.zeros((400, 600, 3), np.uint8)
-    labelled = draw_person_label(image, (250.0, 150.0, 350.0, 380.0), "#3: 7 reps")
-    changed = np.argwhere(labelled.any(axis=2))
-    assert changed[:, 0].max() < 150  # above the box's top
-    assert 200 < changed[:, 1].mean() < 400  # centred over it
-    assert not image.any()  # drawing only reads its input
-    # A person at the top edge: the label is pushed inside the image rather than cut off.
-    top = draw_person_label(image, (0.0, 0.0, 80.0, 200.0), "#1: 0 reps")
-    assert top[:, :, :].any() and top[0:40].any()
-    assert draw_person_label(image, None, "#1") is image
 
 
 @pytest.mark.parametrize("fps", [10, 30, 60])

@@ -9,13 +9,12 @@ import pandas as pd
 import pytest
 
 from coach.exercises import BUILTIN_DIR, Library, load
-from coach.feedback import CUE_SHOW_S, on_screen
 from coach.pose.skeleton import Keypoint as K
 from coach.keypoints import KeypointSeries
 from coach.pipeline import analyze_keypoints
 from coach.pose.layout import pixels_from_movenet
 from coach.session import Session, run
-from coach.types import Cue, Pose
+from coach.types import Pose
 from support import reps_signal
 
 SQUAT = load(BUILTIN_DIR / "squat.yaml")
@@ -193,15 +192,6 @@ def test_shallow_reps_are_flagged_with_a_cue_and_a_cooldown():
     assert all(rep.flags == () for rep in deep.reps + walked_in.reps)
 
 
-def test_a_cue_stays_on_screen_for_a_while_unless_a_new_one_is_said():
-    first = Cue("shallow", "Go deeper", "warning", 10.0)
-    later = Cue("praise", "Good rep!", "info", 11.0)
-    assert on_screen(None, first, 10.0) is first
-    assert on_screen(first, None, 10.0 + CUE_SHOW_S - 0.1) is first
-    assert on_screen(first, None, 10.0 + CUE_SHOW_S) is None
-    assert on_screen(first, later, 11.0) is later
-
-
 def test_times_must_increase():
     session = Session(SQUAT)
     session.step(squat_pose(170), 1.0)
@@ -231,22 +221,6 @@ def test_a_keypoint_series_reads_movenet_layout():
     (pose, t), _ = list(series.poses())
     assert t == 0.0 and pose.keypoints[0].tolist() == pytest.approx([160, 240, 0.9])
     assert np.array_equal(series.to_movenet(), yxs)
-
-
-def test_a_phase_abandoned_out_of_view_gets_no_verdict():
-    from coach.feedback import Feedback
-
-    def shallow_bottom(feedback):
-        feedback.update(0.0, "standing", {"knee": 170.0})
-        feedback.update(0.1, "descending", {"knee": 150.0})
-        feedback.update(0.2, "bottom", {"knee": 125.0})
-
-    seen = Feedback(SQUAT)
-    shallow_bottom(seen)
-    assert seen.update(0.3, "ascending", {"knee": 130.0}).cue.rule == "shallow"
-    lost = Feedback(SQUAT)
-    shallow_bottom(lost)
-    assert lost.update(1.5, "standing", {"knee": math.nan}, visible=False).cue is None
 
 
 def test_a_swing_left_alone_is_marked_where_it_ended_not_where_it_was_dropped():

@@ -1,8 +1,9 @@
 """MoveNet variants: their names, where their files are found, and the download that fills the cache.
 
 Lookup order for a variant: an explicit path; the folder named by COACH_MODEL_DIR (the file names of
-`../shared/models`); the per-user cache; else a download from the variant's TF Hub address into the
-cache. COACH_MODEL_MIRROR replaces `https://tfhub.dev/` for sites that mirror TF Hub.
+`../shared/models`), by default ../shared/models in a checkout (`coach.paths.model_dir`); the
+per-user cache; else a download from the variant's TF Hub address into the cache. COACH_MODEL_MIRROR
+replaces `https://tfhub.dev/` for sites that mirror TF Hub.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from coach.errors import ModelError
+from coach.paths import model_dir
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +102,9 @@ def resolve(name: str) -> tuple[Variant, Path]:
             return variant_from_path(path), path
         raise ModelError(f"unknown model {name!r}: use one of {', '.join(valid_names())}, "
                          "or a path to a .tflite file or SavedModel folder")
-    candidates = []
-    if os.environ.get("COACH_MODEL_DIR"):
-        candidates.append(Path(os.environ["COACH_MODEL_DIR"]) / variant.file)
-    candidates.append(cache_dir() / variant.file)
-    for path in candidates:
-        if path.exists():
-            return variant, path
+    for folder in (model_dir(), cache_dir()):
+        if folder is not None and (folder / variant.file).exists():
+            return variant, folder / variant.file
     return variant, download(variant, cache_dir())
 
 

@@ -228,14 +228,6 @@ class Store:
             return found
         return conn.execute(people.insert().values(name=name, created_at=now())).inserted_primary_key[0]
 
-    def add_person(self, name: str, notes: str | None = None) -> int:
-        def work(conn):
-            person = self.person_id(conn, name)
-            if notes is not None:
-                conn.execute(people.update().where(people.c.id == person).values(notes=notes))
-            return person
-        return self.run(work, write=True)
-
     def people(self) -> pd.DataFrame:
         query = sa.select(people).order_by(people.c.name)
         return self.read(query)
