@@ -46,8 +46,12 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver ffmpeg postgresql >/dev/null; \
 	fi
 
+# The browser tests play a clip as a live camera in real time: they run on their own after the
+# rest (in parallel), so that no other test takes the CPU their frame rate needs. Both always run.
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -m "not browser"; rest=$$?; \
+	$(BIN)/python -m pytest -m browser; browser=$$?; \
+	test $$rest -eq 0 && test $$browser -eq 0
 
 check: $(STAMP)
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -m "not shared and not browser"
