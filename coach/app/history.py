@@ -15,6 +15,7 @@ from coach.app.text import plain
 from coach.errors import CoachError
 from coach.exercises import parse
 from coach.holds import holds_line, timed_sets
+from coach.store.transfer import quote_formulas
 from coach.session import run as count
 from coach.words import clock, plural, short_unit
 
@@ -223,10 +224,10 @@ def open_session(session_id: int):
 def export(db, sessions: pd.DataFrame):
     ids = [int(i) for i in sessions["id"]]
     sessions_csv, reps_csv = st.columns(2)
-    sessions_csv.download_button("Export sessions (CSV)", sessions.to_csv(index=False), "coach-sessions.csv",
+    sessions_csv.download_button("Export sessions (CSV)", quote_formulas(sessions).to_csv(index=False), "coach-sessions.csv",
                                  "text/csv", key="history-export-sessions", icon=":material/download:")
     # Read from the database only when the button is pressed.
-    reps_csv.download_button("Export their reps (CSV)", lambda: db.reps(ids).to_csv(index=False), "coach-reps.csv",
+    reps_csv.download_button("Export their reps (CSV)", lambda: quote_formulas(db.reps(ids)).to_csv(index=False), "coach-reps.csv",
                              "text/csv", key="history-export-reps", icon=":material/download:")
 
 
@@ -266,7 +267,7 @@ def session_page(db, session_id: int):
         table = db.reps([session_id])
         st.subheader("Reps")
         show_reps(table, exercise)
-        st.download_button("Export these reps (CSV)", table.to_csv(index=False), f"coach-session-{session_id}-reps.csv",
+        st.download_button("Export these reps (CSV)", quote_formulas(table).to_csv(index=False), f"coach-session-{session_id}-reps.csv",
                            "text/csv", key="session-export", icon=":material/download:")
     if problem is not None:
         st.caption(f"The signal cannot be drawn again: {problem}")

@@ -27,6 +27,15 @@ TABLES_BY_NAME = {table.name: table for table in TABLES}
 MAX_MANIFEST_BYTES = 1_000_000
 
 
+def quote_formulas(frame: pd.DataFrame, columns=None) -> pd.DataFrame:
+    """`frame` for a CSV a spreadsheet opens: each text cell of `columns` (all by default) that
+    begins like a formula is written after a quote."""
+    columns = list(frame.columns if columns is None else columns)
+    frame = frame.copy()
+    frame[columns] = frame[columns].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA) else v)
+    return frame
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     """DataFrame rows as plain Python values, NaN/NaT as None, for a driver to bind."""
     frame = frame.astype(object).where(frame.notna(), None)
@@ -174,8 +183,7 @@ def _write(store: Store, folder: Path, fmt: str, frames: dict[str, pd.DataFrame]
         path = folder / f"{name}.{fmt}"
         if fmt == "csv":
             text = [c.name for c in TABLES_BY_NAME[name].columns if isinstance(c.type, sa.String)]
-            frame[text] = frame[text].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA) else v)
-            frame.to_csv(path, index=False)
+            quote_formulas(frame, text).to_csv(path, index=False)
         else:
             frame.to_parquet(path, index=False)
         counts[name] = len(frame)
