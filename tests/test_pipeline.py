@@ -95,11 +95,15 @@ def test_a_locked_database_holds_up_no_rep(model, clip_poses, tmp_path):
 
 
 def test_a_workout_of_one_rep_stores_it_when_it_ends(model, clip_poses, tmp_path):
-    """One glute bridge and nothing else: no second rep ever makes a set, so the set gate counts
-    the lone rep when the workout ends, and it reaches the history like any other."""
+    """One glute bridge and nothing else, begun a moment after the person came into view (a
+    second with nobody seen first), so before they were set up: no second rep ever makes a set,
+    so the set gate counts the lone rep when the workout ends, and it reaches the history like any
+    other. (From the clip's first frame the person is set up and it counts as it ends.)"""
     store = Store.open(tmp_path / "coach.db")
     workout = Workout(model, Library().get("glute_bridge"), store, "dee")
-    frames = clip_poses("glute_bridge_1.mp4", "lightning")
+    clip = clip_poses("glute_bridge_1.mp4", "lightning")
+    dt = clip[1][1] - clip[0][1]
+    frames = [(None, i * dt) for i in range(int(1 / dt))] + [(pose, 1 + t) for pose, t in clip]
     counts = [workout.pipeline.step_pose(pose, t).result.reps for pose, t in frames]
     assert counts[-1] == 0  # held: it may yet be the first rep of a set
     session_id = workout.finish()
