@@ -129,13 +129,16 @@ FIELDS: dict[str, dict[str, str]] = {
         "near_limit": "Signal units, optional. An absolute line the return must pass, on top of `return_fraction`.",
         "min_rep_s": "Seconds. A quicker rep is dropped (a twitch, a stumble).",
         "still_s": "Seconds. Still this long (within `hysteresis`) short of a rep, the person is at rest there "
-                   "and the next rep starts from it (settling into a stance, a hold). Longer than the slow turn "
+                   "and the next rep starts from it (settling into a stance, a hold). A rep that begins after the "
+                   "person has been in view, not walking and still at the start (for this long, or since they came "
+                   "into view) began from the set-up position and counts at once. Longer than the slow turn "
                    "of a shallow rep, so that a half rep is not taken for a rest.",
         "max_rep_s": "Seconds. A slower swing is dropped and counting starts again from where the signal is.",
         "hold_far_s": "Seconds at the far end a rep must hold (a paused squat, a plank-like hold); 0 = no hold.",
         "hold_near_s": "Seconds at the start a rep must rest before it may begin; 0 = none.",
         "rest_s": "Seconds. A pause longer than this between reps starts a new set.",
-        "set_gap_s": "Seconds. A rep counts once it is part of a set: the first rep of a set is counted when "
+        "set_gap_s": "Seconds. A rep that did not begin from the set-up position (in view, not walking, still "
+                     "at the start) counts once it is part of a set: the first rep of a set is counted when "
                      "the next one starts within this long of its end (or within twice the quicker rep's length), and a "
                      "rep left alone is motion outside a set (walking in, setting up), not counted. When no two "
                      "reps ever made a set (a single rep), the lone reps count at the end, and a rep held at the end "
