@@ -28,12 +28,12 @@ def test_the_editor_explains_fields_words_slips_plainly_and_scrolls_to_them(page
     # A missing colon near the end, out of view of the 460 px textarea.
     line = max(i for i, s in enumerate(lines) if s.strip() == "cooldown_s: 8")
     area.fill("\n".join([*lines[:line], lines[line].replace(":", ""), *lines[line + 1:]]))
-    expect(page.get_by_test_id("stAlert").filter(has_text=f"editor:{line + 1}: no : after the field name")).to_be_visible()
+    expect(page.get_by_test_id("stAlert").filter(has_text=f"editor:{line + 1}: no `:` after the field name")).to_be_visible()
     expect(page.locator(".gutter .bad")).to_have_text(str(line + 1))
     page.wait_for_function("area => area.scrollTop > 0", arg=area.element_handle())
     settle(page)
     screenshot(page, shots, "editor-slip-and-reference", whole=False)
     # A misspelt field: the closest field allowed there.
     area.fill("\n".join([*lines[:line], lines[line].replace("cooldown_s", "cooldwn_s"), *lines[line + 1:]]))
-    expect(page.get_by_test_id("stAlert").filter(has_text="did you mean cooldown_s?")).to_be_visible()
+    expect(page.get_by_test_id("stAlert").filter(has_text="did you mean `cooldown_s`?")).to_be_visible()
     expect(page.locator(".gutter .bad")).to_have_text(str(line + 1))

@@ -93,6 +93,9 @@ def test_over_https_the_page_shows_the_phones_address_and_the_camera_starts(app,
     expect(page.get_by_text("Stream ", exact=False).first).to_be_visible()  # frames reach the worker
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / "https-phone-address.png")
+    deadline = time.monotonic() + HANG_S
+    while not sessions(app) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the workout is stored from when counting starts, after the 3-2-1
 
     # STOP on the open page saves the workout as complete; START at once (while the stopped one
     # is still being saved) starts a new workout.
