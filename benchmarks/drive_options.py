@@ -4,7 +4,7 @@ sources before any is built into the pipeline: tuned on one source, scored on th
     .venv/bin/python benchmarks/drive_options.py [--csv counts.csv]
 
 Each series of ../shared/data/repcount and ../shared/data/countix goes through coach's Session
-(coach.session.run, 30 fps) once per candidate drive: the definition's own; an alternative where
+(coach.analyze.analyze_poses, 30 fps) once per candidate drive: the definition's own; an alternative where
 the issue names one (push-up: the shoulders' height over the wrists, bench press: the wrists' over
 the shoulders, in torso lengths; front raise: the higher arm, `side: max`, for one-armed raises);
 and `auto`'s principal motion (exercises/auto.yaml). From those traces:
@@ -64,7 +64,7 @@ from coach.counting import Counter, Sample, SetGate  # noqa: E402
 from coach.exercises import Signal  # noqa: E402
 from coach.keypoints import KeypointSeries  # noqa: E402
 from coach.kinematics import HIPS, SHOULDERS, gated, torso_length  # noqa: E402
-from coach.session import run  # noqa: E402
+from coach.analyze import analyze_poses  # noqa: E402
 from coach.smoothing import make_filter  # noqa: E402
 
 SOURCES = ("repcount", "countix")
@@ -99,7 +99,7 @@ def drives(exercise_id: str) -> dict:
 
 def trace(exercise, series: KeypointSeries) -> dict:
     """One session's smoothed drive per frame, its counted reps (frame time, RepEvent) and count."""
-    analysis = run(exercise, series.poses())
+    analysis = analyze_poses(exercise, series.poses())
     drive = exercise.count.signal
     return {"t": np.array([r.t for r in analysis.results]), "v": np.array([r.signals[drive] for r in analysis.results]),
             "reps": [(r.t, r.rep) for r in analysis.results if r.rep is not None], "count": analysis.count,

@@ -20,7 +20,7 @@ from coach.exercises import Library
 from coach.people import analyze_people
 from coach.pose import load_model
 from coach.pose.multipose import MultiPoseModel
-from coach.pipeline import analyze_video
+from coach.analyze import analyze_video
 from coach.sources import read_video
 
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"

@@ -63,7 +63,7 @@ sys.path.insert(0, str(ROOT))
 from coach.exercises import Library  # noqa: E402
 from coach.kinematics import angle  # noqa: E402
 from coach.keypoints import KeypointSeries  # noqa: E402
-from coach.session import run  # noqa: E402
+from coach.analyze import analyze_poses  # noqa: E402
 
 SHARED = Path(os.environ.get("COACH_SHARED_DIR", ROOT.parent / "shared"))
 SOURCES = {"repcount": "RepCount", "countix": "Countix"}
@@ -150,11 +150,11 @@ def evaluate_series(job) -> dict:
     out = {"name": name, "subject": subject(name), "exercise": exercise_id,
            "frames": len(series), "reps": reps, "aigym": aigym_count(series, exercise_id)}
     if auto:
-        out["auto"] = run(library().get("auto"), KeypointSeries.from_movenet(series, times).poses()).count
+        out["auto"] = analyze_poses(library().get("auto"), KeypointSeries.from_movenet(series, times).poses()).count
     for factors in candidates:
         exercise = scaled(library().get(exercise_id), factors)
         start = time.process_time()
-        out[column(factors)] = run(exercise, KeypointSeries.from_movenet(series, times).poses()).count
+        out[column(factors)] = analyze_poses(exercise, KeypointSeries.from_movenet(series, times).poses()).count
         out.setdefault("us_frame", 1e6 * (time.process_time() - start) / len(series))
     return out
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from coach.errors import InputError
 from coach.files import read_regular
+from coach.framerate import frame_rate
 from coach.pose.layout import movenet_from_pixels, pixels_from_movenet
 from coach.types import Pose
 
@@ -73,8 +74,8 @@ class KeypointSeries:
         return movenet_from_pixels(self.xys, self.size)
 
     def rate(self) -> float:
-        """Frames per second over the whole series; NaN for fewer than two frames."""
-        return (len(self.t) - 1) / (self.t[-1] - self.t[0]) if len(self.t) > 1 else math.nan
+        """Frames per second over the whole series; 0.0 for fewer than two frames."""
+        return float(frame_rate(self.t))
 
 
 def beside(path: Path, suffix: str) -> Path:
@@ -165,8 +166,7 @@ def load(path: str | Path, fps: float | None = None) -> KeypointSeries:
         times = times.astype(np.float64)
         if not np.isfinite(times).all() or (len(times) > 1 and np.any(np.diff(times) <= 0)):
             raise InputError(f"{times_path}: expected {len(yxs)} increasing frame times in seconds")
-        if len(times) > 1 and (len(times) - 1) / (times[-1] - times[0]) > MAX_FPS:
-            rate = (len(times) - 1) / (times[-1] - times[0])
+        if (rate := frame_rate(times)) > MAX_FPS:
             raise InputError(f"{times_path}: the times imply {rate:.3g} frames per second, over the "
                              f"{MAX_FPS:g} coach takes (as for --fps)")
     elif fps is not None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from coach.framerate import frame_rate
 from coach.types import FrameResult, RepEvent
 
 REP_COLUMNS = ["rep", "set", "start_t", "end_t", "counted_t", "duration", "rom_min", "rom_max", "rom", "time_down", "time_bottom",
@@ -59,7 +60,7 @@ def session_table(exercise: str, results: list[FrameResult], reps: list[RepEvent
     """One row: exercise, reps, sets, duration_s, frames, fps, mean_tempo_s, mean_rom, flagged reps."""
     times = np.array([r.t for r in results])
     duration = float(times[-1] - times[0]) if len(times) > 1 else 0.0
-    fps = (len(times) - 1) / duration if duration > 0 else float("nan")
+    fps = frame_rate(times) or float("nan")
     totals = summarise([r.rom_max - r.rom_min for r in reps], [r.duration for r in reps], [r.set_index for r in reps])
     return pd.DataFrame([{
         "exercise": exercise,

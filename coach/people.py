@@ -25,8 +25,10 @@ import numpy as np
 
 from coach.exercises import Exercise
 from coach.pose.multipose import Detected
-from coach.pipeline import Pipeline, StepResult, ViewCheck
-from coach.session import Analysis, Walking
+from coach.analysis import Analysis
+from coach.camera_view import ViewCheck
+from coach.pipeline import Pipeline, StepResult
+from coach.session import Walking
 from coach.types import Pose
 from coach.words import plural
 
@@ -209,6 +211,8 @@ def analyze_people(path, exercise: Exercise, model, fps: float | None = None, ou
         for person_id, steps in people.flush().items():
             for step in steps:
                 by_id[person_id].add(step.result)
+        for person_id, analysis in by_id.items():  # the view each person's pipeline decided
+            analysis.view = people.pipelines[person_id].seen.view if person_id in people.pipelines else None
         if exerciser is None:
             exerciser = people.exerciser
     ready = sorted(set().union(*(people.ever_ready for people in counted)))
@@ -251,7 +255,7 @@ class LivePeople:
                  definition: str | None = None, frame_rate: float = 30.0):
         import threading
 
-        from coach.pipeline import RecorderSink
+        from coach.sinks import RecorderSink
 
         self.model = model
         self.exercise = exercise

@@ -2,8 +2,7 @@
 
 The live camera and a file go through this same causal step, frame by frame (coach.pipeline
 calls it): signals from the pose (kinematics), the person and visibility gates, smoothing with
-carried state, the counter, and form feedback. `Analysis` keeps a whole file's results for the
-tables.
+carried state, the counter, and form feedback.
 """
 
 from __future__ import annotations
@@ -13,15 +12,14 @@ import logging
 import math
 import statistics
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Iterable
 
 import numpy as np
 
 from coach.counting import Counter, Sample, SetGate
 from coach.exercises import Exercise
 from coach.feedback import Feedback
-from coach.holds import Hold, HoldSample, timed_sets
+from coach.framerate import frame_rate
+from coach.holds import Hold, HoldSample
 from coach.kinematics import measure_signals
 from coach.motion import PrincipalMotion
 from coach.pose.skeleton import TORSO
@@ -102,106 +100,6 @@ class Walking:
         if t1 - t0 < TRAVEL_WINDOW_S / 2:
             return False
         return float(np.linalg.norm(end - start)) / length / (t1 - t0) > MAX_TRAVEL
-
-
-@dataclass
-class Analysis:
-    """A whole analysed input: every FrameResult in order, and where it came from.
-
-    `source` is the file, `fps` its frame rate, `size` the (width, height) the pixels refer to,
-    `model` the pose model (None for a keypoint file). `warnings` say why a count may be empty.
-    """
-
-    exercise: Exercise
-    source: str = ""
-    fps: float = math.nan
-    size: tuple[int, int] = (1, 1)
-    model: str | None = None
-    results: list[FrameResult] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def add(self, result: FrameResult):
-        self.results.append(result)
-
-    def finish(self) -> Analysis:
-        """Note why nothing may have been counted."""
-        if not self.results:
-            self.warnings.append("no frames")
-        elif not any(r.visible for r in self.results):
-            needed = ", ".join(p.value for p in self.exercise.visibility.keypoints)
-            self.warnings.append(f"no person was seen in any frame (the {self.exercise.name.lower()} needs {needed} in view)")
-        elif sum(r.visible for r in self.results) < len(self.results) / 2:
-            self.warnings.append("too little of the person was seen to count")
-        elif self.exercise.hold is not None:
-            if not self.holds:
-                self.warnings.append("no held position was found")
-        elif self.count == 0:
-            self.warnings.append("no repetition was found")
-        return self
-
-    @property
-    def reps(self) -> list[RepEvent]:
-        return [r.rep for r in self.results if r.rep is not None]
-
-    @property
-    def count(self) -> int:
-        return self.results[-1].reps if self.results else 0
-
-    @property
-    def sets(self) -> int:
-        return self.results[-1].sets if self.results else 0
-
-    def tables(self):
-        """(per-frame, per-rep, per-session) DataFrames."""
-        from coach.metrics import frames_table
-
-        return frames_table(self.results), self.reps_table(), self.session_table()
-
-    def reps_table(self):
-        from coach.metrics import reps_table
-
-        return reps_table(self.reps)
-
-    def session_table(self):
-        from coach.metrics import session_table
-
-        return session_table(self.exercise.id, self.results, self.reps)
-
-    def summary(self) -> dict:
-        """The JSON-ready result: exercise, reps, sets, duration_s, frames, fps, reps_detail, warnings,
-        and the swings not counted (`rejected`: when each ended, and why)."""
-        session = self.session_table().iloc[0]
-        detail = self.reps_table().round(3)
-        return {
-            "exercise": self.exercise.id,
-            "reps": int(session["reps"]),
-            "sets": len(self.holds) if self.exercise.hold is not None else int(session["sets"]),
-            "duration_s": round(float(session["duration_s"]), 3),
-            "frames": len(self.results),
-            "fps": round(float(self.fps), 3) if math.isfinite(self.fps) else None,
-            "reps_detail": [{**{k: _plain(v) for k, v in row.items()}, "flags": [f for f in row["flags"].split(",") if f]}
-                            for row in detail.to_dict("records")],
-            "warnings": list(self.warnings),
-            "rejected": [{"t": round(r.rejected_t, 3), "reason": r.rejected} for r in self.results if r.rejected],
-            # A hold exercise only: the time held per set.
-            **({"holds": [{"set": h.index + 1, "start_t": round(h.start_t, 3), "end_t": round(h.end_t, 3),
-                           "held_s": round(h.held_s, 3), "target_s": h.target_s, "reached": h.reached}
-                          for h in self.holds]} if self.exercise.hold is not None else {}),
-        }
-
-    @property
-    def holds(self) -> list:
-        """A hold exercise's sets (HoldSet), each as last seen: the one going on at the end too."""
-        return timed_sets(self.results)
-
-
-def _plain(value):
-    """A table cell as plain JSON: numpy numbers as Python ones, NaN as None, flags as a list."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 class Session:
@@ -326,18 +224,3 @@ class Session:
             values = values[~np.isnan(values)]
             out[f"{metric.signal}_{metric.stat}"] = float(getattr(np, metric.stat)(values)) if len(values) else math.nan
         return out
-
-
-def frame_rate(times: list[float]) -> float:
-    """Frames a second over frame times in order: 0.0 for fewer than two."""
-    if len(times) < 2 or times[-1] <= times[0]:
-        return 0.0
-    return (len(times) - 1) / (times[-1] - times[0])
-
-
-def run(exercise: Exercise, stream: Iterable[tuple[Pose | None, float]], analysis: Analysis | None = None) -> Analysis:
-    """Feed a stream of `(pose or None, t)` through the pipeline, frame by frame exactly as live,
-    into `analysis` (pass one to say where the poses came from; a bare one by default)."""
-    from coach.pipeline import Pipeline  # it builds on Session
-
-    return Pipeline(None, exercise).run_poses(stream, analysis)

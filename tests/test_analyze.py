@@ -35,14 +35,14 @@ def test_every_shared_clip_gets_its_labelled_count(clips_dir, clip_poses, model)
     """Each model's poses, crop tracking on, as `coach analyze` finds them (the poses are computed
     once per clip and model for the whole run: tests/conftest.py), through the pipeline."""
     from coach.exercises import Library
-    from coach.session import run
+    from coach.analyze import analyze_poses
 
     library = Library()
     for row in labels(clips_dir).itertuples():
         if model == "thunder" and row.file not in THUNDER_CLIPS:
             continue
         poses = clip_poses(row.file, model)
-        analysis = run(library.get(row.exercise), poses)
+        analysis = analyze_poses(library.get(row.exercise), poses)
         assert analysis.count == row.reps, f"{model} {row.file}: {analysis.count} {row.exercise} reps, labelled {row.reps}"
         assert len(analysis.reps) == row.reps
         cap = cv2.VideoCapture(str(clips_dir / row.file))
@@ -59,12 +59,12 @@ AUTO_CLIPS = {"squat_side_3.mp4", "jumping_jacks_11.mp4", "jumping_jacks_15.mp4"
 
 def test_auto_counts_a_clean_clip_of_any_exercise_with_no_definition_of_it(clips_dir, clip_poses):
     from coach.exercises import Library
-    from coach.session import run
+    from coach.analyze import analyze_poses
 
     auto = Library().get("auto")
     for row in labels(clips_dir).itertuples():
         if row.file in AUTO_CLIPS:
-            count = run(auto, clip_poses(row.file, "lightning")).count
+            count = analyze_poses(auto, clip_poses(row.file, "lightning")).count
             assert count == row.reps, f"auto on {row.file}: {count}, labelled {row.reps} {row.exercise} reps"
 
 
@@ -155,11 +155,11 @@ def test_dropped_frames_and_half_the_frame_rate_keep_the_count(clip_poses, clip,
     """The same MoveNet poses with 15% of the frames dropped at random, or every other frame gone,
     count the same: the session runs on the frames' times, not on their number."""
     from coach.exercises import Library
-    from coach.session import run
+    from coach.analyze import analyze_poses
 
     exercise = Library().get(exercise)
     stream = clip_poses(clip, "lightning")
-    assert run(exercise, stream).count == reps
+    assert analyze_poses(exercise, stream).count == reps
     rng = np.random.default_rng(7)
     for keep in [rng.random(len(stream)) > 0.15 for _ in range(3)] + [np.arange(len(stream)) % 2 == 0]:
-        assert run(exercise, [s for s, k in zip(stream, keep) if k]).count == reps
+        assert analyze_poses(exercise, [s for s, k in zip(stream, keep) if k]).count == reps

@@ -367,7 +367,8 @@ def test_a_kill_at_any_commit_leaves_reps_that_their_keypoints_recount_to(repcou
     recording, the reps stored are those its stored keypoints count again (a kill keeps that)."""
     from coach.exercises import Library
     from coach.keypoints import KeypointSeries
-    from coach.session import Session, run as count
+    from coach.analyze import analyze_poses
+    from coach.session import Session
 
     squat = Library().get("squat")
     yxs = np.load(repcount_dir / "stu5_62.npy")  # 32 squats in two sets
@@ -383,7 +384,7 @@ def test_a_kill_at_any_commit_leaves_reps_that_their_keypoints_recount_to(repcou
             recorder.update(result)
             stored = stored_reps(tmp_path / "coach.db")
             if result.rep is not None and stored in starts and stored not in checked:
-                again = count(squat, other.keypoints(recorder.session_id).poses())
+                again = analyze_poses(squat, other.keypoints(recorder.session_id).poses())
                 assert len(again.reps) == stored, (result.t, result.rep.index)
                 checked.append(stored)
         assert recorder.finish() == 1 and stored == len(counted) == 31  # the 32nd counts at the end

@@ -148,7 +148,7 @@ def test_recount_with_the_current_definition_agrees(history, capsys):
 
 def test_recount_with_an_edited_definition_shows_both_counts(history, capsys, tmp_path):
     from coach.exercises import Library, load
-    from coach.session import run
+    from coach.analyze import analyze_poses
 
     path, squats = history
     session_id, results = squats[0]
@@ -159,7 +159,7 @@ def test_recount_with_an_edited_definition_shows_both_counts(history, capsys, tm
     edited = tmp_path / "deep_squat.yaml"
     edited.write_text(text)
     with Store.open(path) as store:
-        expected = run(load(edited), store.poses(session_id)).count
+        expected = analyze_poses(load(edited), store.poses(session_id)).count
     assert 0 < expected < len(stored)
     code, out, _ = coach(capsys, "history", "recount", session_id, "--db", path, "--exercise", edited)
     assert code == 0 and f"from {edited}" in out

@@ -7,7 +7,7 @@ import yaml
 
 from coach.exercises import BUILTIN_DIR, DefinitionError, Exercise, load, parse
 from coach.holds import Hold, HoldSample
-from coach.session import run
+from coach.analyze import analyze_poses
 
 PLANK = load(BUILTIN_DIR / "plank.yaml")
 WALL_SIT = load(BUILTIN_DIR / "wall_sit.yaml")
@@ -96,25 +96,25 @@ def sets_of(analysis):
 def test_wall_sit_times_the_half_squat_hold_of_a_real_clip(clip_poses):
     # By eye (a contact sheet at 2 frames/s, ffmpeg): the third squat ends standing at 8.5 s, she
     # is down in the half squat at 9.0 s and holds it to the clip's end at 17.0 s: about 8 s.
-    analysis = run(WALL_SIT, clip_poses("squat_side_3_then_hold.mp4"))
+    analysis = analyze_poses(WALL_SIT, clip_poses("squat_side_3_then_hold.mp4"))
     [hold] = sets_of(analysis)
     assert hold.start_t == pytest.approx(9.0, abs=0.6) and hold.end_t == pytest.approx(17.0, abs=0.3)
     assert hold.held_s == pytest.approx(8.0, abs=0.7)
     assert analysis.count == 0
     # Three squats pass through the position for under a second each: no hold.
-    assert sets_of(run(WALL_SIT, clip_poses("squat_side_3.mp4"))) == []
+    assert sets_of(analyze_poses(WALL_SIT, clip_poses("squat_side_3.mp4"))) == []
 
 
 def test_plank_times_the_straight_body_of_a_real_push_up_clip_and_not_a_standing_person(clip_poses):
     # pushup_side_30: the body stays straight and level through the push-ups and breaks into a
     # pike between some of them. By eye (a contact sheet at 2 frames/s of 20-36 s): plank to
     # 21.5 s, pike 21.5-23.0 s, plank 23.0-29.8 s, pike 30.0-32.5 s, plank again from 32.5 s.
-    sets = sets_of(run(PLANK, clip_poses("pushup_side_30.mp4")))
+    sets = sets_of(analyze_poses(PLANK, clip_poses("pushup_side_30.mp4")))
     first, second = sets[:2]
     assert first.start_t == pytest.approx(0.0, abs=0.3) and first.end_t == pytest.approx(21.5, abs=0.6)
     assert second.start_t == pytest.approx(23.0, abs=0.8) and second.end_t == pytest.approx(29.8, abs=0.6)
     assert sets[2].start_t == pytest.approx(32.5, abs=0.8)
-    assert sets_of(run(PLANK, clip_poses("squat_side_3_then_hold.mp4"))) == []  # standing and squatting
+    assert sets_of(analyze_poses(PLANK, clip_poses("squat_side_3_then_hold.mp4"))) == []  # standing and squatting
 
 
 def test_a_hold_charts_its_band_and_holds_draws_its_seconds_and_shows_the_live_figure():

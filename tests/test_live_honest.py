@@ -9,7 +9,8 @@ from coach.app.live_notes import notes
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
 from coach.exercises import Library
-from coach.pipeline import FPS_FLOOR, LOW_FPS, WRONG_VIEW, Pipeline, needed_fps
+from coach.framerate import FPS_FLOOR, needed_fps
+from coach.pipeline import LOW_FPS, WRONG_VIEW, Pipeline
 from coach.pose import load_model
 from coach.sources import read_video
 from coach.store import Store

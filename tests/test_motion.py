@@ -9,7 +9,7 @@ import pytest
 from coach.exercises import BUILTIN_DIR, Library, parse
 from coach.motion import PrincipalMotion
 from coach.pose.skeleton import Keypoint as K
-from coach.session import run
+from coach.analyze import analyze_poses
 from coach.types import Pose
 from support import reps_signal
 
@@ -65,14 +65,14 @@ def reps_wave(n: int, period: float, fps: float):
 def test_auto_counts_any_repeated_movement(case, n, period, fps, pose_at):
     rng = np.random.default_rng(0)
     t, wave = reps_wave(n, period, fps)
-    analysis = run(AUTO, ((person(**pose_at(w, ti), rng=rng), ti) for w, ti in zip(wave, t)))
+    analysis = analyze_poses(AUTO, ((person(**pose_at(w, ti), rng=rng), ti) for w, ti in zip(wave, t)))
     assert analysis.count == n, case
 
 
 def test_standing_still_with_jitter_is_no_rep():
     rng = np.random.default_rng(1)
     t = np.arange(0, 20, 1 / 30)
-    analysis = run(AUTO, ((person(arms=20, rng=rng), ti) for ti in t))
+    analysis = analyze_poses(AUTO, ((person(arms=20, rng=rng), ti) for ti in t))
     assert analysis.count == 0
 
 
@@ -111,7 +111,7 @@ def test_the_overlay_keeps_a_long_exercise_name_inside_its_panel():
     from coach.render import draw_hud
 
     t, wave = reps_wave(1, 1.5, 30)
-    result = run(AUTO, ((person(arms=20 + 140 * w), ti) for w, ti in zip(wave, t))).results[-1]
+    result = analyze_poses(AUTO, ((person(arms=20 + 140 * w), ti) for w, ti in zip(wave, t))).results[-1]
     drawn = draw_hud(np.zeros((480, 640, 3), np.uint8), result, AUTO)
     panel_right = 10 + 170  # count_panel's box at this size (hud_unit 1)
     assert drawn[10:50, :panel_right].any() and not drawn[10:50, panel_right:].any()

@@ -12,8 +12,9 @@ from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
 from coach.cli import main
 from coach.exercises import Library
-from coach.pipeline import Pipeline, analyze_video
-from coach.session import Analysis
+from coach.analysis import Analysis
+from coach.analyze import analyze_video
+from coach.pipeline import Pipeline
 from coach.pose import load_model
 from coach.sources import read_video
 from coach.store import Store

@@ -11,7 +11,7 @@ import pytest
 from coach.cli import main
 from coach.exercises import Library
 from coach.recognise import REPS, STRENGTH, UPRIGHT, Proof, Recogniser, candidates, pick, recognise
-from coach.session import run
+from coach.analyze import analyze_poses
 from test_session import squat_knees, squat_pose
 
 LIBRARY = Library()
@@ -64,7 +64,7 @@ def test_side_on_squats_are_recognised_and_counted_from_the_first():
     assert recogniser.decided_t < t[-1] / 2  # within the first reps
     recogniser.session.finish()
     # The chosen session has counted from the first frame: the count is the squat's own.
-    assert recogniser.session.gate.reps == run(LIBRARY.get("squat"), stream).count == 5
+    assert recogniser.session.gate.reps == analyze_poses(LIBRARY.get("squat"), stream).count == 5
 
 
 def test_standing_still_is_no_exercise():
@@ -84,7 +84,7 @@ def test_real_clips_are_recognised_and_counted_as_labelled(clips_dir, clip_poses
     poses = clip_poses(clip, "lightning")
     exercise, decided_t = recognise(candidates(LIBRARY), poses)
     assert exercise is not None and exercise.id == row.exercise, f"{clip}: recognised {exercise and exercise.id}"
-    assert run(exercise, poses).count == row.reps
+    assert analyze_poses(exercise, poses).count == row.reps
 
 
 def test_analyze_any_says_what_it_recognised_and_counts_from_the_start(clips_dir, capsys):

@@ -11,9 +11,9 @@ import pytest
 from coach.exercises import BUILTIN_DIR, Library, load
 from coach.pose.skeleton import Keypoint as K
 from coach.keypoints import KeypointSeries
-from coach.pipeline import analyze_keypoints
 from coach.pose.layout import pixels_from_movenet
-from coach.session import Session, run
+from coach.analyze import analyze_keypoints, analyze_poses
+from coach.session import Session
 from coach.types import Pose
 from support import reps_signal
 
@@ -48,7 +48,7 @@ def squat_knees(n: int, fps: float, bottom: float = 80.0, period: float = 2.0, r
 
 def test_counts_squats_from_poses_and_reports_every_signal():
     t, knees = squat_knees(4, 30)
-    analysis = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
+    analysis = analyze_poses(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
     assert analysis.count == 4 and analysis.sets == 1
     result = analysis.results[len(t) // 2]
     assert set(result.signals) == {"knee", "hip", "torso_lean"} and result.visible
@@ -65,7 +65,7 @@ def test_counts_squats_from_poses_and_reports_every_signal():
 def test_standing_ready_every_rep_counts_on_the_frame_it_ends_the_first_included():
     """A squatter standing still in view first (the set-up position): no rep waits for another."""
     t, knees = squat_knees(3, 30)
-    results = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t))).results
+    results = analyze_poses(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t))).results
     reps = [r.rep for r in results if r.rep is not None]
     assert [r.index for r in reps] == [1, 2, 3] and not any(r.waiting for r in results)
     assert all(rep.counted_t == rep.end_t for rep in reps)
@@ -76,7 +76,7 @@ def test_a_sets_first_rep_not_from_the_set_up_position_is_said_to_be_waiting_unt
     has begun: that squat waits for the second."""
     t, knees = squat_knees(3, 30)
     x0 = 100 + 220 * np.minimum(t, 2.0)
-    results = run(SQUAT, ((squat_pose(k, x), ti) for k, x, ti in zip(knees, x0, t))).results
+    results = analyze_poses(SQUAT, ((squat_pose(k, x), ti) for k, x, ti in zip(knees, x0, t))).results
     waiting = [i for i, r in enumerate(results) if r.waiting]
     counted = [i for i, r in enumerate(results) if r.rep is not None]
     assert waiting == list(range(waiting[0], counted[0]))  # one stretch, until it counts
@@ -98,7 +98,7 @@ def test_the_count_does_not_depend_on_the_frame_rate_or_dropped_frames(fps):
     keep = np.ones(len(t), bool)
     keep[np.random.default_rng(fps).choice(len(t), len(t) // 10, replace=False)] = False  # drop 10%
     for mask in (np.ones(len(t), bool), keep):
-        analysis = run(SQUAT, ((squat_pose(k), ti) for k, ti, m in zip(knees, t, mask) if m))
+        analysis = analyze_poses(SQUAT, ((squat_pose(k), ti) for k, ti, m in zip(knees, t, mask) if m))
         assert analysis.count == 5
 
 
@@ -141,7 +141,7 @@ def test_a_far_leg_flickering_in_and_out_of_view_adds_no_reps(reps):
     keeps its place in the mean."""
     t, knees = squat_knees(reps, 30) if reps else (np.arange(0, 10, 1 / 30), np.full(300, 70.0))
     seen = (t // 0.45) % 2 == 0
-    analysis = run(SQUAT, ((far_leg_flickering(squat_pose(k), s), ti) for k, s, ti in zip(knees, seen, t)))
+    analysis = analyze_poses(SQUAT, ((far_leg_flickering(squat_pose(k), s), ti) for k, s, ti in zip(knees, seen, t)))
     assert analysis.count == reps
 
 
@@ -152,24 +152,24 @@ def test_someone_walking_through_is_not_counted():
     for ti, k in zip(t, knees):
         intruder = 2.2 < ti < 3.4
         stream.append((squat_pose(120 if intruder else k, x0=60 if intruder else 320), ti))
-    analysis = run(SQUAT, stream)
+    analysis = analyze_poses(SQUAT, stream)
     flagged = [r for r in analysis.results if "someone else is in view" in r.warnings]
     assert flagged and all(2.2 < r.t < 3.4 for r in flagged)
     assert not any(r.visible for r in flagged)
 
 
 def test_no_person_gives_zero_reps_and_a_warning():
-    analysis = run(SQUAT, ((None, i / 30) for i in range(90)))
+    analysis = analyze_poses(SQUAT, ((None, i / 30) for i in range(90)))
     assert analysis.count == 0
     assert analysis.warnings == ["no person was seen in any frame (the squat needs hip, knee, ankle in view)"]
     assert all(r.warnings == ("the body is not fully in view",) for r in analysis.results)
-    low = run(SQUAT, ((squat_pose(170, score=0.1), i / 30) for i in range(90)))
+    low = analyze_poses(SQUAT, ((squat_pose(170, score=0.1), i / 30) for i in range(90)))
     assert low.count == 0 and low.warnings[0].startswith("no person was seen")
 
 
 def test_shallow_reps_are_flagged_with_a_cue_and_a_cooldown():
     t, knees = squat_knees(4, 30, bottom=125, period=1.5)  # knee never under 110: shallow
-    analysis = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
+    analysis = analyze_poses(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
     assert analysis.count == 4
     assert all("shallow" in rep.flags for rep in analysis.reps)
     cues = [r.cue for r in analysis.results if r.cue]
@@ -178,7 +178,7 @@ def test_shallow_reps_are_flagged_with_a_cue_and_a_cooldown():
     assert len(cues) == 1
     t, knees = squat_knees(3, 30)
     # Standing ready first: praised with the first rep's count, on the frame it is counted.
-    deep = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
+    deep = analyze_poses(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
     assert [c.cue.rule for c in deep.results if c.cue] == ["praise"]
     [praised] = [i for i, c in enumerate(deep.results) if c.cue]
     assert deep.results[praised].rep.index == 1
@@ -186,7 +186,7 @@ def test_shallow_reps_are_flagged_with_a_cue_and_a_cooldown():
     # first while the set gate held it (it might have been walking in), nor between the counts of
     # the first two (the second's completion counts the first, the next frame the second).
     x0 = 100 + 220 * np.minimum(t, 2.0)
-    walked_in = run(SQUAT, ((squat_pose(k, x), ti) for k, x, ti in zip(knees, x0, t)))
+    walked_in = analyze_poses(SQUAT, ((squat_pose(k, x), ti) for k, x, ti in zip(knees, x0, t)))
     [praised] = [i for i, c in enumerate(walked_in.results) if c.cue]
     assert walked_in.results[praised].rep.index == 3 and walked_in.results[praised - 1].reps == 2
     assert all(rep.flags == () for rep in deep.reps + walked_in.reps)
@@ -201,7 +201,7 @@ def test_times_must_increase():
 
 def test_tables(tmp_path):
     t, knees = squat_knees(3, 30)
-    analysis = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
+    analysis = analyze_poses(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
     frames, reps, summary = analysis.tables()
     assert len(frames) == len(t) and list(frames.columns[:5]) == ["t", "phase", "reps", "sets", "visible"]
     assert {"knee", "hip", "torso_lean", "cue", "rep"} <= set(frames.columns)
@@ -234,7 +234,7 @@ def test_a_swing_left_alone_is_marked_where_it_ended_not_where_it_was_dropped():
     knees = np.concatenate([walk, squats])
     t = np.arange(len(knees)) / 30
     x0 = 100 + 200 * np.clip(t - 1.5, 0, 1.5)
-    analysis = run(SQUAT, ((squat_pose(k, x), ti) for k, x, ti in zip(knees, x0, t)))
+    analysis = analyze_poses(SQUAT, ((squat_pose(k, x), ti) for k, x, ti in zip(knees, x0, t)))
     assert analysis.count == 3
     [dropped] = [r for r in analysis.results if r.rejected]
     assert dropped.rejected == "outside a set" and dropped.t > walk_t[-1] + 2.5  # decided in the set
@@ -252,7 +252,7 @@ def test_the_signal_chart_marks_each_swing_not_counted_and_why():
     parts = [squat_knees(2, 30, rest=0.5)[1], squat_knees(1, 30, bottom=135, rest=0.0)[1], squat_knees(2, 30, rest=0.5)[1]]
     knees = np.concatenate(parts)
     t = np.arange(len(knees)) / 30
-    analysis = run(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
+    analysis = analyze_poses(SQUAT, ((squat_pose(k), ti) for k, ti in zip(knees, t)))
     assert analysis.count == 4
     half = (len(parts[0]) / 30, (len(parts[0]) + len(parts[1])) / 30)
     dropped = rejection_frame(analysis.results, SQUAT)

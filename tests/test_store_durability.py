@@ -25,11 +25,11 @@ SERIES = "stu5_62"  # 32 squats in two sets
 def test_sigkill_mid_set_keeps_every_counted_rep(repcount_dir, tmp_path):
     from coach.exercises import Library
     from coach.keypoints import KeypointSeries
-    from coach.session import run
+    from coach.analyze import analyze_poses
 
     path = repcount_dir / f"{SERIES}.npy"
     yxs = np.load(path)
-    expected = run(Library().get("squat"), KeypointSeries.from_movenet(yxs, np.arange(len(yxs)) / FPS).poses()).reps
+    expected = analyze_poses(Library().get("squat"), KeypointSeries.from_movenet(yxs, np.arange(len(yxs)) / FPS).poses()).reps
     # Kill right after a rep that has another rep of the same set after it: mid-set.
     kill_after = next(i for i in range(len(expected) // 3, len(expected)) if expected[i].set_index == expected[i - 1].set_index)
     assert kill_after < len(expected) - 1

@@ -12,7 +12,7 @@ import pytest
 
 from coach.exercises import BUILTIN_DIR, load
 from coach.holds import timed_sets
-from coach.session import run
+from coach.analyze import analyze_poses
 from coach.store import SCHEMA_VERSION, Store
 from coach.store.recorder import HOLD_WRITE_S
 from coach.store.recovery import read_recovery
@@ -24,7 +24,7 @@ WALL_SIT = load(BUILTIN_DIR / "wall_sit.yaml")
 @pytest.fixture(scope="module")
 def wall_sit(clip_poses):
     """The FrameResults of the real wall sit, and its one hold as the timer ended it."""
-    results = run(WALL_SIT, clip_poses("squat_side_3_then_hold.mp4")).results
+    results = analyze_poses(WALL_SIT, clip_poses("squat_side_3_then_hold.mp4")).results
     [hold] = timed_sets(results)
     return results, hold
 

@@ -14,7 +14,8 @@ from coach.app.signal_chart import rep_frame, signal_chart
 from coach.app.video import check_upload
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
-from coach.pipeline import ViewCheck, analyze_video
+from coach.analyze import analyze_video
+from coach.camera_view import ViewCheck
 from coach.errors import InputError
 from coach.exercises import Library
 from coach.pose import PoseTracker, load_model

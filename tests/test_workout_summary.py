@@ -43,10 +43,10 @@ def test_the_card_gives_this_workout_beside_the_last_one_of_the_same_exercise(cl
 
 def test_a_holds_card_gives_the_time_held_not_reps(clip_poses, tmp_path):
     """wall_sit over the half-squat hold in squat_side_3_then_hold (8 s from 9 s), twice."""
-    from coach.session import run
+    from coach.analyze import analyze_poses
 
     wall_sit = Library().get("wall_sit")
-    analysis = run(wall_sit, clip_poses("squat_side_3_then_hold.mp4"))
+    analysis = analyze_poses(wall_sit, clip_poses("squat_side_3_then_hold.mp4"))
     with Store.open(tmp_path / "coach.db") as store:
         store.record(analysis.results, "wall_sit", "ann")
         now = store.record(analysis.results, "wall_sit", "ann")

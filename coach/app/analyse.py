@@ -86,5 +86,5 @@ def show(done: dict, db, person: str):
         st.success(f"Saved to the history as session {done['saved']} for {plain(person)}.")
     elif st.button("Save to history", key="analyse-save"):
         done["saved"] = db.record(analysis.results, exercise.id, person, source=done["name"],
-                                  fps=analysis.fps, definition=done["definition"])
+                                  fps=analysis.fps, definition=done["definition"], view=analysis.view)
         st.rerun()

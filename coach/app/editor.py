@@ -22,7 +22,7 @@ from coach.errors import CoachError
 from coach.exercises import BUILTIN_DIR, DefinitionError, parse, read, safe_file_name, user_dir
 from coach.exercises import save as save_definition
 from coach.holds import holds_line
-from coach.session import run as count
+from coach.analyze import analyze_poses
 
 SOURCE = "editor"
 TEMPLATE = """\
@@ -230,7 +230,7 @@ def try_out(exercise):
             chosen = st.selectbox("Session", list(names), format_func=names.get, key="editor-try-session")
             if not st.button("Count it", key="editor-try-stored"):
                 return
-            analysis = count(exercise, db.poses(chosen))
+            analysis = analyze_poses(exercise, db.poses(chosen))
             label = f"session {chosen} (stored count {int(sessions.set_index('id').loc[chosen, 'reps'])})"
         st.metric(*(("Reps with this definition", analysis.count) if exercise.hold is None else
                     ("Held with this definition", holds_line(analysis.holds))))

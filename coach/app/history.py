@@ -16,7 +16,7 @@ from coach.errors import CoachError
 from coach.exercises import parse
 from coach.holds import holds_line, timed_sets
 from coach.store.transfer import quote_formulas
-from coach.session import run as count
+from coach.analyze import analyze_poses
 from coach.words import clock, plural, short_unit
 
 ALL = "Everyone"
@@ -273,7 +273,7 @@ def session_page(db, session_id: int):
         st.caption(f"The signal cannot be drawn again: {problem}")
     elif exercise is not None:
         try:
-            analysis = count(exercise, db.poses(session_id))
+            analysis = analyze_poses(exercise, db.poses(session_id))
         except CoachError as error:
             st.caption(f"The signal cannot be drawn again: {plain(error)}")
             return

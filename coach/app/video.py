@@ -1,4 +1,4 @@
-"""Uploaded videos: the checks, and the analysis with a progress bar (`coach.pipeline.analyze_video`,
+"""Uploaded videos: the checks, and the analysis with a progress bar (`coach.analyze.analyze_video`,
 the same causal path as `coach analyze` and the live camera)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 import streamlit as st
 
 from coach.errors import InputError
-from coach.pipeline import analyze_video
-from coach.session import Analysis
+from coach.analysis import Analysis
+from coach.analyze import analyze_video
 
 
 def check_upload(name: str, size: int, types: tuple[str, ...], max_mb: int):

@@ -24,6 +24,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from coach.errors import CoachError
+from coach.framerate import frame_rate
 from coach.pipeline import StepResult
 from coach.types import Frame
 
@@ -230,8 +231,8 @@ class LiveWorker:
             received=self.received,
             analysed=self.analysed,
             dropped=self.dropped,
-            input_fps=rate([t for t in self.arrivals]),
-            fps=rate([t for t, _ in self.done]),
+            input_fps=frame_rate(self.arrivals),
+            fps=frame_rate([t for t, _ in self.done]),
             latency_ms=1000 * float(np.median([lat for _, lat in self.done])) if self.done else 0.0,
             stream_t=stream_t,
         )
@@ -256,9 +257,3 @@ class LiveWorker:
         """Until stopped (and done with its last frame), whether or not a frame came yet."""
         return not self.ended.is_set()
 
-
-def rate(times: list[float]) -> float:
-    """Events per second over a list of event times."""
-    if len(times) < 2 or times[-1] <= times[0]:
-        return 0.0
-    return (len(times) - 1) / (times[-1] - times[0])

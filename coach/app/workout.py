@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
 
 from coach.exercises import Exercise
-from coach.pipeline import Pipeline, RecorderSink, StepResult
+from coach.pipeline import Pipeline, StepResult
+from coach.sinks import RecorderSink
 from coach.types import Frame, FrameResult, HoldSet
 
 # The live page's countdown after START, in seconds of stream time.
@@ -47,7 +47,6 @@ class Workout:
                  countdown_s: float = 0.0):
         self.exercise = exercise
         self.store = store
-        self.seen_views: Counter[str] = Counter()  # frames per camera view, for the history
         self.holds: dict[int, HoldSet] = {}  # a hold exercise's sets by index, as last seen
         self.recorder = (RecorderSink(store, exercise.id, person, source="live", definition=definition, routine=routine)
                          if store is not None else None)
@@ -88,8 +87,6 @@ class Workout:
                     self.shift = frame.t - self.pipeline.last_t - gap
             t = frame.t - self.shift
             result = self.last = self.pipeline.step_pose(pose, t, Frame(frame.image, t, frame.index))
-        if result is not None and result.view is not None:
-            self.seen_views[result.view] += 1
         if result is not None and result.result.hold is not None:
             self.holds[result.result.hold.index] = result.result.hold
         return result
@@ -153,7 +150,5 @@ class Workout:
                 return self.session_id
             self.finished = True
             self.pipeline.close(status)
-        self.session_id = self.recorder.session_id if self.recorder else None
-        if self.seen_views and self.session_id is not None:  # the view it was mostly seen from
-            self.store.set_view(self.session_id, self.seen_views.most_common(1)[0][0])
+        self.session_id = self.recorder.session_id if self.recorder else None  # with its view (RecorderSink)
         return self.session_id

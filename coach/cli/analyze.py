@@ -20,7 +20,7 @@ from coach.words import plural
 
 if TYPE_CHECKING:
     from coach.exercises import Exercise
-    from coach.session import Analysis
+    from coach.analysis import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def analyze_each(args, library, names: list[str], exercise: Exercise | None, oth
 
         record = recorder if store is not None else None
         if path.suffix.lower() == ".npy":
-            from coach.pipeline import analyze_keypoints
+            from coach.analyze import analyze_keypoints
 
             analysis, people = analyze_keypoints(path, exercise, args.fps, record), {}
         else:
@@ -156,7 +156,7 @@ def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, seve
     from tqdm import tqdm
 
     from coach.people import analyze_people
-    from coach.pipeline import analyze_video  # scipy loads only when something is analysed
+    from coach.analyze import analyze_video  # scipy loads only when something is analysed
 
     # On a terminal only (tqdm's disable=None): pipes and logs stay clean.
     with tqdm(unit="frame", desc=path.name, disable=None, leave=False) as bar:

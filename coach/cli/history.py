@@ -26,7 +26,7 @@ from coach.words import clock, plural, short_unit
 if TYPE_CHECKING:
     import pandas as pd
 
-    from coach.pipeline import RecorderSink
+    from coach.sinks import RecorderSink
     from coach.store import Store
 
 DB_HELP = "the history database: a file path or a SQLAlchemy URL (default: $COACH_DB, else data/coach.db)"
@@ -115,10 +115,10 @@ def save_store(args) -> Store:
 
 
 def recorder(args, store: Store, exercise, definition: str | None, analysis) -> RecorderSink:
-    """The sink that stores an input as it is analysed (`record` of coach.pipeline.analyze_video):
+    """The sink that stores an input as it is analysed (`record` of coach.analyze.analyze_video):
     each rep is committed as it is counted, as live, so a kill keeps the reps so far in a session
     shown as interrupted. The session begins at the first rep, unless --save-empty."""
-    from coach.pipeline import RecorderSink
+    from coach.sinks import RecorderSink
 
     return RecorderSink(store, exercise.id, args.person, keep_empty=args.save_empty, source=analysis.source,
                         fps=analysis.fps, definition=definition)
@@ -126,9 +126,10 @@ def recorder(args, store: Store, exercise, definition: str | None, analysis) -> 
 
 def save(args, store: Store, analysis, exercise, definition: str | None = None,
          sink: RecorderSink | None = None) -> int | None:
-    """Say what --save kept of one analysed input, and its camera view; returns the session id.
-    `sink` stored it as it was analysed (`recorder`); without one (several people: the exerciser
-    is known only at the end) it is stored now, through the same recorder."""
+    """Say what --save kept of one analysed input; returns the session id. `sink` stored it as it
+    was analysed (`recorder`); without one (several people: the exerciser is known only at the
+    end) it is stored now, through the same recorder. Either way with the camera view the
+    pipeline decided (Analysis.view)."""
     results = analysis.results
     reps = sum(r.rep is not None for r in results)
     holds = len({r.hold.index for r in results if r.hold is not None})  # a hold exercise's sets
@@ -139,28 +140,11 @@ def save(args, store: Store, analysis, exercise, definition: str | None = None,
         return None
     if sink is None:
         session_id = store.record(results, exercise.id, args.person, source=analysis.source, fps=analysis.fps,
-                                  definition=definition)
+                                  definition=definition, view=analysis.view)
     else:
         session_id = sink.session_id
-    view = recorded_view(results, exercise.visibility.min_score)
-    if view is not None:
-        store.set_view(session_id, view)
     print(f"coach: saved session {session_id} ({exercise.id}, {what}) to {store.where}", file=sys.stderr)
     return session_id
-
-
-def recorded_view(results, min_score: float) -> str | None:
-    """"front" or "side": how the camera saw the person over the whole input (the live set-up
-    check's shoulder-width ratio, its median over the frames with a pose); None when unclear."""
-    import numpy as np
-
-    from coach.pipeline import shoulder_ratio, view_of
-
-    ratios = [shoulder_ratio(r.pose, min_score) for r in results if r.pose is not None and r.visible]
-    ratios = [r for r in ratios if not math.isnan(r)]
-    if not ratios:
-        return None
-    return view_of(float(np.median(ratios)))
 
 
 # -- the list ---------------------------------------------------------------------------------
@@ -336,7 +320,7 @@ def run_recount(args) -> int:
     import pandas as pd
 
     from coach.exercises import Library
-    from coach.session import run as count
+    from coach.analyze import analyze_poses
     from coach.store import rep_row, summarise
 
     with open_store(args) as store:
@@ -347,7 +331,7 @@ def run_recount(args) -> int:
         frames = store.keypoints(args.session_id)
         if len(frames) == 0:
             raise InputError(f"session {args.session_id} has no keypoints stored, so it cannot be counted again")
-        analysis = count(exercise, frames.poses())
+        analysis = analyze_poses(exercise, frames.poses())
     source = library.sources.get(exercise.id) if not args.definition or args.definition == exercise.id else args.definition
     new_rows = [rep_row(rep) for rep in analysis.reps]
     old_rows = stored.to_dict("records")

@@ -335,7 +335,7 @@ class Store:
 
     def poses(self, session_id: int) -> Iterator[tuple[Pose | None, float]]:
         """The session's frames as the engine takes them, `(pose or None, t)`, to count it again:
-        `coach.session.run(exercise, store.poses(session_id))`."""
+        `coach.analyze.analyze_poses(exercise, store.poses(session_id))`."""
         return self.keypoints(session_id).poses()
 
     # -- writing -----------------------------------------------------------------------------
@@ -371,11 +371,6 @@ class Store:
             sessions.update().where(sessions.c.id == self.known_id(session_id)).values(name=name)).rowcount, write=True)
         if not done:
             raise StoreError(f"no session {session_id} in {self.where} (`coach history` lists them)")
-
-    def set_view(self, session_id: int, view: str | None) -> None:
-        """Record the camera view a session was seen from ("front", "side"), once it is known."""
-        self.run(lambda conn: conn.execute(
-            sessions.update().where(sessions.c.id == self.known_id(session_id)).values(view=view)), write=True)
 
     def rename_person(self, old: str, new: str) -> None:
         """Rename a person, with all their sessions; the new name must not be taken."""

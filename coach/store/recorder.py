@@ -177,7 +177,7 @@ class SessionRecorder:
         if chunk is not None:
             values["duration_s"] = chunk["end_t"] - self._first_t
         if status is not None:
-            values.update(status=status, ended_at=now())
+            values.update(status=status, ended_at=now(), view=self._header["view"])
         conn.execute(sessions.update().where(sessions.c.id == self.session_id).values(**values))
 
     def _upsert_set(self, conn: sa.Connection, row: dict) -> None:
@@ -204,7 +204,8 @@ class SessionRecorder:
         if chunk is not None:
             records.append({"kind": "keypoints", **chunk, "data": base64.b64encode(chunk["data"]).decode("ascii")})
         if status is not None:
-            records.append({"kind": "end", "status": status, "ended_at": now().isoformat(), "hold": self._hold})
+            records.append({"kind": "end", "status": status, "ended_at": now().isoformat(), "hold": self._hold,
+                            "view": self._header["view"]})
         self._keep(*records)
 
     def _keep(self, *records: dict) -> None:
@@ -243,14 +244,17 @@ class SessionRecorder:
         if old is not None:
             old.unlink(missing_ok=True)  # its records are all in the new file now
 
-    def finish(self, status: str = "complete") -> int | None:
-        """Write what is left and close the session ('complete' or 'interrupted'); returns its id.
+    def finish(self, status: str = "complete", view: str | None = None) -> int | None:
+        """Write what is left and close the session ('complete' or 'interrupted') with the camera
+        `view` it was seen from, once known; returns its id.
         Raises StoreError, naming the recovery file, if the session could not be stored."""
         if status not in STATUSES[1:]:
             raise ValueError(f"status must be 'complete' or 'interrupted', got {status!r}")
         if self._finished:
             return self.session_id
         self._finished = True
+        if view is not None:
+            self._header["view"] = view
         self._flush(self._waiting, status)
         if self.error is None:
             return self.session_id

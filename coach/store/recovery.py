@@ -64,7 +64,7 @@ def append_record(path: Path, record: dict) -> None:
 
 
 TIME, NUMBER, INTEGER, TEXT, BLOB = "a time", "a number", "an integer", "text", "a keypoint chunk"
-OPTIONAL = {"asymmetry", "source", "fps", "definition", "database", "reason"}
+OPTIONAL = {"asymmetry", "source", "fps", "definition", "database", "reason", "view"}
 FIELDS = {  # what each kind of record must hold to be merged
     "session": {"uuid": TEXT, "person": TEXT, "exercise": TEXT, "started_at": TIME, "source": TEXT,
                 "fps": NUMBER, "definition": TEXT, "database": TEXT},
@@ -73,7 +73,7 @@ FIELDS = {  # what each kind of record must hold to be merged
     "set": {"set_index": INTEGER, "start_t": NUMBER, "end_t": NUMBER, "held_s": NUMBER},
     "keypoints": {"chunk_index": INTEGER, "first_frame": INTEGER, "frames": INTEGER, "start_t": NUMBER,
                   "end_t": NUMBER, "data": BLOB},
-    "end": {"status": TEXT, "ended_at": TIME},
+    "end": {"status": TEXT, "ended_at": TIME, "view": TEXT},
 }
 
 
@@ -197,7 +197,7 @@ def _merge(store: Store, path: Path, records: list[dict]) -> int:
             conn.execute(keypoints.insert(), list(new_chunks.values()))
         status = end["status"] if end else "interrupted"
         _refresh(conn, session_id, holds, bool(end and end.get("hold")), status=status,
-                 ended_at=utc(end["ended_at"]) if end else None)
+                 ended_at=utc(end["ended_at"]) if end else None, view=end.get("view") if end else None)
         return session_id
 
     session_id = store.run(work, write=True)
