@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from coach.exercises import Library
+from coach.exercise_library import Library
 from coach.people import analyze_people
 from coach.pose import load_model
 from coach.pose.multipose import MultiPoseModel

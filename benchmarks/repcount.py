@@ -60,7 +60,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coach.exercises import Library  # noqa: E402
+from coach.exercise_library import Library  # noqa: E402
 from coach.kinematics import angle  # noqa: E402
 from coach.keypoints import KeypointSeries  # noqa: E402
 from coach.analyze import analyze_poses  # noqa: E402

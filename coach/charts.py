@@ -30,7 +30,7 @@ NO_VIEW = "view not recorded"
 def exercise_labels(ids) -> dict[str, tuple[str, str]]:
     """{exercise id: (name, unit of its driving signal)} from the library; an exercise no longer
     defined keeps its id and no unit."""
-    from coach.exercises import Library
+    from coach.exercise_library import Library
 
     library = Library()
     return {i: (library.exercises[i].name, library.exercises[i].drive.unit) if i in library.exercises else (i, "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import errno
+import os
 import types
 import typing
 from collections.abc import Callable
@@ -340,3 +341,59 @@ def read(path, kind: Kind, lossy: bool = False) -> str:
     except UnicodeDecodeError as error:
         refuse(f"not UTF-8 text (byte {data[error.start]:#04x})", data.count(b"\n", 0, error.start) + 1)
 
+
+
+class Library:
+    """The definitions of one kind, loaded from folders: the built-in ones, then the user's (same
+    id: the user's wins), each file once when the library is built. A bad user file only disables
+    itself: its problems go to `problems` (for the CLI's list and the app to show) and the rest
+    load; two files of one folder with one id are a problem too (the later, in name order, is
+    used). `load(path)` reads one file (raising a DefinitionError); `noun` names the kind in
+    messages ("exercises"). `items` maps each id to its definition, `sources` to its file.
+    """
+
+    def __init__(self, folders: tuple[Path, Path], load: Callable[[Path | str], BaseModel], noun: str):
+        self.load = load
+        self.items: dict[str, typing.Any] = {}
+        self.sources: dict[str, Path] = {}
+        self.problems: list[Problem] = []
+        user = folders[-1]
+        if user.exists() and not user.is_dir():
+            self.problems.append(Problem(str(user), None, "", f"not a folder: your {noun} are not loaded"))
+        for folder in folders:
+            for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+                self.add(path, strict=False)
+
+    def add(self, path: Path, strict: bool):
+        """Load one more file (it wins over an earlier one with its id); `strict`: raise its
+        DefinitionError rather than keep its problems. Returns the definition, None if it did not load."""
+        try:
+            item = self.load(path)
+        except DefinitionError as error:
+            if strict:
+                raise
+            self.problems.extend(error.problems)
+            return None
+        earlier = self.sources.get(item.id)
+        if earlier is not None and earlier.parent == path.parent:
+            self.problems.append(Problem(str(path), None, "", f"id {item.id!r} is also the id of {earlier.name}; "
+                                         "this file replaces it (rename one)"))
+        self.items[item.id] = item
+        self.sources[item.id] = path
+        return item
+
+    def ids(self) -> list[str]:
+        return sorted(self.items)
+
+    def find(self, name: str):
+        """A definition by id, or loaded from `name` when it is the path of a YAML file; None otherwise."""
+        if name in self.items:
+            return self.items[name]
+        if is_path(name):
+            return self.load(name)  # as given: messages name the file as the user wrote it
+        return None
+
+
+def is_path(name: str) -> bool:
+    """Whether a name given for a definition is a file's path rather than an id."""
+    return name.endswith((".yaml", ".yml")) or os.sep in name

@@ -1,4 +1,5 @@
-"""Exercise definitions: one pydantic schema, one safe YAML loader, and the library of them.
+"""The exercise definition: its pydantic schema, and `parse`/`load` through the one safe YAML
+loader of every definition (coach.definitions). The library of them is coach.exercise_library.
 
 A definition says what to measure (signals from named keypoints), which signal drives the rep
 and how its four phases are told apart, how to smooth, when the person counts as seen, which form
@@ -10,21 +11,14 @@ from __future__ import annotations
 
 import enum
 import functools
-import os
-import re
-import tempfile
-from pathlib import Path
 from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from coach import definitions, paths
-from coach.definitions import FieldProblem, Model, Problem, did_you_mean
+from coach import definitions
+from coach.definitions import FieldProblem, Model, did_you_mean
 from coach.errors import ExerciseError
 from coach.pose.skeleton import KEYPOINTS, Keypoint
-
-BUILTIN_DIR = paths.BUILTIN_EXERCISES
-USER_DIR_ENV = paths.USER_EXERCISES_ENV
 
 SIDES = ("left", "right")
 # A keypoint name, or a side-less joint ("knee") that means the left and the right one.
@@ -403,104 +397,3 @@ def read(path, lossy: bool = False) -> str:
 def load(path) -> Exercise:
     """An Exercise from a YAML file."""
     return parse(read(path), str(path))
-
-
-def user_dir() -> Path:
-    return paths.user_exercises_dir()
-
-
-class Library:
-    """The built-in definitions, then the user's (same id: the user's wins), then extra paths.
-
-    Files load when the library is built. A bad user file only disables itself: its problems go
-    to `problems`, for `coach exercises list`, `coach analyze` and the app to show, and the rest
-    load. Two user files with one id are a problem too (the later file, in name order, is used).
-    """
-
-    def __init__(self, builtin_dir=BUILTIN_DIR, user=None, extra=()):
-        self.exercises: dict[str, Exercise] = {}
-        self.sources: dict[str, Path] = {}
-        self.problems: list[Problem] = []
-        builtin, mine = Path(builtin_dir), Path(user) if user is not None else user_dir()
-        if not builtin.is_dir():  # an install without its definitions would know no exercise
-            raise ExerciseError(f"the built-in exercise definitions are missing: no folder {builtin}")
-        if mine.exists() and not mine.is_dir():
-            self.problems.append(Problem(str(mine), None, "", "not a folder: your exercises are not loaded"))
-        for folder in (builtin, mine):
-            for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-                self.add(path, strict=False)
-        for path in extra:
-            self.add(Path(path), strict=True)
-
-    def add(self, path: Path, strict: bool) -> Exercise | None:
-        try:
-            exercise = load(path)
-        except DefinitionError as error:
-            if strict:
-                raise
-            self.problems.extend(error.problems)
-            return None
-        earlier = self.sources.get(exercise.id)
-        if earlier is not None and earlier.parent == path.parent:
-            self.problems.append(Problem(str(path), None, "", f"id {exercise.id!r} is also the id of {earlier.name}; "
-                                         "this file replaces it (rename one)"))
-        self.exercises[exercise.id] = exercise
-        self.sources[exercise.id] = path
-        return exercise
-
-    def ids(self) -> list[str]:
-        return sorted(self.exercises)
-
-    def get(self, name: str) -> Exercise:
-        """An exercise by id, or by the path of a YAML file."""
-        if name in self.exercises:
-            return self.exercises[name]
-        if name.endswith((".yaml", ".yml")) or os.sep in name:
-            return load(name)
-        raise ExerciseError(f"unknown exercise {name!r} (valid: {', '.join(self.ids())})")
-
-    def definition(self, name: str) -> str | None:
-        """The YAML text of an exercise by id or by file path, as a session keeps it to be
-        counted again later; None for an exercise with no file."""
-        source = self.sources.get(name)
-        if source is None and (name.endswith((".yaml", ".yml")) or os.sep in name):
-            source = Path(name)
-        return read(source) if source is not None else None
-
-
-def safe_file_name(exercise_id: str) -> str:
-    """The file name a user definition is saved under: its id, never a path."""
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", exercise_id):
-        raise ExerciseError(f"{exercise_id!r} cannot be a file name: use lower-case letters, digits and _")
-    return f"{exercise_id}.yaml"
-
-
-def save(folder: Path, exercise_id: str, text: str) -> Path:
-    """Write a definition into the user's folder as `<id>.yaml`, whole or not at all.
-
-    The text goes to a new temporary file of its own in the same folder (O_EXCL: never a file
-    or link already there, so two saves at once never share one and a planted link is never
-    followed), then replaces the target atomically: a reader sees the old file or the new one.
-    """
-    folder = Path(folder)
-    target = folder / safe_file_name(exercise_id)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise ExerciseError(f"cannot save {target.name}: {folder} is not a folder (see {USER_DIR_ENV})") from None
-    except OSError as error:
-        raise ExerciseError(f"cannot save into {folder}: {error.strerror or error}") from None
-    try:
-        fd, partial = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
-    except OSError as error:
-        raise ExerciseError(f"cannot save into {folder}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(partial, target)
-    except OSError as error:
-        Path(partial).unlink(missing_ok=True)
-        raise ExerciseError(f"cannot save {target}: {error.strerror or error}") from None
-    return target

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.exercises import Exercise, Library
+from coach.exercise_library import Library
+from coach.exercises import Exercise
 from coach.kinematics import HIPS, SHOULDERS, gated, inclination, mean_seen
 from coach.session import Session
 from coach.types import Pose

@@ -9,13 +9,12 @@ takes `seconds` where a rep exercise takes `reps`.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pydantic import Field, ValidationInfo, model_validator
 
 from coach import definitions, paths
-from coach.definitions import FieldProblem, Model, Problem, did_you_mean
+from coach.definitions import FieldProblem, Model, did_you_mean
 from coach.errors import RoutineError
 from coach.exercises import Exercise, Identifier
 from coach.words import plural
@@ -85,40 +84,27 @@ def read(path) -> str:
     return definitions.read(path, KIND)
 
 
-class Library:
+class Library(definitions.Library):
     """The built-in routines, then the user's (same id: the user's wins), checked against the
-    exercise library `exercises`. A bad file only disables itself: its problems go to `problems`
-    for `coach routines list` and the app to show."""
+    exercise library `exercises`. A bad file only disables itself (coach.definitions.Library): its
+    problems are for `coach routines list` and the app to show."""
 
     def __init__(self, exercises: dict[str, Exercise], builtin_dir=BUILTIN_DIR, user=None):
         self.exercises = exercises
-        self.routines: dict[str, Routine] = {}
-        self.sources: dict[str, Path] = {}
-        self.problems: list[Problem] = []
-        mine = Path(user) if user is not None else paths.user_routines_dir()
-        if mine.exists() and not mine.is_dir():
-            self.problems.append(Problem(str(mine), None, "", "not a folder: your routines are not loaded"))
-        for folder in (Path(builtin_dir), mine):
-            for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-                try:
-                    routine = load(path, exercises)
-                except DefinitionError as error:
-                    self.problems.extend(error.problems)
-                    continue
-                self.routines[routine.id] = routine
-                self.sources[routine.id] = path
+        super().__init__((Path(builtin_dir), Path(user) if user is not None else paths.user_routines_dir()),
+                         lambda path: load(path, exercises), "routines")
 
-    def ids(self) -> list[str]:
-        return sorted(self.routines)
+    @property
+    def routines(self) -> dict[str, Routine]:
+        return self.items
 
     def get(self, name: str) -> Routine:
         """A routine by id, or by the path of a YAML file."""
-        if name in self.routines:
-            return self.routines[name]
-        if name.endswith((".yaml", ".yml")) or os.sep in name:
-            return load(name, self.exercises)
-        raise RoutineError(f"unknown routine {name!r}" + (did_you_mean(name, self.routines) or
-                                                          f" (valid: {', '.join(self.ids())})"))
+        routine = self.find(name)
+        if routine is None:
+            raise RoutineError(f"unknown routine {name!r}" + (did_you_mean(name, self.routines) or
+                                                              f" (valid: {', '.join(self.ids())})"))
+        return routine
 
 
 def set_words(block: Block, exercise: Exercise) -> str:

@@ -100,7 +100,9 @@ class RecorderSink:
                     continue  # the recorder failed beyond its recovery file: keep draining
                 try:
                     if self.recorder is None:
-                        self.recorder = self.store.recorder(self.exercise, self.person, **self.options)
+                        from coach.store import SessionRecorder  # SQLAlchemy loads only to record
+
+                        self.recorder = SessionRecorder(self.store, self.exercise, self.person, **self.options)
                         self.session_id = self.recorder.session_id
                     self.recorder.update(result)
                 except Exception as error:  # noqa: BLE001 (raised again by close, on the caller's thread)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.store import Store
+from coach.store import SessionRecorder, Store
 from coach.types import FrameResult, Pose, RepEvent
 
 
@@ -33,7 +33,7 @@ def synthetic(store: Store, args) -> int:
         go = Path(args.go)
         wait_for(go.exists)
     rng = np.random.default_rng(args.reps)
-    with store.recorder("squat", args.person, source="synthetic", fps=30.0) as recorder:
+    with SessionRecorder(store, "squat", args.person, source="synthetic", fps=30.0) as recorder:
         for frame in range(args.reps * 10):
             t = frame / 30.0
             rep = None
@@ -54,14 +54,14 @@ def synthetic(store: Store, args) -> int:
 
 
 def series(store: Store, args) -> int:
-    from coach.exercises import Library
+    from coach.exercise_library import Library
     from coach.keypoints import KeypointSeries
     from coach.session import Session
 
     yxs = np.load(args.file)
     exercise = Library().get(args.exercise)
     session = Session(exercise)
-    with store.recorder(exercise.id, args.person, source=str(args.file), fps=args.fps) as recorder:
+    with SessionRecorder(store, exercise.id, args.person, source=str(args.file), fps=args.fps) as recorder:
         for pose, t in KeypointSeries.from_movenet(yxs, np.arange(len(yxs)) / args.fps).poses():
             result = session.step(pose, t)
             recorder.update(result)

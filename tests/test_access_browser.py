@@ -34,15 +34,15 @@ def markdown_name(port: int, what: str, link: bool = True) -> str:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, models_dir):
-    from coach.store import Store
+    from coach.store import Store, record
     from test_store import synthetic_session
 
     home = tmp_path_factory.mktemp("access-app")
     port = free_port()
     with Store.open(home / "coach.db") as store:
-        first = store.record(synthetic_session(seed=1)[0], "bicep_curl", PERSON, source="/videos/curls.mp4")
+        first = record(store, synthetic_session(seed=1)[0], "bicep_curl", PERSON, source="/videos/curls.mp4")
         store.rename_session(first, SESSION)
-        marked = store.record(synthetic_session(seed=2)[0], "bicep_curl", markdown_name(port, "person"),
+        marked = record(store, synthetic_session(seed=2)[0], "bicep_curl", markdown_name(port, "person"),
                               source="/videos/other.mp4")
         store.rename_session(marked, markdown_name(port, "session"))
     exercises = home / "exercises"

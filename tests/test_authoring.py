@@ -9,7 +9,8 @@ from test_counting import count, squat
 from test_exercises import SQUAT, line_of
 
 from coach.cli import main
-from coach.exercises import HYSTERESIS_SHARE, DefinitionError, Library, parse
+from coach.exercise_library import Library
+from coach.exercises import HYSTERESIS_SHARE, DefinitionError, parse
 
 
 def only_problem(text: str):
@@ -126,7 +127,7 @@ def test_try_it_lists_the_rules_each_rep_broke(repcount_dir):
     """Under the form chart, a table rep -> rules broken, as the CLI's rep lines say `form: shallow`:
     a squat made strict (knee under 75 deg at the bottom) on a real RepCount series."""
     from coach.app.signal_chart import rule_table
-    from coach.exercises import BUILTIN_DIR
+    from coach.exercise_library import BUILTIN_DIR
     from coach.keypoints import KeypointSeries
     from coach.session import Session
 

@@ -21,7 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coach.exercises import BUILTIN_DIR, DefinitionError, Exercise, parse
+from coach.exercise_library import BUILTIN_DIR
+from coach.exercises import DefinitionError, Exercise, parse
 from coach.store import Store
 from support import ROOT, free_port
 

@@ -332,11 +332,11 @@ def test_closing_the_tab_mid_set_loses_no_counted_rep(browser, app, shots):
 
 def record_sessions(app, person: str, files: list[str], exercise: str = "bicep_curl") -> list[int]:
     """Sessions of `person` in the app's database, through the store, one per file name."""
-    from coach.store import Store
+    from coach.store import Store, record
     from test_store import synthetic_session
 
     with Store.open(app["home"] / "coach.db") as store:
-        return [store.record(synthetic_session(seed=i)[0], exercise, person, source=f"/videos/{name}", view="front")
+        return [record(store, synthetic_session(seed=i)[0], exercise, person, source=f"/videos/{name}", view="front")
                 for i, name in enumerate(files)]
 
 

@@ -202,7 +202,7 @@ def made_up_history(path, today: date, weeks: int = 5):
 
     import numpy as np
 
-    from coach.store import Store
+    from coach.store import Store, record
     from coach.types import FrameResult, RepEvent
 
     rng = np.random.default_rng(7)
@@ -223,7 +223,7 @@ def made_up_history(path, today: date, weeks: int = 5):
                                100.0, None, 0.9)
                 results.append(FrameResult(t + 2.0, None, {}, "standing", i + 1, 1, True, rep))
                 t += 2.0
-            session_id = store.record(results, exercise, "alice", source=f"/videos/{exercise}-{days_ago}.mp4", view=view)
+            session_id = record(store, results, exercise, "alice", source=f"/videos/{exercise}-{days_ago}.mp4", view=view)
             when = datetime.combine(today - timedelta(days=days_ago), datetime.min.time()) + timedelta(hours=hour)
             raw = sqlite3.connect(path)
             raw.execute("UPDATE sessions SET started_at = ? WHERE id = ?",
@@ -253,7 +253,8 @@ def test_try_it_shows_each_form_rule_and_the_reps_that_broke_it(repcount_dir):
     import numpy as np
 
     from coach.app.signal_chart import form_charts, rule_frame
-    from coach.exercises import BUILTIN_DIR, parse
+    from coach.exercise_library import BUILTIN_DIR
+    from coach.exercises import parse
     from coach.keypoints import KeypointSeries
     from coach.session import Session
 

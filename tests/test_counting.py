@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from coach.counting import OUTSIDE_SET, Counter, Phase, Sample, SetGate
-from coach.exercises import BUILTIN_DIR, Exercise, load
+from coach.exercise_library import BUILTIN_DIR
+from coach.exercises import Exercise, load
 from coach.smoothing import make_filter
 from support import reps_signal
 

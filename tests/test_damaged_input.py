@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from coach.cli import main
 from coach.errors import StoreError
 from coach.paths import data_dir
-from coach.store import Store
+from coach.store import SessionRecorder, Store, transfer
 from support import ROOT
 from test_history_cli import record_series
 from test_store_faults import kept_sessions
@@ -142,7 +142,7 @@ def test_a_damaged_session_is_one_error_line_and_the_others_list_export_and_reco
     code, out, err = run(capsys, "history", "export", tmp_path / "export", "--db", db)
     error_line(code, err, "session 2", "left out")
     with Store.open(tmp_path / "other.db") as other:  # what was exported imports back
-        assert other.import_(tmp_path / "export") == {"sessions": 2, "skipped": 0, "reps": 30}
+        assert transfer.import_(other, tmp_path / "export") == {"sessions": 2, "skipped": 0, "reps": 30}
 
     error_line(*run(capsys, "history", "recount", 2, "--db", db)[::2], "session 2", "damaged")
     code, out, err = run(capsys, "history", "recount", 3, "--json", "--db", db)
@@ -181,7 +181,7 @@ def test_any_damaged_value_leaves_that_session_out_of_reading_and_export(data, t
         listed = store.sessions()["id"].tolist()
         assert {1, 3} <= set(listed) and set(listed) <= {1, 2, 3}
         assert {1, 3} <= set(store.reps()["session_id"])
-        counts, left_out = store.export(folder / "export", "csv")
+        counts, left_out = transfer.export(store, folder / "export", "csv")
         assert counts["sessions"] == 3 - len(left_out) and set(left_out) <= {2}
         for session_id in (1, 3):
             assert len(store.keypoints(session_id)) == 1230
@@ -243,7 +243,7 @@ def test_a_recovery_line_nested_too_deeply_or_with_numbers_too_large_is_skipped(
 def test_an_export_with_metrics_nested_too_deeply_is_one_error_line(three_sessions, tmp_path):
     db = copy_db(three_sessions, tmp_path / "db")
     with Store.open(db) as store:
-        store.export(tmp_path / "export", "csv")
+        transfer.export(store, tmp_path / "export", "csv")
     reps_csv = tmp_path / "export" / "reps.csv"
     import pandas as pd
 
@@ -365,7 +365,7 @@ def test_analyze_save_killed_half_way_keeps_the_reps_so_far_as_an_interrupted_se
 def test_a_kill_at_any_commit_leaves_reps_that_their_keypoints_recount_to(repcount_dir, tmp_path):
     """The set gate counts a set's first two reps on consecutive frames: after every commit of a
     recording, the reps stored are those its stored keypoints count again (a kill keeps that)."""
-    from coach.exercises import Library
+    from coach.exercise_library import Library
     from coach.keypoints import KeypointSeries
     from coach.analyze import analyze_poses
     from coach.session import Session
@@ -378,7 +378,7 @@ def test_a_kill_at_any_commit_leaves_reps_that_their_keypoints_recount_to(repcou
     # Where a kill once left a rep short: at the commits of each set's first two reps.
     starts = {rep.index for rep in counted if sum(r.set_index == rep.set_index for r in counted[:rep.index]) <= 2}
     with Store.open(tmp_path / "coach.db") as store, Store.open(tmp_path / "coach.db") as other:
-        recorder = store.recorder("squat", flush_s=1e9)  # keypoints only with reps
+        recorder = SessionRecorder(store, "squat", flush_s=1e9)  # keypoints only with reps
         checked = []
         for result in results:
             recorder.update(result)
@@ -441,6 +441,6 @@ def test_a_csv_export_quotes_text_a_spreadsheet_would_run_and_imports_it_back(th
     sessions = pd.read_csv(tmp_path / "export" / "sessions.csv", dtype=str)
     assert sessions["name"].tolist() == ["'" + name for name in names[:3]]
     with Store.open(tmp_path / "other.db") as other:
-        other.import_(tmp_path / "export")
+        transfer.import_(other, tmp_path / "export")
         assert set(other.people()["name"]) == {"alice"}  # a person comes with their sessions
         assert sorted(other.sessions()["name"]) == sorted(names[:3])

@@ -11,7 +11,9 @@ import pytest
 
 from coach.cli import main
 from coach.errors import ExerciseError
-from coach.exercises import BUILTIN_DIR, DefinitionError, Library, Problem, load, parse, safe_file_name, save
+from coach.definitions import Problem
+from coach.exercise_library import BUILTIN_DIR, Library, safe_file_name, save
+from coach.exercises import DefinitionError, load, parse
 from coach.pose.skeleton import Keypoint
 
 SHIPPED = {"squat", "push_up", "pull_up", "sit_up", "jumping_jack", "front_raise", "bench_press", "glute_bridge",
@@ -322,7 +324,7 @@ def test_problems_are_records_the_editor_can_mark():
 SAVER = """
 import sys, time
 from pathlib import Path
-from coach.exercises import save
+from coach.exercise_library import save
 folder, go = Path(sys.argv[1]), Path(sys.argv[3])
 while not go.exists():
     time.sleep(0.001)

@@ -3,7 +3,8 @@ the most severe cue of a frame, praise for a clean rep, and how long a cue stays
 
 import math
 
-from coach.exercises import BUILTIN_DIR, load
+from coach.exercise_library import BUILTIN_DIR
+from coach.exercises import load
 from coach.feedback import CUE_SHOW_S, Feedback, on_screen
 from coach.types import Cue, RepEvent
 

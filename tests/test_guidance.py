@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.exercises import Library
+from coach.exercise_library import Library
 from coach.guidance import Guidance, Stage
 from coach.routines import parse
 

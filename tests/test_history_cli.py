@@ -11,13 +11,13 @@ import pytest
 
 from coach.cli import main
 from coach.errors import StoreError
-from coach.store import SCHEMA_VERSION, Store
+from coach.store import SCHEMA_VERSION, SessionRecorder, Store, record
 from test_store import FPS, synthetic_session
 
 
 def record_series(store, repcount_dir, name, exercise="squat", person="alice"):
     """Count a RepCount series with the engine, live-style, into the store; returns (id, analysis)."""
-    from coach.exercises import Library
+    from coach.exercise_library import Library
     from coach.keypoints import KeypointSeries
     from coach.session import Session
 
@@ -26,7 +26,7 @@ def record_series(store, repcount_dir, name, exercise="squat", person="alice"):
     yxs = np.load(repcount_dir / f"{name}.npy")
     session = Session(definition)
     results = [session.step(pose, t) for pose, t in KeypointSeries.from_movenet(yxs, np.arange(len(yxs)) / FPS).poses()]
-    session_id = store.record(results, exercise, person, source=f"{name}.npy", fps=FPS,
+    session_id = record(store, results, exercise, person, source=f"{name}.npy", fps=FPS,
                               definition=library.sources[exercise].read_text())
     return session_id, results
 
@@ -37,7 +37,7 @@ def history(repcount_dir, tmp_path_factory):
     path = tmp_path_factory.mktemp("history") / "coach.db"
     with Store.open(path) as store:
         squats = [record_series(store, repcount_dir, name) for name in ("stu9_64", "stu4_63")]
-        store.record(synthetic_session()[0], "push_up", "bob")
+        record(store, synthetic_session()[0], "push_up", "bob")
     return path, squats
 
 
@@ -147,7 +147,8 @@ def test_recount_with_the_current_definition_agrees(history, capsys):
 
 
 def test_recount_with_an_edited_definition_shows_both_counts(history, capsys, tmp_path):
-    from coach.exercises import Library, load
+    from coach.exercise_library import Library
+    from coach.exercises import load
     from coach.analyze import analyze_poses
 
     path, squats = history
@@ -176,7 +177,7 @@ def test_recount_with_an_edited_definition_shows_both_counts(history, capsys, tm
 def test_delete_asks_unless_yes(history, capsys, monkeypatch, tmp_path):
     path = tmp_path / "own.db"
     with Store.open(path) as store:
-        ids = [store.record(synthetic_session(seed=i)[0], "squat", "carol") for i in range(3)]
+        ids = [record(store, synthetic_session(seed=i)[0], "squat", "carol") for i in range(3)]
     code, out, _ = coach(capsys, "history", "delete", ids[0], "--db", path, stdin="n", monkeypatch=monkeypatch)
     assert code == 0 and f"delete session {ids[0]}: squat, 5 reps" in out and "not deleted" in out
     code, out, _ = coach(capsys, "history", "delete", ids[0], "--db", path, stdin="y", monkeypatch=monkeypatch)
@@ -192,7 +193,7 @@ def test_delete_asks_unless_yes(history, capsys, monkeypatch, tmp_path):
 def test_a_read_only_database_is_a_one_line_error_and_recover_brings_sessions_back(capsys, tmp_path):
     path = tmp_path / "coach.db"
     with Store.open(path) as store:
-        kept = store.record(synthetic_session()[0], "squat", "dave")
+        kept = record(store, synthetic_session()[0], "squat", "dave")
     read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
     code, out, _ = coach(capsys, "history", "--db", read_only)
     assert code == 0 and "dave" in out  # reading works
@@ -200,7 +201,7 @@ def test_a_read_only_database_is_a_one_line_error_and_recover_brings_sessions_ba
     assert code == 1 and err.startswith(f"coach: error: the history database {path} is read-only")
     assert len(err.strip().splitlines()) == 1
     with Store.open(read_only) as store:
-        recorder = store.recorder("squat", "dave")
+        recorder = SessionRecorder(store, "squat", "dave")
         for result in synthetic_session(reps_per_set=(4,))[0]:
             recorder.update(result)
         with pytest.raises(Exception, match="coach history recover"):
@@ -273,8 +274,8 @@ def test_analyze_save_of_an_input_without_a_rep_says_so_and_saves_only_when_aske
 def test_rename_a_session_and_a_person(capsys, tmp_path):
     path = tmp_path / "coach.db"
     with Store.open(path) as store:
-        first = store.record(synthetic_session(reps_per_set=(1,))[0], "squat", "carol", source="/clips/a.mp4")
-        store.record(synthetic_session()[0], "squat", "dan")
+        first = record(store, synthetic_session(reps_per_set=(1,))[0], "squat", "carol", source="/clips/a.mp4")
+        record(store, synthetic_session()[0], "squat", "dan")
         store.rename_session(first, "  heavy day ")
         store.rename_person("carol", "Caroline")
         with pytest.raises(StoreError, match="there is already a person named 'dan'"):
@@ -296,7 +297,7 @@ def test_rename_a_session_and_a_person(capsys, tmp_path):
 def test_a_version_1_database_gets_the_view_and_name_columns(tmp_path):
     path = tmp_path / "old.db"
     with Store.open(path) as store:
-        kept = store.record(synthetic_session()[0], "squat", "erin", view="side")
+        kept = record(store, synthetic_session()[0], "squat", "erin", view="side")
     raw = sqlite3.connect(path)  # make it as version 1 left it
     raw.execute("ALTER TABLE sessions DROP COLUMN view")
     raw.execute("ALTER TABLE sessions DROP COLUMN name")
@@ -307,5 +308,5 @@ def test_a_version_1_database_gets_the_view_and_name_columns(tmp_path):
         assert store.version() == SCHEMA_VERSION
         old = store.session(kept)
         assert old["reps"] == 5 and pd.isna(old["view"]) and pd.isna(old["name"])
-        again = store.record(synthetic_session()[0], "squat", "erin", view="front")
+        again = record(store, synthetic_session()[0], "squat", "erin", view="front")
         assert store.session(again)["view"] == "front"

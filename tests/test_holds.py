@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import yaml
 
-from coach.exercises import BUILTIN_DIR, DefinitionError, Exercise, load, parse
+from coach.exercise_library import BUILTIN_DIR
+from coach.exercises import DefinitionError, Exercise, load, parse
 from coach.holds import Hold, HoldSample
 from coach.analyze import analyze_poses
 

@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from coach.exercises import BUILTIN_DIR, load
+from coach.exercise_library import BUILTIN_DIR
+from coach.exercises import load
 from coach.kinematics import angle, combine, gated, inclination, measure_signals, torso_length
 from coach.pose.skeleton import Keypoint as K
 

@@ -8,7 +8,7 @@ import pytest
 from coach.app.live_notes import notes
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
-from coach.exercises import Library
+from coach.exercise_library import Library
 from coach.framerate import FPS_FLOOR, needed_fps
 from coach.pipeline import LOW_FPS, WRONG_VIEW, Pipeline
 from coach.pose import load_model

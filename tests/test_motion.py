@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from coach.exercises import BUILTIN_DIR, Library, parse
+from coach.exercise_library import BUILTIN_DIR, Library
+from coach.exercises import parse
 from coach.motion import PrincipalMotion
 from coach.pose.skeleton import Keypoint as K
 from coach.analyze import analyze_poses

@@ -68,7 +68,7 @@ def test_walkers_count_nothing_and_the_man_on_the_box_counts_two(clips_dir, caps
 def test_a_person_hidden_keeps_their_id_for_two_seconds_at_any_frame_rate(fps, hidden_s, same_id):
     """The tracker's memory is LOST_S seconds whatever the frame rate: a person hidden 1.5 s (by
     someone passing in front) comes back as themselves, one gone 3 s as somebody new."""
-    from coach.exercises import Library
+    from coach.exercise_library import Library
     from coach.people import LOST_S, People
     from coach.pose.multipose import Detected
 
@@ -86,7 +86,7 @@ def test_a_person_hidden_keeps_their_id_for_two_seconds_at_any_frame_rate(fps, h
 def test_the_exerciser_is_who_did_a_rep_first_not_the_lower_id():
     """Two people each do one squat from the set-up position, each counted as it ends: person
     2's squat comes first, so person 2 is the exerciser, not the lower id."""
-    from coach.exercises import Library
+    from coach.exercise_library import Library
     from coach.people import People
     from coach.pose.multipose import Detected
     from support import reps_signal

@@ -11,7 +11,7 @@ import pytest
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
 from coach.cli import main
-from coach.exercises import Library
+from coach.exercise_library import Library
 from coach.analysis import Analysis
 from coach.analyze import analyze_video
 from coach.pipeline import Pipeline

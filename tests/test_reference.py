@@ -9,7 +9,8 @@ import pytest
 from coach import exercises as schema
 from coach import reference
 from coach.cli import main
-from coach.exercises import BUILTIN_DIR, Library, parse
+from coach.exercise_library import BUILTIN_DIR, Library
+from coach.exercises import parse
 
 
 def test_every_field_of_every_model_has_a_text_and_every_text_a_field():

@@ -4,7 +4,7 @@ twice over, a Workout per block, the guidance on its counts, each block a histor
 import pytest
 
 from coach.app.routine_view import arm
-from coach.exercises import Library
+from coach.exercise_library import Library
 from coach.pose import load_model
 from coach.routines import parse
 from coach.sources import read_video

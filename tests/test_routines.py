@@ -9,7 +9,7 @@ import pytest
 
 from coach.cli import main
 from coach.errors import RoutineError
-from coach.exercises import Library as Exercises
+from coach.exercise_library import Library as Exercises
 from coach.routines import BUILTIN_DIR, DefinitionError, Library, parse, plan, plan_line
 
 EXERCISES = Exercises(user=Path("/nonexistent")).exercises

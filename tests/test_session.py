@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coach.exercises import BUILTIN_DIR, Library, load
+from coach.exercise_library import BUILTIN_DIR, Library
+from coach.exercises import load
 from coach.pose.skeleton import Keypoint as K
 from coach.keypoints import KeypointSeries
 from coach.pose.layout import pixels_from_movenet

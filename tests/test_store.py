@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from coach import store as store_module
 from coach.errors import StoreError
-from coach.store import Migration, MIGRATIONS, SCHEMA_VERSION, Store, resolve_url
+from coach.store import MIGRATIONS, SCHEMA_VERSION, Migration, SessionRecorder, Store, record, resolve_url, transfer
 from coach.pose.layout import movenet_from_pixels
 from coach.types import FrameResult, Pose, RepEvent
 
@@ -87,7 +87,7 @@ def test_new_database_is_wal_and_versioned(tmp_path):
 
 def test_each_rep_is_in_the_database_the_moment_it_is_counted(db, tmp_path):
     results, events = synthetic_session()
-    recorder = db.recorder("squat", "alice", source="clip.mp4", fps=FPS)
+    recorder = SessionRecorder(db, "squat", "alice", source="clip.mp4", fps=FPS)
     other = Store.open(tmp_path / "coach.db")  # another connection, as another process would see it
     seen = []
     for result in results:
@@ -116,7 +116,7 @@ def test_each_rep_is_in_the_database_the_moment_it_is_counted(db, tmp_path):
 
 def test_reps_sets_and_keypoints_read_back_exactly(db):
     results, events = synthetic_session(reps_per_set=(2, 3, 1))
-    session_id = db.record(results, "push_up", "bob", fps=FPS, definition="id: push_up\n")
+    session_id = record(db, results, "push_up", "bob", fps=FPS, definition="id: push_up\n")
     stored = db.reps(session_ids=[session_id])
     assert stored["rep_index"].tolist() == [1, 2, 3, 4, 5, 6]
     assert stored["set_index"].tolist() == [0, 0, 1, 1, 1, 2]
@@ -140,10 +140,10 @@ def test_reps_sets_and_keypoints_read_back_exactly(db):
 
 
 def test_filters_and_people(db):
-    db.record(synthetic_session()[0], "squat", "alice")
-    db.record(synthetic_session()[0], "push_up", "alice")
-    db.record(synthetic_session()[0], "squat", "bob")
-    db.record(synthetic_session()[0], "squat")  # nobody named: the default person
+    record(db, synthetic_session()[0], "squat", "alice")
+    record(db, synthetic_session()[0], "push_up", "alice")
+    record(db, synthetic_session()[0], "squat", "bob")
+    record(db, synthetic_session()[0], "squat")  # nobody named: the default person
     assert sorted(db.people()["name"]) == ["alice", "bob", "me"]
     assert len(db.sessions()) == 4
     assert len(db.sessions(person="alice")) == 2
@@ -157,8 +157,8 @@ def test_filters_and_people(db):
 
 
 def test_delete_takes_everything_of_that_session(db):
-    keep = db.record(synthetic_session()[0], "squat", "alice")
-    gone = db.record(synthetic_session()[0], "squat", "alice")
+    keep = record(db, synthetic_session()[0], "squat", "alice")
+    gone = record(db, synthetic_session()[0], "squat", "alice")
     assert db.delete_session(gone) is True
     assert db.sessions()["id"].tolist() == [keep]
     assert set(db.reps()["session_id"]) == {keep}
@@ -172,7 +172,7 @@ def test_delete_takes_everything_of_that_session(db):
 def test_an_exception_ends_the_session_as_interrupted(db):
     results, _ = synthetic_session()
     with pytest.raises(RuntimeError):
-        with db.recorder("squat", "alice") as recorder:
+        with SessionRecorder(db, "squat", "alice") as recorder:
             for result in results[:200]:
                 recorder.update(result)
             raise RuntimeError("camera unplugged")
@@ -183,7 +183,7 @@ def test_an_exception_ends_the_session_as_interrupted(db):
 
 def test_a_running_session_of_a_dead_process_shows_interrupted(db):
     results, _ = synthetic_session()
-    recorder = db.recorder("squat", "alice")
+    recorder = SessionRecorder(db, "squat", "alice")
     for result in results[:100]:
         recorder.update(result)
     assert db.session(recorder.session_id)["status"] == "running"  # this process is alive
@@ -197,7 +197,7 @@ def test_a_running_session_of_a_dead_process_shows_interrupted(db):
 
 
 def test_a_session_from_another_machine_is_interrupted_once_its_heartbeat_is_old(db):
-    recorder = db.recorder("squat", "alice")
+    recorder = SessionRecorder(db, "squat", "alice")
     recorder.update(synthetic_session()[0][0])
     table = store_module.sessions
     with db.engine.begin() as conn:
@@ -210,17 +210,17 @@ def test_a_session_from_another_machine_is_interrupted_once_its_heartbeat_is_old
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_export_then_import_into_another_database(db, tmp_path, fmt):
-    db.record(synthetic_session(seed=1)[0], "squat", "alice", fps=FPS)
-    db.record(synthetic_session(reps_per_set=(4,), seed=2)[0], "lunge", "bob", fps=FPS)
-    counts, damaged = db.export(tmp_path / "export", fmt)
+    record(db, synthetic_session(seed=1)[0], "squat", "alice", fps=FPS)
+    record(db, synthetic_session(reps_per_set=(4,), seed=2)[0], "lunge", "bob", fps=FPS)
+    counts, damaged = transfer.export(db, tmp_path / "export", fmt)
     assert damaged == {}
     assert counts == {"people": 2, "sessions": 2, "sets": 3, "reps": 9, "keypoints": counts["keypoints"]}
     assert (tmp_path / "export" / f"reps.{fmt}").is_file() and (tmp_path / "export" / "manifest.json").is_file()
 
     with Store.open(tmp_path / "other.db") as other:
-        other.record(synthetic_session(seed=3)[0], "squat", "carol")  # ids there differ from here
-        assert other.import_(tmp_path / "export") == {"sessions": 2, "skipped": 0, "reps": 9}
-        assert other.import_(tmp_path / "export") == {"sessions": 0, "skipped": 2, "reps": 0}
+        record(other, synthetic_session(seed=3)[0], "squat", "carol")  # ids there differ from here
+        assert transfer.import_(other, tmp_path / "export") == {"sessions": 2, "skipped": 0, "reps": 9}
+        assert transfer.import_(other, tmp_path / "export") == {"sessions": 0, "skipped": 2, "reps": 0}
         mine = db.sessions().set_index("uuid")
         theirs = other.sessions().set_index("uuid").loc[mine.index]
         columns = ["person", "exercise", "status", "reps", "sets", "duration_s", "mean_rom", "mean_tempo_s",
@@ -238,12 +238,12 @@ def test_export_then_import_into_another_database(db, tmp_path, fmt):
 
 def test_import_refuses_what_is_not_an_export(db, tmp_path):
     with pytest.raises(StoreError, match="not a coach history export"):
-        db.import_(tmp_path)
+        transfer.import_(db, tmp_path)
     (tmp_path / "manifest.json").write_text('{"format": "coach-history", "schema_version": 99}')
     with pytest.raises(StoreError, match="schema version 99, newer than this coach knows"):
-        db.import_(tmp_path)
+        transfer.import_(db, tmp_path)
     with pytest.raises(StoreError, match="unknown export format 'xlsx'"):
-        db.export(tmp_path / "x", "xlsx")
+        transfer.export(db, tmp_path / "x", "xlsx")
 
 
 def test_migrations_run_once_in_order_and_roll_back_on_failure(db):

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event
 
 from coach.errors import StoreError
-from coach.store import Store, read_recovery
+from coach.store import SessionRecorder, Store, read_recovery, record, recovery
 from support import store_worker
 from test_store import FPS, synthetic_session
 
@@ -23,7 +23,7 @@ SERIES = "stu5_62"  # 32 squats in two sets
 
 
 def test_sigkill_mid_set_keeps_every_counted_rep(repcount_dir, tmp_path):
-    from coach.exercises import Library
+    from coach.exercise_library import Library
     from coach.keypoints import KeypointSeries
     from coach.analyze import analyze_poses
 
@@ -128,7 +128,7 @@ def test_a_locked_database_gives_a_clear_error_and_a_recovery_file(tmp_path, loc
     assert store.sessions().empty  # reading still works beside the lock (WAL)
 
     results, events = synthetic_session()
-    recorder = store.recorder("squat", "alice", fps=FPS)
+    recorder = SessionRecorder(store, "squat", "alice", fps=FPS)
     for result in results:
         recorder.update(result)  # never raises: what cannot be stored goes to the recovery file
     assert "locked" in str(recorder.error)
@@ -141,13 +141,13 @@ def test_a_locked_database_gives_a_clear_error_and_a_recovery_file(tmp_path, loc
     assert str(recorder.recovery_path) in message and "coach history recover" in message
 
     release()
-    [(path, session_id)] = store.recover()
+    [(path, session_id)] = recovery.recover(store)
     assert path == recorder.recovery_path and not path.exists()
     row = store.session(session_id)
     assert (row["status"], row["reps"], row["sets"], row["frames"]) == ("complete", 5, 2, len(results))
     assert store.reps([session_id])["end_t"].tolist() == pytest.approx([e.end_t for e in events])
     assert np.array_equal(store.keypoints(session_id).t, [r.t for r in results])
-    assert store.recover() == []  # nothing left to import
+    assert recovery.recover(store) == []  # nothing left to import
     store.close()
 
 
@@ -155,7 +155,7 @@ def test_a_lock_released_before_the_end_loses_nothing_and_needs_no_recovery(tmp_
     db = tmp_path / "coach.db"
     store = Store.open(db, timeout_s=0.3, recovery_dir=tmp_path / "recovery")
     results, events = synthetic_session()
-    recorder = store.recorder("squat", "bob")
+    recorder = SessionRecorder(store, "squat", "bob")
     release = None
     for i, result in enumerate(results):
         if i == 100:  # after rep 1 was committed, someone locks the database
@@ -175,7 +175,7 @@ def test_a_lock_released_before_the_end_loses_nothing_and_needs_no_recovery(tmp_
 def test_a_read_only_database_gives_a_clear_error_and_a_recovery_file(tmp_path):
     db = tmp_path / "coach.db"
     with Store.open(db) as store:
-        store.record(synthetic_session(seed=9)[0], "squat", "alice")
+        record(store, synthetic_session(seed=9)[0], "squat", "alice")
     # Opened read-only, as from a read-only mount (a 0444 file does not stop root, who runs CI).
     read_only = f"sqlite:///file:{db}?mode=ro&uri=true"
     with Store.open(read_only, recovery_dir=tmp_path / "recovery") as store:
@@ -183,14 +183,14 @@ def test_a_read_only_database_gives_a_clear_error_and_a_recovery_file(tmp_path):
         with pytest.raises(StoreError, match=rf"the history database {db} is read-only"):
             store.delete_session(1)
         results, _ = synthetic_session()
-        recorder = store.recorder("squat", "alice")
+        recorder = SessionRecorder(store, "squat", "alice")
         for result in results:
             recorder.update(result)
         with pytest.raises(StoreError, match=r"is read-only.*kept in .*\.jsonl.*coach history recover"):
             recorder.finish()
         kept = recorder.recovery_path
     with Store.open(db, recovery_dir=tmp_path / "recovery") as store:
-        [(path, session_id)] = store.recover()
+        [(path, session_id)] = recovery.recover(store)
         assert path == kept
         assert store.session(session_id)["reps"] == 5
         assert len(store.sessions()) == 2
@@ -200,14 +200,14 @@ def test_recovery_of_a_killed_recorder_ignores_the_cut_last_line(tmp_path, lock)
     db = tmp_path / "coach.db"
     store = Store.open(db, timeout_s=0.2, recovery_dir=tmp_path / "recovery")
     release = lock(db)
-    recorder = store.recorder("squat", "alice")
+    recorder = SessionRecorder(store, "squat", "alice")
     results, _ = synthetic_session()
     for result in results[:160]:  # two reps, then the process "dies" without finish()
         recorder.update(result)
     with open(recorder.recovery_path, "a") as file:
         file.write('{"kind": "keypoints", "chunk_ind')  # what a kill mid-write leaves
     release()
-    [(_, session_id)] = store.recover()
+    [(_, session_id)] = recovery.recover(store)
     row = store.session(session_id)
     assert (row["status"], row["reps"]) == ("interrupted", 2)
     store.close()
@@ -226,7 +226,7 @@ def test_a_full_database_gives_a_clear_error_and_a_recovery_file(tmp_path):
 
     store.engine.dispose()  # connections open again, capped
     results, events = synthetic_session()
-    recorder = store.recorder("squat", "alice")
+    recorder = SessionRecorder(store, "squat", "alice")
     for result in results:
         recorder.update(result)
     assert "the disk is full" in str(recorder.error)
@@ -237,6 +237,6 @@ def test_a_full_database_gives_a_clear_error_and_a_recovery_file(tmp_path):
     store.close()
 
     with Store.open(db, recovery_dir=tmp_path / "recovery") as store:  # room again
-        [(path, session_id)] = store.recover()
+        [(path, session_id)] = recovery.recover(store)
         assert path == kept
         assert store.reps([session_id])["end_t"].tolist() == pytest.approx([e.end_t for e in events])

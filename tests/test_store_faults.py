@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coach.store import Store
+from coach.store import SessionRecorder, Store, record, transfer
 from support import ROOT
 from test_store import synthetic_session
 
@@ -58,7 +58,7 @@ def digest(path: Path) -> str:
 def recorded_db(path: Path, sessions=2) -> Path:
     with Store.open(path) as store:
         for seed in range(sessions):
-            store.record(synthetic_session(seed=seed)[0], "squat", "alice" if seed % 2 else "bob")
+            record(store, synthetic_session(seed=seed)[0], "squat", "alice" if seed % 2 else "bob")
     return path  # closed, so the WAL is checkpointed into the file
 
 
@@ -256,7 +256,7 @@ def kept_sessions(tmp_path, count) -> tuple[Path, list[Path]]:
     db, kept = recorded_db(tmp_path / "coach.db", sessions=0), tmp_path / "recovery"
     with Store.open(f"sqlite:///file:{db}?mode=ro&uri=true", recovery_dir=kept) as store:
         for seed in range(count):
-            recorder = store.recorder("squat", "alice")
+            recorder = SessionRecorder(store, "squat", "alice")
             for result in synthetic_session(seed=seed)[0]:
                 recorder.update(result)
             with pytest.raises(Exception, match="kept in"):
@@ -323,8 +323,8 @@ def export(tmp_path_factory):
     """A real export (CSV and parquet) of two recorded sessions."""
     folder = tmp_path_factory.mktemp("export")
     with Store.open(recorded_db(folder / "coach.db")) as store:
-        store.export(folder / "csv", "csv")
-        store.export(folder / "parquet", "parquet")
+        transfer.export(store, folder / "csv", "csv")
+        transfer.export(store, folder / "parquet", "parquet")
     return folder
 
 

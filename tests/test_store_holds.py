@@ -10,10 +10,11 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from coach.exercises import BUILTIN_DIR, load
+from coach.exercise_library import BUILTIN_DIR
+from coach.exercises import load
 from coach.holds import timed_sets
 from coach.analyze import analyze_poses
-from coach.store import SCHEMA_VERSION, Store
+from coach.store import SCHEMA_VERSION, SessionRecorder, Store, record, transfer
 from coach.store.recorder import HOLD_WRITE_S
 from coach.store.recovery import read_recovery
 from test_store import synthetic_session
@@ -32,7 +33,7 @@ def wall_sit(clip_poses):
 def test_a_hold_session_stores_its_held_time_per_set_and_in_total(tmp_path, wall_sit):
     results, hold = wall_sit
     with Store.open(tmp_path / "coach.db") as store:
-        session_id = store.record(results, "wall_sit", "ann")
+        session_id = record(store, results, "wall_sit", "ann")
         session, sets = store.session(session_id), store.sets([session_id])
     assert hold.held_s == pytest.approx(8.0, abs=0.7)
     assert (session["reps"], session["sets"]) == (0, 1) and session["held_s"] == pytest.approx(hold.held_s)
@@ -43,10 +44,10 @@ def test_a_hold_session_stores_its_held_time_per_set_and_in_total(tmp_path, wall
 
 def test_export_and_import_keep_the_time_held(tmp_path, wall_sit):
     with Store.open(tmp_path / "a.db") as store:
-        session_id = store.record(wall_sit[0], "wall_sit", "ann")
-        store.export(tmp_path / "export", "csv")
+        session_id = record(store, wall_sit[0], "wall_sit", "ann")
+        transfer.export(store, tmp_path / "export", "csv")
     with Store.open(tmp_path / "b.db") as other:
-        assert other.import_(tmp_path / "export")["sessions"] == 1
+        assert transfer.import_(other, tmp_path / "export")["sessions"] == 1
         [copied] = other.sessions()["id"]
         assert other.session(copied)["held_s"] == pytest.approx(wall_sit[1].held_s)
         assert other.sets([copied])["held_s"].tolist() == pytest.approx([wall_sit[1].held_s])
@@ -57,7 +58,7 @@ def test_a_crash_mid_hold_loses_at_most_the_last_second_of_it(tmp_path, wall_sit
     results, hold = wall_sit
     path = tmp_path / "coach.db"
     store = Store.open(path)
-    recorder = store.recorder("wall_sit")
+    recorder = SessionRecorder(store, "wall_sit")
     upto = [r for r in results if r.t <= 13.0]
     for result in upto:
         recorder.update(result)
@@ -75,7 +76,7 @@ def test_a_locked_database_mid_hold_keeps_the_hold_in_the_recovery_file_and_merg
     results, hold = wall_sit
     path = tmp_path / "coach.db"
     store = Store.open(path, timeout_s=0.2, recovery_dir=tmp_path / "recovery")
-    recorder = store.recorder("wall_sit")
+    recorder = SessionRecorder(store, "wall_sit")
     for result in results[:len(results) * 2 // 3]:  # to about 11 s: 2 s into the hold
         recorder.update(result)
     lock = sqlite3.connect(path, isolation_level=None)
@@ -96,7 +97,7 @@ def test_a_locked_database_mid_hold_keeps_the_hold_in_the_recovery_file_and_merg
 def test_a_version_2_database_gets_held_s_and_keeps_its_rep_sessions(tmp_path, wall_sit):
     path = tmp_path / "old.db"
     with Store.open(path) as store:
-        kept = store.record(synthetic_session()[0], "squat", "erin")
+        kept = record(store, synthetic_session()[0], "squat", "erin")
     raw = sqlite3.connect(path)  # make it as version 2 left it
     raw.execute("ALTER TABLE sessions DROP COLUMN held_s")
     raw.execute("ALTER TABLE sets DROP COLUMN held_s")
@@ -107,7 +108,7 @@ def test_a_version_2_database_gets_held_s_and_keeps_its_rep_sessions(tmp_path, w
         assert store.version() == SCHEMA_VERSION
         old = store.session(kept)
         assert old["reps"] == 5 and pd.isna(old["held_s"]) and store.sets([kept])["held_s"].isna().all()
-        held = store.record(wall_sit[0], "wall_sit", "erin")
+        held = record(store, wall_sit[0], "wall_sit", "erin")
         assert store.session(held)["held_s"] == pytest.approx(wall_sit[1].held_s)
 
 
@@ -118,8 +119,8 @@ def test_history_lists_the_time_held_and_charts_it_per_session(tmp_path, wall_si
 
     path = tmp_path / "coach.db"
     with Store.open(path) as store:
-        squat = store.record(synthetic_session()[0], "squat", "ann")
-        sits = [store.record(wall_sit[0], "wall_sit", "ann") for _ in range(2)]
+        squat = record(store, synthetic_session()[0], "squat", "ann")
+        sits = [record(store, wall_sit[0], "wall_sit", "ann") for _ in range(2)]
         sessions = store.sessions()
     held = round(wall_sit[1].held_s, 1)
     assert main(["history", "--db", str(path)]) == 0

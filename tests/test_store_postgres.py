@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from coach.errors import StoreError
-from coach.store import SCHEMA_VERSION, Store, resolve_url
+from coach.store import SCHEMA_VERSION, SessionRecorder, Store, record, recovery, resolve_url, transfer
 from support import free_port, missing, store_worker
 from test_store import FPS, synthetic_session
 
@@ -77,7 +77,7 @@ def test_a_session_on_postgres_reads_back_exactly(postgres, tmp_path):
         assert store.backend == "postgresql" and store.version() == SCHEMA_VERSION
         assert "127.0.0.1" in store.where
         results, events = synthetic_session(reps_per_set=(3, 2))
-        recorder = store.recorder("squat", "alice", source="clip.mp4", fps=FPS)
+        recorder = SessionRecorder(store, "squat", "alice", source="clip.mp4", fps=FPS)
         for result in results:
             recorder.update(result)
             if result.rep is not None:  # committed: another connection sees it now
@@ -100,12 +100,12 @@ def test_a_session_on_postgres_reads_back_exactly(postgres, tmp_path):
 
 def test_history_moves_between_sqlite_and_postgres(postgres, tmp_path):
     with Store.open(tmp_path / "home.db") as home:
-        home.record(synthetic_session(seed=4)[0], "squat", "alice", fps=FPS)
-        home.record(synthetic_session(reps_per_set=(6,), seed=5)[0], "push_up", "bob", fps=FPS)
-        home.export(tmp_path / "export", "parquet")
+        record(home, synthetic_session(seed=4)[0], "squat", "alice", fps=FPS)
+        record(home, synthetic_session(reps_per_set=(6,), seed=5)[0], "push_up", "bob", fps=FPS)
+        transfer.export(home, tmp_path / "export", "parquet")
         with Store.open(postgres()) as gym:
-            assert gym.import_(tmp_path / "export") == {"sessions": 2, "skipped": 0, "reps": 11}
-            gym.export(tmp_path / "back", "csv")
+            assert transfer.import_(gym, tmp_path / "export") == {"sessions": 2, "skipped": 0, "reps": 11}
+            transfer.export(gym, tmp_path / "back", "csv")
             mine, theirs = home.sessions(), gym.sessions()
             assert sorted(theirs["uuid"]) == sorted(mine["uuid"])
             for uuid in mine["uuid"]:
@@ -113,7 +113,7 @@ def test_history_moves_between_sqlite_and_postgres(postgres, tmp_path):
                 b = gym.keypoints(int(theirs.set_index("uuid").loc[uuid, "id"]))
                 assert np.array_equal(a.xys, b.xys)
     with Store.open(tmp_path / "again.db") as again:
-        assert again.import_(tmp_path / "back") == {"sessions": 2, "skipped": 0, "reps": 11}
+        assert transfer.import_(again, tmp_path / "back") == {"sessions": 2, "skipped": 0, "reps": 11}
         assert sorted(again.reps()["rep_index"]) == sorted([*range(1, 6), *range(1, 7)])
 
 
@@ -145,7 +145,7 @@ def test_a_read_only_postgres_database_sends_the_session_to_a_recovery_file(post
         conn.exec_driver_sql(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
     results, events = synthetic_session()
     with Store.open(url, recovery_dir=tmp_path / "recovery", migrate=False) as store:
-        recorder = store.recorder("squat", "alice")
+        recorder = SessionRecorder(store, "squat", "alice")
         for result in results:
             recorder.update(result)  # never raises: the rep goes to the recovery file
         assert "read-only" in str(recorder.error)
@@ -156,7 +156,7 @@ def test_a_read_only_postgres_database_sends_the_session_to_a_recovery_file(post
         conn.exec_driver_sql(f"ALTER DATABASE {name} SET default_transaction_read_only = off")
     admin.dispose()
     with Store.open(url, recovery_dir=tmp_path / "recovery") as store:
-        [(path, session_id)] = store.recover()
+        [(path, session_id)] = recovery.recover(store)
         row = store.session(session_id)
         assert (row["status"], row["reps"], row["sets"], row["frames"]) == ("complete", 5, 2, len(results))
         assert store.reps([session_id])["end_t"].tolist() == pytest.approx([e.end_t for e in events])

@@ -86,7 +86,7 @@ def test_the_installed_coach_counts_everyone_and_keeps_one_history_from_any_fold
 
 def test_a_missing_built_in_folder_is_an_error_not_an_empty_library(tmp_path):
     from coach.errors import ExerciseError
-    from coach.exercises import Library
+    from coach.exercise_library import Library
 
     with pytest.raises(ExerciseError, match="the built-in exercise definitions are missing: no folder "):
         Library(builtin_dir=tmp_path / "gone")

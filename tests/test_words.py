@@ -11,7 +11,7 @@ def test_counts_times_and_units_read_as_people_say_them():
 
 def test_the_rep_table_speaks_a_users_words_with_the_exercises_own_phases():
     from coach.app.reps import headings
-    from coach.exercises import Library
+    from coach.exercise_library import Library
 
     library = Library()
     squat, curl = headings(library.get("squat")), headings(library.get("bicep_curl"))

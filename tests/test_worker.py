@@ -17,7 +17,7 @@ from coach.app.workout import Workout
 from coach.analyze import analyze_video
 from coach.camera_view import ViewCheck
 from coach.errors import InputError
-from coach.exercises import Library
+from coach.exercise_library import Library
 from coach.pose import PoseTracker, load_model
 from coach.sources import read_video
 from coach.store import Store

@@ -2,9 +2,9 @@
 set, tempo, range and cues, beside the same person's last workout of the same exercise."""
 
 from coach.app.workout_summary import summarise, table
-from coach.exercises import Library
+from coach.exercise_library import Library
 from coach.pipeline import Pipeline
-from coach.store import Store
+from coach.store import Store, record
 
 
 def results(exercise, poses):
@@ -16,11 +16,11 @@ def test_the_card_gives_this_workout_beside_the_last_one_of_the_same_exercise(cl
     library = Library()
     squat, jack = library.get("squat"), library.get("jumping_jack")
     with Store.open(tmp_path / "coach.db") as store:
-        first = store.record(results(squat, clip_poses("squat_side_3.mp4")), "squat", "dana", source="live")
-        store.record(results(jack, clip_poses("jumping_jacks_11.mp4")), "jumping_jack", "dana", source="live")
-        store.record(results(squat, clip_poses("squat_side_2_long_idle.mp4")), "squat", "eve", source="live")
+        first = record(store, results(squat, clip_poses("squat_side_3.mp4")), "squat", "dana", source="live")
+        record(store, results(jack, clip_poses("jumping_jacks_11.mp4")), "jumping_jack", "dana", source="live")
+        record(store, results(squat, clip_poses("squat_side_2_long_idle.mp4")), "squat", "eve", source="live")
         shown = results(squat, clip_poses("squat_side_3_then_hold.mp4"))
-        now = store.record(shown, "squat", "dana", source="live")
+        now = record(store, shown, "squat", "dana", source="live")
         summary = summarise(store, now, squat)
         shown_table = table(summary, "deg")
         alone = summarise(store, first, squat)
@@ -48,8 +48,8 @@ def test_a_holds_card_gives_the_time_held_not_reps(clip_poses, tmp_path):
     wall_sit = Library().get("wall_sit")
     analysis = analyze_poses(wall_sit, clip_poses("squat_side_3_then_hold.mp4"))
     with Store.open(tmp_path / "coach.db") as store:
-        store.record(analysis.results, "wall_sit", "ann")
-        now = store.record(analysis.results, "wall_sit", "ann")
+        record(store, analysis.results, "wall_sit", "ann")
+        now = record(store, analysis.results, "wall_sit", "ann")
         summary = summarise(store, now, wall_sit)
     held = summary.this.held_s
     assert held == summary.last.held_s and 5 < held < 9 and len(summary.this.sets_held_s) >= 1

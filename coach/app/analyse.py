@@ -10,6 +10,7 @@ from coach.app.signal_chart import signal_chart
 from coach.app.text import plain
 from coach.app.video import analyse_upload, check_upload
 from coach.holds import holds_line
+from coach.store import record
 from coach.words import plural
 
 MODELS = {"lightning": "Lightning (fast, the default)", "thunder": "Thunder (slower, more precise)",
@@ -85,6 +86,6 @@ def show(done: dict, db, person: str):
     if done["saved"] is not None:
         st.success(f"Saved to the history as session {done['saved']} for {plain(person)}.")
     elif st.button("Save to history", key="analyse-save"):
-        done["saved"] = db.record(analysis.results, exercise.id, person, source=done["name"],
+        done["saved"] = record(db, analysis.results, exercise.id, person, source=done["name"],
                                   fps=analysis.fps, definition=done["definition"], view=analysis.view)
         st.rerun()

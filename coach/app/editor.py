@@ -19,8 +19,9 @@ from coach.app.signal_chart import form_charts, rule_table, signal_chart
 from coach.app.text import plain
 from coach.app.video import analyse_upload, check_upload
 from coach.errors import CoachError
-from coach.exercises import BUILTIN_DIR, DefinitionError, parse, read, safe_file_name, user_dir
-from coach.exercises import save as save_definition
+from coach.exercise_library import BUILTIN_DIR, safe_file_name, user_dir
+from coach.exercises import DefinitionError, parse, read
+from coach.exercise_library import save as save_definition
 from coach.holds import holds_line
 from coach.analyze import analyze_poses
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from coach import charts
+from coach import charts, history
 from coach.app import resources
 from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
@@ -15,8 +15,8 @@ from coach.app.text import plain
 from coach.errors import CoachError
 from coach.exercises import parse
 from coach.holds import holds_line, timed_sets
-from coach.store.transfer import quote_formulas
 from coach.analyze import analyze_poses
+from coach.store.transfer import quote_formulas
 from coach.words import clock, plural, short_unit
 
 ALL = "Everyone"
@@ -117,8 +117,6 @@ def session_table(sessions: pd.DataFrame) -> pd.DataFrame:
     """The sessions as the page lists them: exercise names, the session's name or its file's name,
     a unit on every measure (ROM in its exercise's unit), 0 reps as 0; a hold exercise's time held
     in `held` (its reps "-": it has none), "-" for a rep exercise."""
-    from coach.cli.history import measure
-
     frame = sessions.copy()
     local = frame["started_at"].dt.tz_convert(datetime.now().astimezone().tzinfo)
     labels = charts.exercise_labels(frame["exercise"].unique())
@@ -127,11 +125,11 @@ def session_table(sessions: pd.DataFrame) -> pd.DataFrame:
     frame["title"] = [session_title(s) for _, s in frame.iterrows()]
     frame["view"] = frame["view"].where(frame["view"].notna(), "-")
     frame["duration"] = frame["duration_s"].map(clock)
-    frame["rom"] = [measure(None if pd.isna(v) else v, short_unit(labels[e][1]), 1)
+    frame["rom"] = [history.measure(None if pd.isna(v) else v, short_unit(labels[e][1]), 1)
                     for v, e in zip(frame["mean_rom"], frame["exercise"])]
-    frame["tempo"] = [measure(None if pd.isna(v) else v, "s", 2) for v in frame["mean_tempo_s"]]
+    frame["tempo"] = [history.measure(None if pd.isna(v) else v, "s", 2) for v in frame["mean_tempo_s"]]
     held = charts.held(frame)
-    frame["held"] = [measure(None if pd.isna(v) else v, "s", 1) for v in held]
+    frame["held"] = [history.measure(None if pd.isna(v) else v, "s", 1) for v in held]
     frame["reps"] = [str(int(r)) if pd.isna(h) else "-" for r, h in zip(frame["reps"].fillna(0), held)]
     return frame[list(COLUMNS)].rename(columns=COLUMNS)
 
@@ -143,10 +141,7 @@ def done(row: pd.Series) -> str:
 
 def session_title(session: pd.Series) -> str:
     """The name given to a session, else its file's name ("live" for a workout)."""
-    from coach.cli.history import row
-    from coach.cli.history import session_title as title
-
-    return title(row(session))
+    return history.session_title(history.row(session))
 
 
 def manage(db, sessions: pd.DataFrame, session_id: int, what: str):

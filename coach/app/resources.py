@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from coach.app.text import plain
-from coach.exercises import Library
+from coach.exercise_library import Library
 from coach.pose import load_model
 from coach.store import Store
 

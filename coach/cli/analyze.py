@@ -52,7 +52,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from coach.exercises import Library
+    from coach.exercise_library import Library
 
     library = Library()
     exercises.warn_problems(library)

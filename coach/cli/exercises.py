@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from coach.errors import ExerciseError
 
 if TYPE_CHECKING:
-    from coach.exercises import Library
+    from coach.exercise_library import Library
 
 
 def add_parser(sub):
@@ -28,7 +28,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from coach.exercises import Library
+    from coach.exercise_library import Library
 
     if args.action == "validate":
         return validate(args.files)
@@ -40,7 +40,7 @@ def run(args) -> int:
 
 
 def listing(library: Library, as_json: bool) -> int:
-    from coach.exercises import BUILTIN_DIR
+    from coach.exercise_library import BUILTIN_DIR
 
     rows = []
     for exercise_id in library.ids():

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import sys
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from coach.errors import InputError, StoreError
+from coach.history import measure, number, row, rows, session_title
 from coach.words import clock, plural, short_unit
 
 if TYPE_CHECKING:
@@ -139,7 +139,9 @@ def save(args, store: Store, analysis, exercise, definition: str | None = None,
               f"in {analysis.source} (--save-empty keeps it anyway)", file=sys.stderr)
         return None
     if sink is None:
-        session_id = store.record(results, exercise.id, args.person, source=analysis.source, fps=analysis.fps,
+        from coach.store import record
+
+        session_id = record(store, results, exercise.id, args.person, source=analysis.source, fps=analysis.fps,
                                   definition=definition, view=analysis.view)
     else:
         session_id = sink.session_id
@@ -148,31 +150,6 @@ def save(args, store: Store, analysis, exercise, definition: str | None = None,
 
 
 # -- the list ---------------------------------------------------------------------------------
-
-def rows(sessions: pd.DataFrame) -> list[dict]:
-    """The listed fields of each session, as JSON-ready values."""
-    return [row(s) for _, s in sessions.iterrows()]
-
-
-def row(s: pd.Series) -> dict:
-    when = s["started_at"].tz_convert(datetime.now().astimezone().tzinfo)
-    return {"id": int(s["id"]), "date": when.strftime("%Y-%m-%d %H:%M"), "person": s["person"],
-            "name": text(s.get("name")), "view": text(s.get("view")), "routine": text(s.get("routine")),
-            "exercise": s["exercise"], "reps": int(s["reps"]), "sets": int(s["sets"]),
-            "held_s": number(s.get("held_s")),  # a hold exercise's time held; None for reps
-            "duration_s": round(float(s["duration_s"]), 2), "mean_rom": number(s["mean_rom"]),
-            "mean_tempo_s": number(s["mean_tempo_s"]), "status": s["status"],
-            "source": text(s["source"]),
-            "started_at": s["started_at"].isoformat(), "uuid": s["uuid"]}
-
-
-def text(value) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def number(value, digits=2):
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), digits)
-
 
 def table(records: list[dict]) -> str:
     """The sessions as the terminal shows them: exercise names, a unit on every measure, the
@@ -194,19 +171,6 @@ def table(records: list[dict]) -> str:
 def done(record: dict) -> str:
     """What a session did: "5 reps", or a hold exercise's "42.0 s held"."""
     return plural(record["reps"], "rep") if record.get("held_s") is None else f"{record['held_s']:.1f} s held"
-
-
-def session_title(record: dict) -> str:
-    """The name given to a session, else its file's name ("live" for a workout), with the routine
-    it was a block of: "live (squats_and_push_ups)"."""
-    from pathlib import PurePath
-
-    title = record["name"] or (PurePath(record["source"]).name if record["source"] else "-")
-    return f"{title} ({record['routine']})" if record.get("routine") else title
-
-
-def measure(value, unit: str, digits: int) -> str:
-    return "-" if value is None else f"{value:.{digits}f} {unit}".strip()
 
 
 def run_list(args) -> int:
@@ -254,8 +218,10 @@ def store_reps(args, sessions: pd.DataFrame) -> pd.DataFrame:
 # -- export, import, recover, delete ----------------------------------------------------------
 
 def run_export(args) -> int:
+    from coach.store import transfer
+
     with open_store(args) as store:
-        counts, damage = store.export(args.dir, args.format)
+        counts, damage = transfer.export(store, args.dir, args.format)
         where = store.where
     print(f"exported {plural(counts['sessions'], 'session')} ({plural(counts['reps'], 'rep')}, "
           f"{counts['people']} {'person' if counts['people'] == 1 else 'people'}) "
@@ -265,17 +231,21 @@ def run_export(args) -> int:
 
 
 def run_import(args) -> int:
+    from coach.store import transfer
+
     with open_store(args) as store:
-        done = store.import_(args.dir)
+        done = transfer.import_(store, args.dir)
     print(f"imported {done['sessions']} sessions ({done['reps']} reps) from {args.dir}"
           + (f"; {done['skipped']} were already here" if done["skipped"] else ""))
     return 0
 
 
 def run_recover(args) -> int:
+    from coach.store import recovery
+
     with open_store(args) as store:
         folder = store.recovery_dir()
-        done = store.recover()
+        done = recovery.recover(store)
     failed = [(path, result) for path, result in done if isinstance(result, Exception)]
     for path, session_id in done:
         if not isinstance(session_id, Exception):
@@ -319,7 +289,7 @@ def run_delete(args) -> int:
 def run_recount(args) -> int:
     import pandas as pd
 
-    from coach.exercises import Library
+    from coach.exercise_library import Library
     from coach.analyze import analyze_poses
     from coach.store import rep_row, summarise
 

@@ -22,7 +22,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from coach.exercises import Library as Exercises
+    from coach.exercise_library import Library as Exercises
     from coach.routines import Library
 
     exercises = Exercises()

@@ -21,16 +21,14 @@ from sqlalchemy import event
 
 from coach.errors import StoreError
 from coach.keypoints import KeypointSeries
-from coach.store import recovery, transfer
 from coach.store.blobs import unpack
 from coach.store.damage import TABLES as DAMAGEABLE, damaged
 from coach.store.liveness import writer_alive
 from coach.store.location import default_recovery_dir, describe, resolve_url, sqlite_file
 from coach.store.messages import explain
-from coach.store.recorder import SessionRecorder
 from coach.store.schema import (FLOAT_COLUMNS, MIGRATIONS, TABLES, TIME_COLUMNS, Migration, current_version, keypoints, now,
                                 people, reps, schema_version, sessions, sets, utc)
-from coach.types import FrameResult, Pose
+from coach.types import Pose
 
 log = logging.getLogger(__name__)
 
@@ -340,18 +338,6 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def recorder(self, exercise: str, person: str | None = None, **kwargs) -> SessionRecorder:
-        """A recorder for a session that is starting now (see SessionRecorder)."""
-        return SessionRecorder(self, exercise, person, **kwargs)
-
-    def record(self, results: Iterable[FrameResult], exercise: str, person: str | None = None, **kwargs) -> int:
-        """Store a finished run of FrameResults (an analysed file) as one session; returns its id.
-        It goes through the same recorder as a live session."""
-        with self.recorder(exercise, person, **kwargs) as recorder:
-            for result in results:
-                recorder.update(result)
-        return recorder.session_id
-
     def delete_session(self, session_id: int) -> bool:
         """Delete a session with its sets, reps and keypoints (damaged or not); False when there was none."""
         session_id = self.known_id(session_id)
@@ -385,25 +371,7 @@ class Store:
                 raise StoreError(f"no person named {old!r} in {self.where}")
         self.run(work, write=True)
 
-    # -- export, import and recovery (coach.store.transfer, coach.store.recovery) ------------
-
-    def export(self, folder: str | os.PathLike, fmt: str = "csv") -> tuple[dict[str, int], dict[int, str]]:
-        """See coach.store.transfer.export."""
-        return transfer.export(self, folder, fmt)
-
-    def import_(self, folder: str | os.PathLike) -> dict[str, int]:
-        """See coach.store.transfer.import_."""
-        return transfer.import_(self, folder)
-
     def recovery_dir(self) -> Path:
         """Where recorders write what they could not store: COACH_RECOVERY_DIR, else recovery/
         beside the SQLite file, else data/recovery."""
         return self._recovery_dir if self._recovery_dir is not None else default_recovery_dir(self.url)
-
-    def import_recovery(self, path: str | os.PathLike) -> int:
-        """See coach.store.recovery.import_recovery."""
-        return recovery.import_recovery(self, path)
-
-    def recover(self) -> list[tuple[Path, int]]:
-        """See coach.store.recovery.recover."""
-        return recovery.recover(self)

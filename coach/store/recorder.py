@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import uuid as uuidlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from coach.errors import StoreError
 from coach.keypoints import KeypointSeries
 from coach.store.blobs import pack
 from coach.store.liveness import process_start
-from coach.store.recovery import RECOVERY_FORMAT, append_record, recovery_dirs
+from coach.store.recovery import RECOVERY_FORMAT, append_record, import_recovery, recovery_dirs
 from coach.store.schema import DEFAULT_PERSON, STATUSES, keypoints, now, reps, sessions, sets, utc
 from coach.store.summary import hold_row, hold_totals, rep_row, set_rows, summarise
 from coach.types import FrameResult
@@ -266,7 +267,7 @@ class SessionRecorder:
             raise StoreError(f"{self.error}; and no recovery file could be written either ({self.keep_error}), "
                              f"so this session was lost: free some disk space")
         try:  # the database may be back (a lock released): merge the recovery file
-            self.session_id = self.store.import_recovery(self.recovery_path)
+            self.session_id = import_recovery(self.store, self.recovery_path)
         except StoreError as error:
             raise StoreError(f"{error}; this session was kept in {self.recovery_path}: "
                              f"`coach history recover` imports it once the database can be written") from None
@@ -285,3 +286,12 @@ class SessionRecorder:
             self.finish("interrupted")
         except StoreError as error:  # let the exception that ended the session through
             log.error("%s", error)
+
+
+def record(store: Store, results: Iterable[FrameResult], exercise: str, person: str | None = None, **kwargs) -> int:
+    """Store a finished run of FrameResults (an analysed file) as one session; returns its id.
+    It goes through the same recorder as a live session (`kwargs` as SessionRecorder's)."""
+    with SessionRecorder(store, exercise, person, **kwargs) as recorder:
+        for result in results:
+            recorder.update(result)
+    return recorder.session_id
