@@ -60,11 +60,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from repcount import SHARED, library, score  # noqa: E402
 
+from coach.analyze import analyze_poses  # noqa: E402
 from coach.counting import Counter, Sample, SetGate  # noqa: E402
 from coach.exercises import Signal  # noqa: E402
 from coach.keypoints import KeypointSeries  # noqa: E402
 from coach.kinematics import HIPS, SHOULDERS, gated, torso_length  # noqa: E402
-from coach.analyze import analyze_poses  # noqa: E402
 from coach.smoothing import make_filter  # noqa: E402
 
 SOURCES = ("repcount", "countix")

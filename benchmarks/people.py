@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from coach.analyze import analyze_video
 from coach.exercise_library import Library
 from coach.people import analyze_people
 from coach.pose import load_model
 from coach.pose.multipose import MultiPoseModel
-from coach.analyze import analyze_video
 from coach.sources import read_video
 
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"

@@ -60,10 +60,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coach.exercise_library import Library  # noqa: E402
-from coach.kinematics import angle  # noqa: E402
-from coach.keypoints import KeypointSeries  # noqa: E402
 from coach.analyze import analyze_poses  # noqa: E402
+from coach.exercise_library import Library  # noqa: E402
+from coach.keypoints import KeypointSeries  # noqa: E402
+from coach.kinematics import angle  # noqa: E402
 
 SHARED = Path(os.environ.get("COACH_SHARED_DIR", ROOT.parent / "shared"))
 SOURCES = {"repcount": "RepCount", "countix": "Countix"}

@@ -23,11 +23,11 @@ from typing import Sequence
 
 import numpy as np
 
-from coach.exercises import Exercise
-from coach.pose.multipose import Detected
 from coach.analysis import Analysis
 from coach.camera_view import ViewCheck
+from coach.exercises import Exercise
 from coach.pipeline import Pipeline, StepResult
+from coach.pose.multipose import Detected
 from coach.session import Walking
 from coach.types import Pose
 from coach.words import plural

@@ -12,6 +12,7 @@ import imageio.v2 as imageio
 import numpy as np
 
 from coach.errors import InputError
+from coach.palette import cue_colour
 from coach.pose.skeleton import EDGES
 from coach.types import Pose
 
@@ -115,13 +116,6 @@ def even_size(image: np.ndarray) -> np.ndarray:
 HUD_FONT = cv2.FONT_HERSHEY_SIMPLEX
 WHITE = (255, 255, 255)
 PANEL = (20, 20, 20)
-# The one palette of the messages, on the videos and on the pages, each under white text: praise
-# green; a cue by its severity, a tip (info) blue, a warning amber, an error red (a corrective tip
-# in praise's green read as praise); the set-up check and the countdown purple; rest and pause grey.
-MESSAGE_COLOURS = {"praise": (46, 125, 50), "info": (21, 101, 192), "warning": (163, 92, 0), "error": (179, 38, 30),
-                   "setup": (94, 53, 177), "rest": (74, 81, 96)}
-
-
 def draw_hud(image: np.ndarray, result, exercise, cue=None) -> np.ndarray:
     """A copy of an RGB image with the rep count, set, phase and `cue` (a Cue, or None) drawn on.
 
@@ -133,23 +127,6 @@ def draw_hud(image: np.ndarray, result, exercise, cue=None) -> np.ndarray:
     if cue is not None:
         banner(out, cue.text, cue_colour(cue), unit)
     return out
-
-
-def cue_colour(cue) -> tuple[int, int, int]:
-    """Praise's colour, else its severity's."""
-    return MESSAGE_COLOURS["praise" if cue.rule == "praise" else str(cue.severity)]
-
-
-def message_colour(kind: str, what) -> tuple[int, int, int]:
-    """The colour of a StepResult.message `(kind, what)`."""
-    if kind == "cue":
-        return cue_colour(what)
-    return MESSAGE_COLOURS["setup" if kind in ("setup", "countdown") else "rest"]
-
-
-def css_colour(rgb: tuple[int, int, int]) -> str:
-    """An RGB colour as CSS writes it, "#2e7d32"."""
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
 def hud_unit(image: np.ndarray) -> float:

@@ -34,8 +34,8 @@ THUNDER_CLIPS = {"squat_side_3.mp4", "jumping_jacks_11.mp4", "glute_bridge_1.mp4
 def test_every_shared_clip_gets_its_labelled_count(clips_dir, clip_poses, model):
     """Each model's poses, crop tracking on, as `coach analyze` finds them (the poses are computed
     once per clip and model for the whole run: tests/conftest.py), through the pipeline."""
-    from coach.exercise_library import Library
     from coach.analyze import analyze_poses
+    from coach.exercise_library import Library
 
     library = Library()
     for row in labels(clips_dir).itertuples():
@@ -58,8 +58,8 @@ AUTO_CLIPS = {"squat_side_3.mp4", "jumping_jacks_11.mp4", "jumping_jacks_15.mp4"
 
 
 def test_auto_counts_a_clean_clip_of_any_exercise_with_no_definition_of_it(clips_dir, clip_poses):
-    from coach.exercise_library import Library
     from coach.analyze import analyze_poses
+    from coach.exercise_library import Library
 
     auto = Library().get("auto")
     for row in labels(clips_dir).itertuples():
@@ -154,8 +154,8 @@ def test_not_a_video(tmp_path, capsys, models_dir):  # the model is loaded befor
 def test_dropped_frames_and_half_the_frame_rate_keep_the_count(clip_poses, clip, exercise, reps):
     """The same MoveNet poses with 15% of the frames dropped at random, or every other frame gone,
     count the same: the session runs on the frames' times, not on their number."""
-    from coach.exercise_library import Library
     from coach.analyze import analyze_poses
+    from coach.exercise_library import Library
 
     exercise = Library().get(exercise)
     stream = clip_poses(clip, "lightning")

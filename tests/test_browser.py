@@ -168,6 +168,13 @@ def test_an_uploaded_squat_video_shows_its_three_reps(page, app, clips_dir, shot
     screenshot(page, shots, "analyse")
     page.get_by_role("button", name="Save to history").click()
     expect(page.get_by_text(re.compile(r"Saved to the history as session \d+"))).to_be_visible()
+    # Saved with the camera view it was filmed from, as the pipeline judged it (the clip is side-on).
+    from coach.store import Store
+
+    session_id = int(re.search(r"session (\d+)", page.get_by_text(re.compile(r"Saved to the history as session \d+"))
+                               .inner_text())[1])
+    with Store.open(app["home"] / "coach.db") as store:
+        assert store.session(session_id)["view"] == "side"
 
 
 def test_a_file_that_is_not_a_video_gets_a_clear_message(page, app, tmp_path):

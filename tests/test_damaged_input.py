@@ -365,9 +365,9 @@ def test_analyze_save_killed_half_way_keeps_the_reps_so_far_as_an_interrupted_se
 def test_a_kill_at_any_commit_leaves_reps_that_their_keypoints_recount_to(repcount_dir, tmp_path):
     """The set gate counts a set's first two reps on consecutive frames: after every commit of a
     recording, the reps stored are those its stored keypoints count again (a kill keeps that)."""
+    from coach.analyze import analyze_poses
     from coach.exercise_library import Library
     from coach.keypoints import KeypointSeries
-    from coach.analyze import analyze_poses
     from coach.session import Session
 
     squat = Library().get("squat")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from coach.cli import main
-from coach.errors import ExerciseError
 from coach.definitions import Problem
+from coach.errors import ExerciseError
 from coach.exercise_library import BUILTIN_DIR, Library, safe_file_name, save
 from coach.exercises import DefinitionError, load, parse
 from coach.pose.skeleton import Keypoint

@@ -147,9 +147,9 @@ def test_recount_with_the_current_definition_agrees(history, capsys):
 
 
 def test_recount_with_an_edited_definition_shows_both_counts(history, capsys, tmp_path):
+    from coach.analyze import analyze_poses
     from coach.exercise_library import Library
     from coach.exercises import load
-    from coach.analyze import analyze_poses
 
     path, squats = history
     session_id, results = squats[0]

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import yaml
 
+from coach.analyze import analyze_poses
 from coach.exercise_library import BUILTIN_DIR
 from coach.exercises import DefinitionError, Exercise, load, parse
 from coach.holds import Hold, HoldSample
-from coach.analyze import analyze_poses
 
 PLANK = load(BUILTIN_DIR / "plank.yaml")
 WALL_SIT = load(BUILTIN_DIR / "wall_sit.yaml")

@@ -6,11 +6,11 @@ import math
 import numpy as np
 import pytest
 
+from coach.analyze import analyze_poses
 from coach.exercise_library import BUILTIN_DIR, Library
 from coach.exercises import parse
 from coach.motion import PrincipalMotion
 from coach.pose.skeleton import Keypoint as K
-from coach.analyze import analyze_poses
 from coach.types import Pose
 from support import reps_signal
 

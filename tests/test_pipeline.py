@@ -8,12 +8,12 @@ import threading
 import numpy as np
 import pytest
 
+from coach.analysis import Analysis
+from coach.analyze import analyze_poses, analyze_video
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
 from coach.cli import main
 from coach.exercise_library import Library
-from coach.analysis import Analysis
-from coach.analyze import analyze_video
 from coach.pipeline import Pipeline
 from coach.pose import load_model
 from coach.sources import read_video
@@ -110,6 +110,20 @@ def test_a_workout_of_one_rep_stores_it_when_it_ends(model, clip_poses, tmp_path
     session_id = workout.finish()
     assert workout.reps == 1
     assert (store.session(session_id)["reps"], list(store.reps([session_id])["rep_index"])) == (1, [1])
+
+
+@pytest.mark.parametrize("clip, exercise, view", [("jumping_jacks_11.mp4", "jumping_jack", "front"),
+                                                  ("squat_side_3.mp4", "squat", "side")])
+def test_a_session_s_camera_view_is_decided_once_and_stored_with_it(model, clip_poses, tmp_path, clip, exercise, view):
+    """The pipeline decides the view (coach.camera_view.SessionView); a live workout stores it as
+    it ends, and a file's Analysis, which the CLI and the Analyse page store, reports the same."""
+    store = Store.open(tmp_path / "coach.db")
+    kind = Library().get(exercise)
+    workout = Workout(model, kind, store, "dee")
+    poses = clip_poses(clip, "lightning")
+    steps = [workout.pipeline.step_pose(pose, t) for pose, t in poses]
+    session_id = workout.finish()
+    assert steps[-1].session_view == analyze_poses(kind, poses).view == store.session(session_id)["view"] == view
 
 
 def write_times(path, times):

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from coach.analyze import analyze_poses
 from coach.cli import main
 from coach.exercise_library import Library
 from coach.recognise import REPS, STRENGTH, UPRIGHT, Proof, Recogniser, candidates, pick, recognise
-from coach.analyze import analyze_poses
 from test_session import squat_knees, squat_pose
 
 LIBRARY = Library()

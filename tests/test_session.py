@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from coach.analyze import analyze_keypoints, analyze_poses
 from coach.exercise_library import BUILTIN_DIR, Library
 from coach.exercises import load
-from coach.pose.skeleton import Keypoint as K
 from coach.keypoints import KeypointSeries
 from coach.pose.layout import pixels_from_movenet
-from coach.analyze import analyze_keypoints, analyze_poses
+from coach.pose.skeleton import Keypoint as K
 from coach.session import Session
 from coach.types import Pose
 from support import reps_signal

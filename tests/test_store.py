@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from coach import store as store_module
 from coach.errors import StoreError
-from coach.store import MIGRATIONS, SCHEMA_VERSION, Migration, SessionRecorder, Store, record, resolve_url, transfer
 from coach.pose.layout import movenet_from_pixels
+from coach.store import MIGRATIONS, SCHEMA_VERSION, Migration, SessionRecorder, Store, record, resolve_url, transfer
 from coach.types import FrameResult, Pose, RepEvent
 
 FPS = 30.0

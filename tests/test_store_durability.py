@@ -23,9 +23,9 @@ SERIES = "stu5_62"  # 32 squats in two sets
 
 
 def test_sigkill_mid_set_keeps_every_counted_rep(repcount_dir, tmp_path):
+    from coach.analyze import analyze_poses
     from coach.exercise_library import Library
     from coach.keypoints import KeypointSeries
-    from coach.analyze import analyze_poses
 
     path = repcount_dir / f"{SERIES}.npy"
     yxs = np.load(path)

@@ -10,10 +10,10 @@ import sqlite3
 import pandas as pd
 import pytest
 
+from coach.analyze import analyze_poses
 from coach.exercise_library import BUILTIN_DIR
 from coach.exercises import load
 from coach.holds import timed_sets
-from coach.analyze import analyze_poses
 from coach.store import SCHEMA_VERSION, SessionRecorder, Store, record, transfer
 from coach.store.recorder import HOLD_WRITE_S
 from coach.store.recovery import read_recovery

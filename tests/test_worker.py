@@ -8,13 +8,13 @@ import av
 import numpy as np
 import pytest
 
+from coach.analyze import analyze_video
 from coach.app import settings
 from coach.app.overlay import draw_live
 from coach.app.signal_chart import rep_frame, signal_chart
 from coach.app.video import check_upload
 from coach.app.worker import LiveWorker
 from coach.app.workout import Workout
-from coach.analyze import analyze_video
 from coach.camera_view import ViewCheck
 from coach.errors import InputError
 from coach.exercise_library import Library
@@ -382,7 +382,7 @@ def test_the_overlay_shows_the_count_the_page_shows(model, library, jacks):
 
 
 def test_a_corrective_tip_is_not_in_praise_green_and_each_severity_has_its_colour():
-    from coach.render import cue_colour, message_colour
+    from coach.palette import cue_colour, message_colour
     from coach.types import Cue, Severity
 
     praise = Cue("praise", "Good squat!", Severity.info, 0.0)

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from coach import charts, history
+from coach.analyze import analyze_poses
 from coach.app import resources
 from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
@@ -15,7 +16,6 @@ from coach.app.text import plain
 from coach.errors import CoachError
 from coach.exercises import parse
 from coach.holds import holds_line, timed_sets
-from coach.analyze import analyze_poses
 from coach.store.transfer import quote_formulas
 from coach.words import clock, plural, short_unit
 

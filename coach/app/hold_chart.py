@@ -12,6 +12,7 @@ import pandas as pd
 
 from coach.exercises import Exercise
 from coach.holds import timed_sets
+from coach.palette import COUNTED
 from coach.types import FrameResult
 
 
@@ -31,7 +32,7 @@ def hold_chart(results: list[FrameResult], exercise: Exercise, height: int = 260
     bounds = pd.DataFrame([{"bound": f"held {side} {level:g}", "level": level}
                            for side, level in (("above", band.above), ("below", band.below)) if level is not None])
     return alt.layer(
-        alt.Chart(holds).mark_rect(color="#2e7d32", opacity=0.12).encode(
+        alt.Chart(holds).mark_rect(color=COUNTED, opacity=0.12).encode(
             alt.X("start_t:Q", title="time (s)"), alt.X2("end_t:Q"),
             tooltip=["set:Q", alt.Tooltip("held_s:Q", format=".1f"), alt.Tooltip("start_t:Q", format=".2f"),
                      alt.Tooltip("end_t:Q", format=".2f")]),
@@ -40,6 +41,6 @@ def hold_chart(results: list[FrameResult], exercise: Exercise, height: int = 260
             tooltip=[alt.Tooltip("t:Q", format=".2f"), alt.Tooltip("value:Q", format=".1f", title=drive)]),
         alt.Chart(bounds).mark_rule(strokeDash=[5, 3], strokeWidth=1.5, color="#c62828").encode(
             alt.Y("level:Q"), tooltip=["bound:N"]),
-        alt.Chart(holds).mark_text(dy=-4, fontSize=11, fontWeight="bold", color="#2e7d32").encode(
+        alt.Chart(holds).mark_text(dy=-4, fontSize=11, fontWeight="bold", color=COUNTED).encode(
             alt.X("mid_t:Q"), alt.Y(value=8), alt.Text("label:N")),
     ).properties(height=height, title=f"{exercise.name}: {drive} and the timed holds")

@@ -24,8 +24,8 @@ from coach.app.workout import COUNTDOWN_S, Workout
 from coach.app.workout_summary import summarise, table
 from coach.errors import StoreError
 from coach.holds import holds_line, live_banner, live_figure, live_phase, workout_done
+from coach.palette import MESSAGE_COLOURS, css_colour, message_colour
 from coach.pipeline import LOW_FPS, WRONG_VIEW
-from coach.render import MESSAGE_COLOURS, css_colour, message_colour
 from coach.words import short_unit
 
 STREAM_KEY = "workout-camera"

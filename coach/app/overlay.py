@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 
 from coach.holds import count_figure, live_phase
-from coach.render import HUD_FONT, WHITE, banner, draw_pose, hud_unit, message_colour, shade, text
+from coach.palette import message_colour
+from coach.render import HUD_FONT, WHITE, banner, draw_pose, hud_unit, shade, text
 from coach.types import Pose
 
 # Neutral: the meter measures how far the movement went, it does not judge it (red reads as an error).

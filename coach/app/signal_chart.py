@@ -18,6 +18,7 @@ import pandas as pd
 
 from coach.app.hold_chart import hold_chart
 from coach.exercises import Exercise
+from coach.palette import BROKEN, COUNTED
 from coach.types import FrameResult, RepEvent
 
 
@@ -70,7 +71,7 @@ def signal_chart(results: list[FrameResult], exercise: Exercise, height: int = 2
     x = alt.X("t:Q", title="time (s)")
     y_title = f"{drive} ({unit})"
     layers = [
-        alt.Chart(reps).mark_rect(color="#2e7d32", opacity=0.12).encode(
+        alt.Chart(reps).mark_rect(color=COUNTED, opacity=0.12).encode(
             alt.X("start_t:Q", title="time (s)"), alt.X2("end_t:Q"),
             tooltip=[alt.Tooltip("rep:Q"), alt.Tooltip("set:Q"), alt.Tooltip("start_t:Q", format=".2f"),
                      alt.Tooltip("end_t:Q", format=".2f"), alt.Tooltip("rom_min:Q", format=".1f"),
@@ -97,7 +98,7 @@ def signal_chart(results: list[FrameResult], exercise: Exercise, height: int = 2
     if len(limits):
         layers.append(alt.Chart(limits).mark_rule(strokeDash=[2, 2]).encode(
             alt.Y("level:Q"), colour, tooltip=["threshold:N", "level:Q"]))
-    layers.append(alt.Chart(reps).mark_text(dy=-4, fontSize=11, fontWeight="bold", color="#2e7d32").encode(
+    layers.append(alt.Chart(reps).mark_text(dy=-4, fontSize=11, fontWeight="bold", color=COUNTED).encode(
         alt.X("mid_t:Q"), alt.Y(value=8), alt.Text("label:N")))
     dropped = rejection_frame(results, exercise)
     tooltip = [alt.Tooltip("t:Q", format=".2f"), alt.Tooltip("reason:N", title="not counted")]
@@ -144,14 +145,14 @@ def form_charts(results: list[FrameResult], exercise: Exercise, height: int = 15
         broken = mine[mine["broke"]]
         unit = exercise.signals[name].unit
         layers = [
-            alt.Chart(broken).mark_rect(color="#c62828", opacity=0.15).encode(
+            alt.Chart(broken).mark_rect(color=BROKEN, opacity=0.15).encode(
                 alt.X("start_t:Q", title="time (s)"), alt.X2("end_t:Q"), tooltip=["rep:Q", "rule:N", "test:N"]),
             alt.Chart(signal).mark_line(color="#1f4e9c", strokeWidth=1.4).encode(
                 alt.X("t:Q", title="time (s)"), alt.Y("value:Q", title=f"{name} ({unit})", scale=alt.Scale(zero=False))),
             alt.Chart(lines).mark_rule(strokeDash=[5, 3], strokeWidth=1.5).encode(
                 alt.Y("level:Q"), alt.Color("rule:N", title="form rule", legend=alt.Legend(orient="bottom")),
                 tooltip=["rule:N", "test:N"]),
-            alt.Chart(broken).mark_text(dy=-4, fontSize=10, fontWeight="bold", color="#c62828").encode(
+            alt.Chart(broken).mark_text(dy=-4, fontSize=10, fontWeight="bold", color=BROKEN).encode(
                 alt.X("mid_t:Q"), alt.Y(value=8), alt.Text("rep:Q"), tooltip=["rep:Q", "rule:N", "test:N"]),
         ]
         panels.append(alt.layer(*layers).properties(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from coach.errors import InputError
 from coach.analysis import Analysis
 from coach.analyze import analyze_video
+from coach.errors import InputError
 
 
 def check_upload(name: str, size: int, types: tuple[str, ...], max_mb: int):

@@ -19,8 +19,8 @@ from coach.errors import InputError
 from coach.words import plural
 
 if TYPE_CHECKING:
-    from coach.exercises import Exercise
     from coach.analysis import Analysis
+    from coach.exercises import Exercise
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +155,8 @@ def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, seve
     """(the exerciser's Analysis, {person id: Analysis}); the dict is empty for one person."""
     from tqdm import tqdm
 
-    from coach.people import analyze_people
     from coach.analyze import analyze_video  # scipy loads only when something is analysed
+    from coach.people import analyze_people
 
     # On a terminal only (tqdm's disable=None): pipes and logs stay clean.
     with tqdm(unit="frame", desc=path.name, disable=None, leave=False) as bar:

@@ -289,8 +289,8 @@ def run_delete(args) -> int:
 def run_recount(args) -> int:
     import pandas as pd
 
-    from coach.exercise_library import Library
     from coach.analyze import analyze_poses
+    from coach.exercise_library import Library
     from coach.store import rep_row, summarise
 
     with open_store(args) as store:

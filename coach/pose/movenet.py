@@ -71,14 +71,14 @@ class TFLiteRunner:
 
 
 class HubRunner:
-    """A MoveNet SavedModel through tensorflow_hub.load, as in TensorFlow's tutorial."""
+    """A MoveNet SavedModel from TF Hub, loaded as the tutorial's `tensorflow_hub.load` loads a
+    folder (it is `tf.saved_model.load` then): TensorFlow alone runs it, the `hub` extra's."""
 
     def __init__(self, path):
         import tensorflow as tf
-        import tensorflow_hub as hub
 
         try:
-            self.signature = hub.load(str(path)).signatures["serving_default"]
+            self.signature = tf.saved_model.load(str(path)).signatures["serving_default"]
         except (OSError, ValueError, KeyError) as error:
             raise ModelError(f"cannot load {path} as a MoveNet SavedModel: {error}") from None
         self.tf = tf

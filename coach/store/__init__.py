@@ -27,9 +27,9 @@ move them, `recovery.recover(store)` merges recovery files back.
 
 from coach.keypoints import KeypointSeries
 from coach.paths import data_dir
+from coach.store import recovery, transfer
 from coach.store.database import Store
 from coach.store.location import describe, resolve_url
-from coach.store import recovery, transfer
 from coach.store.recorder import SessionRecorder, record
 from coach.store.recovery import RECOVERY_FORMAT, read_recovery
 from coach.store.schema import (DEFAULT_PERSON, MIGRATIONS, SCHEMA_VERSION, STATUSES, TABLES, Migration, keypoints,
