@@ -91,6 +91,17 @@ def test_a_user_routine_replaces_a_built_in_and_a_bad_one_only_disables_itself(t
         library.get("plank_cor")
 
 
+def test_two_user_routines_with_one_id_are_reported_as_two_exercises_are(tmp_path):
+    """Routines load through the one loader of every library (coach.definitions.Library)."""
+    (tmp_path / "a.yaml").write_text(TWO_BLOCKS.replace("id: squats_then_plank", "id: mine"))
+    (tmp_path / "b.yaml").write_text(TWO_BLOCKS.replace("id: squats_then_plank", "id: mine")
+                                     .replace("name: Squats then plank", "name: B"))
+    library = Library(EXERCISES, user=tmp_path)
+    assert library.get("mine").name == "B"
+    assert [str(p) for p in library.problems] == [
+        f"{tmp_path / 'b.yaml'}: id 'mine' is also the id of a.yaml; this file replaces it (rename one)"]
+
+
 def test_coach_routines_list_show_and_validate(tmp_path, capsys):
     assert main(["routines", "--dir", str(tmp_path), "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
