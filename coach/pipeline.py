@@ -48,7 +48,7 @@ class StepResult:
     person while they are not ready to count (out of view, wrong camera angle), else None.
     view: the camera angle seen, 'front', 'side' or None. cue: the cue on screen now.
     rest_s: seconds since the last rep while resting, else None. last_rep: the latest rep.
-    fps: frames analysed per second of stream time over the last RATE_WINDOW_S (0.0 until two
+    fps: frames analysed per second of stream time (coach.framerate.FrameRate; 0.0 until two
     frames came); needed_fps: what the exercise at the person's pace needs (`needed_fps`).
     wrong_view_reps: the reps flagged WRONG_VIEW so far. session_view: the camera view of the
     session so far, as coach.camera_view.SessionView decides it (what the history stores). countdown: the live workout's seconds
