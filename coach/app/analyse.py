@@ -9,7 +9,7 @@ from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
 from coach.app.text import plain
 from coach.app.video import analyse_upload, check_upload
-from coach.holds import holds_line
+from coach.app.held import holds_line
 from coach.words import plural
 
 MODELS = {"lightning": "Lightning (fast, the default)", "thunder": "Thunder (slower, more precise)",

@@ -21,7 +21,7 @@ from coach.app.video import analyse_upload, check_upload
 from coach.errors import CoachError
 from coach.exercises import BUILTIN_DIR, DefinitionError, parse, read, safe_file_name, user_dir
 from coach.exercises import save as save_definition
-from coach.holds import holds_line
+from coach.app.held import holds_line
 from coach.session import run as count
 
 SOURCE = "editor"

@@ -14,7 +14,8 @@ from coach.app.signal_chart import signal_chart
 from coach.app.text import plain
 from coach.errors import CoachError
 from coach.exercises import parse
-from coach.holds import holds_line, timed_sets
+from coach.app.held import holds_line
+from coach.holds import timed_sets
 from coach.store.transfer import quote_formulas
 from coach.session import run as count
 from coach.words import clock, plural, short_unit

@@ -10,13 +10,13 @@ import math
 import pandas as pd
 import streamlit as st
 
+from coach import progress
 from coach.app import speech
 from coach.app.routine_workout import RoutineWorkout
 from coach.app.text import plain
 from coach.app.workout import Workout
 from coach.guidance import Guidance, Stage
 from coach.routines import Library, Routine, plan
-from coach.holds import workout_done
 from coach.words import clock
 
 NO_ROUTINE = "No routine"
@@ -63,7 +63,7 @@ def done_words(workout) -> str | None:
     if not isinstance(workout, RoutineWorkout):
         return None
     exercises = workout.guidance.exercises
-    done = [workout_done(exercises[b.exercise], int(sum(sets)), sum(sets))
+    done = [progress.of(exercises[b.exercise], int(sum(sets)), sum(sets)).words(exercises[b.exercise].name)
             for b, sets in zip(workout.routine.blocks, workout.guidance.achieved) if sets]
     return f"{workout.routine.name}: {', '.join(done)}"
 

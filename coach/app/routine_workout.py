@@ -63,7 +63,7 @@ class RoutineWorkout:
 
     def counted(self) -> float:
         """The current block's count: reps, or seconds held."""
-        return (self.workout.held_s if self.workout.exercise.hold is not None else self.workout.reps) or 0.0
+        return self.workout.progress.done
 
     def take_said(self) -> list[str]:
         with self.lock:
@@ -76,12 +76,8 @@ class RoutineWorkout:
         return self.workout.exercise
 
     @property
-    def reps(self) -> int:
-        return self.workout.reps
-
-    @property
-    def held_s(self) -> float | None:
-        return self.workout.held_s
+    def progress(self):
+        return self.workout.progress
 
     @property
     def holds(self):

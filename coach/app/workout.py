@@ -20,8 +20,10 @@ import math
 import threading
 from collections import Counter
 
+from coach import progress
 from coach.exercises import Exercise
 from coach.pipeline import Pipeline, RecorderSink, StepResult
+from coach.progress import Progress
 from coach.types import Frame, FrameResult, HoldSet
 
 # The live page's countdown after START, in seconds of stream time.
@@ -48,10 +50,11 @@ class Workout:
         self.exercise = exercise
         self.store = store
         self.seen_views: Counter[str] = Counter()  # frames per camera view, for the history
-        self.holds: dict[int, HoldSet] = {}  # a hold exercise's sets by index, as last seen
         self.recorder = (RecorderSink(store, exercise.id, person, source="live", definition=definition, routine=routine)
                          if store is not None else None)
-        self.pipeline = Pipeline(model, exercise, sinks=[self.recorder] if self.recorder else [], track=track)
+        self.tally = Tally(exercise)
+        sinks = [self.tally] + ([self.recorder] if self.recorder else [])
+        self.pipeline = Pipeline(model, exercise, sinks=sinks, track=track)
         # The set-up check while nothing is counted: its pipeline's own count is never shown.
         self.check = Pipeline(None, exercise)
         self.countdown_s = countdown_s
@@ -90,8 +93,6 @@ class Workout:
             result = self.last = self.pipeline.step_pose(pose, t, Frame(frame.image, t, frame.index))
         if result is not None and result.view is not None:
             self.seen_views[result.view] += 1
-        if result is not None and result.result.hold is not None:
-            self.holds[result.result.hold.index] = result.result.hold
         return result
 
     def countdown_left(self, check: StepResult) -> float:
@@ -111,11 +112,11 @@ class Workout:
         set-up check (none while paused: the model rests)."""
         last = self.last.result if self.last is not None else None
         now = check.result if check is not None else None
-        hold = self.exercise.hold is not None
         result = FrameResult(t, now.pose if now else None, now.signals if now else {},
                              "paused" if paused else now.phase, last.reps if last else 0,
                              last.sets if last else 0, now.visible if now else True,
-                             held_s=(last.held_s if last else 0.0) if hold else None, hold=last.hold if last else None)
+                             held_s=last.held_s if last else None, hold=last.hold if last else None,
+                             progress=self.progress)
         # While counting down, the only set-up message is the one that holds it (step into view).
         setup = check.setup if check is not None and not check.result.visible else None
         return StepResult(result, setup=setup, view=check.view if check else None,
@@ -137,13 +138,14 @@ class Workout:
             self.ready_t = None
 
     @property
-    def reps(self) -> int:
-        return self.pipeline.reps
+    def progress(self) -> Progress:
+        """What has been counted so far: the reps, or the time held (coach.progress)."""
+        return self.tally.progress
 
     @property
-    def held_s(self) -> float | None:
-        """A hold exercise's time held over its sets so far; None for a rep exercise."""
-        return sum(h.held_s for h in self.holds.values()) if self.exercise.hold is not None else None
+    def holds(self) -> dict[int, HoldSet]:
+        """A hold exercise's sets by index, as last seen (none for a rep exercise)."""
+        return self.tally.holds
 
     def finish(self, status: str = "complete") -> int | None:
         """Close the history session (once), after what is queued is written; returns its id,
@@ -157,3 +159,20 @@ class Workout:
         if self.seen_views and self.session_id is not None:  # the view it was mostly seen from
             self.store.set_view(self.session_id, self.seen_views.most_common(1)[0][0])
         return self.session_id
+
+
+class Tally:
+    """A sink keeping what a workout has counted: the latest progress (the reps counted when the
+    stream ends included), and a hold exercise's sets by index, as last seen."""
+
+    def __init__(self, exercise: Exercise):
+        self.progress: Progress = progress.of(exercise)
+        self.holds: dict[int, HoldSet] = {}
+
+    def update(self, step: StepResult, frame: Frame | None) -> None:
+        self.progress = step.result.progress
+        if step.result.hold is not None:
+            self.holds[step.result.hold.index] = step.result.hold
+
+    def close(self, status: str) -> None:
+        pass

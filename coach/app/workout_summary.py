@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from coach import progress
 from coach.exercises import Exercise
+from coach.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class WorkoutFigures:
     range_max: float | None
     cues: dict[str, int]  # the cue's words -> reps it was given on
     flagged: dict[str, int]  # low_fps / wrong_view -> reps
+    progress: Progress  # the reps, or the time held in all (coach.progress): the card's figure
     held_s: float | None = None  # a hold's time held in all, None for reps
     sets_held_s: tuple[float, ...] = ()  # a hold's time held in each set
 
@@ -46,6 +49,7 @@ def summarise(store, session_id: int, exercise: Exercise) -> WorkoutSummary:
 def figures(store, session: pd.Series, exercise: Exercise) -> WorkoutFigures:
     reps = store.reps([int(session["id"])])
     sets = store.sets([int(session["id"])])
+    held_s = None if pd.isna(session["held_s"]) else float(session["held_s"])
     cue_of = {rule.rule: rule.cue for rule in exercise.form}
     given = Counter(flag for flags in reps["flags"] for flag in flags.split(",") if flag)
     return WorkoutFigures(
@@ -55,8 +59,8 @@ def figures(store, session: pd.Series, exercise: Exercise) -> WorkoutFigures:
         range_min=mean(reps["rom_min"]), range_max=mean(reps["rom_max"]),
         cues={cue_of[flag]: n for flag, n in given.items() if flag in cue_of},
         flagged={flag: n for flag, n in given.items() if flag not in cue_of},
-        held_s=None if pd.isna(session["held_s"]) else float(session["held_s"]),
-        sets_held_s=tuple(float(h) for h in sets["held_s"].dropna()))
+        held_s=held_s, sets_held_s=tuple(float(h) for h in sets["held_s"].dropna()),
+        progress=progress.of(exercise, int(session["reps"]), held_s or 0.0, len(sets)))
 
 
 def mean(column: pd.Series) -> float | None:
