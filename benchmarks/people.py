@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from coach.exercises import Library
-from coach.people import analyze_people
+from coach.people_video import analyze_people
 from coach.pose import load_model
 from coach.pose.multipose import MultiPoseModel
 from coach.pipeline import analyze_video

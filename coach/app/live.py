@@ -24,7 +24,9 @@ from coach.app.worker import LiveWorker
 from coach.app.workout import COUNTDOWN_S, Workout
 from coach.app.workout_summary import summarise, table
 from coach.errors import StoreError
+from coach.people_render import draw_people, person_label
 from coach.pipeline import LOW_FPS, WRONG_VIEW
+from coach.pose.multipose import MultiPoseModel
 from coach.render import MESSAGE_COLOURS, css_colour, message_colour
 from coach.words import short_unit
 
@@ -88,9 +90,11 @@ def arm(model, lib, db, exercise: str, person: str, everyone: bool = False, rout
     if routine is not None:
         workout, annotate = routine_view.arm(model, lib, db, routine, person), draw_live
     elif everyone:
-        from coach.people import arm_everyone
+        workout = Workout(MultiPoseModel(), lib.get(exercise), db, person, definition=lib.definition(exercise),
+                          everyone=True)
 
-        workout, annotate = arm_everyone(lib.get(exercise), db, person, lib.definition(exercise), draw_live)
+        def annotate(image, shown, latest):  # the exerciser's overlay, everyone's labels on top
+            return draw_people(draw_live(image, shown, latest), workout.pipeline.latest.values(), workout.pipeline.exerciser)
     else:
         workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise),
                           countdown_s=COUNTDOWN_S)
@@ -98,7 +102,7 @@ def arm(model, lib, db, exercise: str, person: str, everyone: bool = False, rout
     worker = LiveWorker(workout, annotate=annotate)
     session = LiveSession(exercise, person, workout, worker,
                           speech.Announcer(workout.exercise, speech.new_token(), sets=routine is None),
-                          get_script_run_ctx().session_id, routine=routine.id if routine else None)
+                          get_script_run_ctx().session_id, routine=routine.id if routine else None, everyone=everyone)
     worker.on_stopped = session.finish
     return session
 
@@ -312,9 +316,8 @@ def show(session: LiveSession, slots: list):
     message.markdown(f'<div class="coach-cue" data-testid="coach-cue" style="background: {background}">'
                      f"{html.escape(text)}</div>", unsafe_allow_html=True)
     if session.everyone:
-        from coach.people import counts_line
-
-        people.markdown("People: " + (counts_line(session.workout.people, session.workout.tracked.exerciser) or "nobody in set-up yet"))
+        crowd = session.workout.pipeline
+        people.markdown("People: " + (counts_line(crowd.latest.values(), crowd.exerciser) or "nobody in set-up yet"))
     else:
         people.empty()
     notes = dict(live_notes.notes(live, session.workout.exercise))  # why reps are flagged
@@ -339,6 +342,11 @@ def show(session: LiveSession, slots: list):
     stats.caption(f"Stream {figures.stream_t:.1f} s · camera {figures.input_fps:.1f} fps · "
                   f"analysed {figures.fps:.1f} fps · skeleton {figures.latency_ms:.0f} ms behind the camera · "
                   f"dropped {figures.dropped} of {figures.received}")
+
+
+def counts_line(people, exerciser: int | None) -> str:
+    """Everyone's counts in one line, e.g. "#1: 4 reps (exerciser) · #2: 3 reps"."""
+    return " · ".join(person_label(p, exerciser) for p in people if p.ready or p.result.reps)
 
 
 def banner(session: LiveSession, live) -> tuple[str, str]:

@@ -22,6 +22,7 @@ from collections import Counter
 
 from coach import progress
 from coach.exercises import Exercise
+from coach.people import Crowd
 from coach.pipeline import Pipeline, RecorderSink, StepResult
 from coach.progress import Progress
 from coach.types import Frame, FrameResult, HoldSet
@@ -42,11 +43,17 @@ class Workout:
     `track`: the crop follows the person (the pose module's default for video), which keeps a
     person who is small in the frame sharp enough to count. `countdown_s`: counting starts this
     long after the body is in view (and again after `resume()`); 0 counts from the first frame.
+
+    `everyone`: `model` is MultiPose, and everyone in view is counted, each by their own pipeline
+    (a coach.people.Crowd in place of the one Pipeline); the steps shown and saved are the
+    exerciser's. No countdown then (it waits for one body in view).
     """
 
     def __init__(self, model, exercise: Exercise, store=None, person: str | None = None,
                  definition: str | None = None, track: bool = True, routine: str | None = None,
-                 countdown_s: float = 0.0):
+                 countdown_s: float = 0.0, everyone: bool = False):
+        if everyone and countdown_s:
+            raise ValueError("counting everyone in view has no countdown: it waits for one body in view")
         self.exercise = exercise
         self.store = store
         self.seen_views: Counter[str] = Counter()  # frames per camera view, for the history
@@ -54,7 +61,13 @@ class Workout:
                          if store is not None else None)
         self.tally = Tally(exercise)
         sinks = [self.tally] + ([self.recorder] if self.recorder else [])
-        self.pipeline = Pipeline(model, exercise, sinks=sinks, track=track)
+        # What the model sees in a frame (one person's pose, or everyone's) and what counts it.
+        if everyone:
+            self.pipeline = Crowd(exercise, sinks)
+            self.see = lambda frame: model.predict(frame.image)
+        else:
+            self.pipeline = Pipeline(model, exercise, sinks=sinks, track=track)
+            self.see = self.pipeline.tracker.update
         # The set-up check while nothing is counted: its pipeline's own count is never shown.
         self.check = Pipeline(None, exercise)
         self.countdown_s = countdown_s
@@ -79,10 +92,10 @@ class Workout:
             gap, self.last_t = frame.t - self.last_t, frame.t
             if self.paused:
                 return self.not_counting(frame.t, None, paused=True)
-            pose = self.pipeline.tracker.update(frame)
+            seen = self.see(frame)
             if not self.counting:
                 if self.countdown_s > 0:
-                    check = self.check.step_pose(pose, frame.t)
+                    check = self.check.step_pose(seen, frame.t)
                     left = self.countdown_left(check)
                     if left > 0:
                         return self.not_counting(frame.t, check, countdown=None if math.isinf(left) else math.ceil(left))
@@ -90,7 +103,7 @@ class Workout:
                 if self.last is not None:  # counted before: go on from just after its last frame
                     self.shift = frame.t - self.pipeline.last_t - gap
             t = frame.t - self.shift
-            result = self.last = self.pipeline.step_pose(pose, t, Frame(frame.image, t, frame.index))
+            result = self.last = self.pipeline.step_pose(seen, t, Frame(frame.image, t, frame.index))
         if result is not None and result.view is not None:
             self.seen_views[result.view] += 1
         return result

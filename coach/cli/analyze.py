@@ -155,7 +155,7 @@ def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, seve
     """(the exerciser's Analysis, {person id: Analysis}); the dict is empty for one person."""
     from tqdm import tqdm
 
-    from coach.people import analyze_people
+    from coach.people_video import analyze_people
     from coach.pipeline import analyze_video  # scipy loads only when something is analysed
 
     # On a terminal only (tqdm's disable=None): pipes and logs stay clean.
