@@ -150,9 +150,9 @@ def page():
     desired = None
     if st.session_state.pop("live-end", False) and session is not None:
         saved_id = session.end()
-        done = session.workout.progress
-        session.announcer.end(done)
-        done = routine_view.done_words(session.workout) or done.words(session.workout.exercise.name)
+        counted = session.workout.progress
+        session.announcer.end(counted)
+        done = routine_view.done_words(session.workout) or counted.words(session.workout.exercise.name)
         st.session_state["live-saved"] = (saved_id, done,
                                           session.worker.error, session.workout.exercise)
         st.session_state["live-said"] = session.announcer
