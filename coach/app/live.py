@@ -242,7 +242,7 @@ def summary_card(db, session_id: int, exercise):
         sets.metric("Sets", len(this.sets), delta=len(this.sets) - len(last.sets) if last else None)
         time_.metric("Time", f"{this.duration_s:.0f} s",
                      delta=f"{this.duration_s - last.duration_s:+.0f} s" if last else None, delta_color="off")
-        st.table(table(summary, short_unit(exercise.drive.unit)))
+        st.table(table(summary, exercise))
         if last is None:
             st.caption("Your first workout of this exercise: the next one will be compared with it.")
 
