@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from coach.app import live_notes, pages, resources, routine_view, settings, speech
+from coach.app import any_exercise, live_notes, pages, resources, routine_view, settings, speech
 from coach.app.held import holds_line
 from coach.app.overlay import draw_live
 from coach.app.text import plain
@@ -27,6 +27,7 @@ from coach.errors import StoreError
 from coach.people_render import draw_people, person_label
 from coach.pipeline import LOW_FPS, WRONG_VIEW
 from coach.pose.multipose import MultiPoseModel
+from coach.recognise import ANY
 from coach.render import MESSAGE_COLOURS, css_colour, message_colour
 from coach.words import short_unit
 
@@ -95,6 +96,8 @@ def arm(model, lib, db, exercise: str, person: str, everyone: bool = False, rout
 
         def annotate(image, shown, latest):  # the exerciser's overlay, everyone's labels on top
             return draw_people(draw_live(image, shown, latest), workout.pipeline.latest.values(), workout.pipeline.exerciser)
+    elif exercise == ANY:  # issue 28: recognised from the movement (coach.app.any_exercise)
+        workout, annotate = any_exercise.RecognisingWorkout(model, lib, db, person, countdown_s=COUNTDOWN_S), draw_live
     else:
         workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise),
                           countdown_s=COUNTDOWN_S)
@@ -137,14 +140,15 @@ def page():
         routine = routine_view.pick(routine_view.library(lib), disabled=playing)
     with picks[1]:
         exercise = (routine_view.exercises_box(lib, routine) if routine is not None
-                    else resources.pick_exercise(lib, "live", default="squat", disabled=playing))
+                    else resources.pick_exercise(lib, "live", default="squat", disabled=playing, any_exercise=True))
     with picks[2]:  # issue 12: MultiPose and a count per person, only when asked for
         everyone = st.selectbox("Count", ["me", "everyone in view"], key="live-people",
                                 disabled=playing or routine is not None) != "me" and routine is None
-        if everyone and lib.get(exercise).hold is not None:
+        if everyone and (exercise == ANY or lib.get(exercise).hold is not None):
             # A hold is timed for the one person in front of the camera (several people's
             # pipelines count reps, and the exerciser is whoever completes one first).
-            st.caption("A hold is timed for one person: you.")
+            st.caption("Any exercise is recognised for one person: you." if exercise == ANY
+                       else "A hold is timed for one person: you.")
             everyone = False
 
     desired = None
@@ -184,8 +188,8 @@ def page():
             async_processing=True,
         )
         st.container(key="live-hint").caption("Press START and allow the camera. Stand so that your whole body is in view; "
-                   f"{plain(lib.exercises[session.exercise].name.lower())} is best seen from the "
-                   f"{' or '.join(lib.exercises[session.exercise].views)}.")
+                   f"{plain(session.workout.exercise.name.lower())} is best seen from the "
+                   f"{' or '.join(session.workout.exercise.views)}.")
     with panel.container(key="live-panel"):
         end, pause = st.columns(2)
         end.button("End workout", type="primary", on_click=request_end, disabled=not ctx.state.playing,
@@ -305,7 +309,8 @@ def show(session: LiveSession, slots: list):
     exercise = session.workout.exercise
     # A routine's set towards its target; else reps, or a hold's time held beside its target.
     done = result.progress
-    counts.metric(*(routine_view.figure(session.workout) or (done.label, done.figure)))
+    counts.metric(*(routine_view.figure(session.workout) or any_exercise.figure(session.workout, done.figure)
+                    or (done.label, done.figure)))
     where = [f"set {result.sets}" if result.sets else "no set yet", done.phase_words(result.phase)]
     if result.waiting:
         where.append("1 rep done: it counts when the next one comes")
