@@ -18,7 +18,7 @@ from pathlib import Path
 
 from coach.analyze import analyze_video
 from coach.exercise_library import Library
-from coach.people import analyze_people
+from coach.people_video import analyze_people
 from coach.pose import load_model
 from coach.pose.multipose import MultiPoseModel
 from coach.sources import read_video

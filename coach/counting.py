@@ -51,6 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.exercises import Counting, Exercise
+from coach.progress import RepCount
 from coach.types import RepEvent
 
 # Share of the rep's range around its far end that counts as "at the far end" for time_bottom.
@@ -443,6 +444,11 @@ class SetGate:
     def drop(self, rep: RepEvent):
         self.alone.append(rep)
         self.dropped = rep
+
+    @property
+    def progress(self) -> RepCount:
+        """The reps counted so far, and their sets (coach.progress)."""
+        return RepCount(self.reps, self.sets)
 
     @property
     def rejected(self) -> str | None:

@@ -142,7 +142,10 @@ class Guidance:
             self.block, self.set, self.base, done = self.block + 1, 1, 0.0, 0.0
         self.stage, self.rest_until, self.warned = Stage.SET, None, False
         self.achieved[self.block].append(0.0)
-        said.append(f"{self.set_title()}. Go.")
+        if self.set > 1:
+            said.append(f"{self.set_title()}. Go.")
+        else:  # a new exercise: its workout counts down once the body is in view, and says go
+            said.append(f"{self.exercise(self.current).name}. {self.set_title()}.")
         return done
 
     def close(self, block: int, done: float):

@@ -1,84 +1,228 @@
 """Which exercise of the library is being done, from the movement: `Recogniser.update(pose, t) -> Exercise | None`.
 
-Every rep exercise of the library counts the same stream side by side, each with its own Session
-(its signals, smoothing, counter and form rules, exactly as when it is chosen). A definition whose
-driving signal swings like reps counts them; but a squat moves the arms too, and jumping jacks
-swing them like front raises, so counting is not enough. A rep is evidence for a candidate only
-when it looks like a rep of that exercise:
+Two questions, each answered by what the body shows:
 
-- done as its definition expects: none of its form rules flagged the rep (front raises flag arms
-  swung overhead, jumping jacks arms that stay low, a lunge a torso leaning forward);
-- in its posture: the torso upright for an exercise done standing or hanging, leaning past
-  UPRIGHT for one done lying or face down (LYING, STANDING).
+1. How is the body placed, and which joints carry the motion? `Body` keeps the last WINDOW_S
+   seconds of poses, each scaled to the box of the body without its arms on each axis (a swinging
+   arm then moves nothing else; a camera's distance drops out; and the shared keypoint series,
+   min-max normalised per frame on each axis, read the same as a camera's pixels).
+   `features()` measures the posture (whether the body runs down the box or across it, the hands
+   over the head or under the hips) and the motion (hips, shoulders, knees and elbows up and down,
+   the feet apart and together, one knee under the other). `classify` reads them in a fixed
+   order: hands under the hips is a push-up in any view; a body lying is a sit-up when the
+   shoulders rise, a glute bridge when the hips do, a bench press when the arms do; standing, the
+   hands staying up and going over the head is a pull-up, the arms from the sides to overhead with
+   the feet opening a jumping jack, the hips or the knees travelling a squat (a lunge when one
+   knee goes far under the other), else the arms alone: a bicep curl when the elbows stay put, a
+   shoulder press when the hands never come under the shoulders, else a front raise.
+2. Does that exercise's own definition swing like reps? Every candidate counts the stream side by
+   side with its own Session (signals, smoothing, counter and form rules, as when it is chosen);
+   at each rep any of them counts, the body is read, and the exercise it shows is chosen once its
+   own Session has counted REPS reps. A posture held still, or a movement no definition counts,
+   recognises nothing.
 
-`pick` then takes the candidate whose evidence swings most clearly, its strength being the median
-range of those reps over its own `min_range` (in its own units), once it has REPS such reps and a
-strength of at least STRENGTH (a drive that only follows another movement swings just past its
-min_range: a squatter's arms, as front raises see them, tests/test_recognise.py).
+Pairs that are the same movement to these features, and so may be confused: a front raise and a
+shoulder press or a bicep curl (the hands travel, the body is still; told apart by where the hands
+start and whether the elbows rise), a squat and a lunge (told apart only by the knees' heights, which
+a camera in front of a lunge barely shows), a pull-up and a jumping jack (the hands over the head;
+told apart by whether they come down), a bench press filmed from its end and any standing exercise
+(the body then runs down the picture). Only the built-in exercises are known: one a user defines is
+never recognised.
 
 Once decided the choice stays, and its Session, which has counted from the first frame, goes on
-counting: the reps before the decision are not lost (`Recogniser.session`).
+counting: the reps before the decision are not lost (`Recogniser.session`). The thresholds
+(`Limits`) are round numbers read off what each feature means; benchmarks/recognise.py measures
+them on both shared sources and chooses them on one source to score them on the other.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
+import warnings
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from coach.exercise_library import Library
 from coach.exercises import Exercise
-from coach.kinematics import HIPS, SHOULDERS, gated, inclination, mean_seen
+from coach.kinematics import gated
+from coach.pose.skeleton import Keypoint as K
 from coach.session import Session
 from coach.types import Pose
 
-# Reps a candidate must have counted before it can be chosen: one rep can be a one-off movement.
+# The exercise id that asks for the exercise to be recognised: `coach analyze --exercise any`, and
+# "Any exercise" on the app's pickers.
+ANY = "any"
+# Reps the recognised exercise's own definition must have counted before it is chosen: one rep
+# can be a one-off movement.
 REPS = 2
-# How many times its `min_range` a candidate's reps must span at the median. 1.0 to 1.5 score
-# alike on the shared series and 2.0 worse (benchmarks/recognise.py chooses it on each source and
-# scores it on the other); under 1.5, a squatter's arms count as front raises.
-STRENGTH = 1.5
-# The torso's lean from upright over a rep tells standing and hanging exercises from those done
-# lying or face down. The definitions do not say which they are, so the built-in ones are listed
-# here (one of them defined by a user may be recognised in any posture). A rep whose torso leant
-# under UPRIGHT degrees at the median is upright.
-UPRIGHT = 45.0
-LYING = {"bench_press", "glute_bridge", "push_up", "sit_up"}
-STANDING = {"bicep_curl", "front_raise", "jumping_jack", "lunge", "pull_up", "shoulder_press", "squat"}
+# Seconds of poses the body's features are measured over: two or three slow reps.
+WINDOW_S = 10.0
+# The box a pose is scaled to: the body without the arms.
+BOX = [K.nose, K.left_shoulder, K.right_shoulder, K.left_hip, K.right_hip,
+       K.left_knee, K.right_knee, K.left_ankle, K.right_ankle]
+MIN_SCORE = 0.3  # a keypoint under this score is not seen (the definitions' own gate)
+
+
+def both(xy: np.ndarray, left: K, right: K) -> np.ndarray:
+    """The mean of a pair of keypoints over the frames, (n, 2); NaN where neither is seen."""
+    return np.nanmean(xy[:, [left, right]], axis=1)
+
+
+def spread(values: np.ndarray) -> float:
+    """How far a measure moves: its 90th minus its 10th percentile over the frames seen."""
+    values = values[~np.isnan(values)]
+    return float(np.percentile(values, 90) - np.percentile(values, 10)) if len(values) else math.nan
+
+
+def along(values: np.ndarray) -> np.ndarray:
+    """How far positions (n, 5) run along the body from the head to the feet, per frame: the
+    correlation of each frame's values with the order of the points (1 when they grow from the
+    head to the feet, -1 when they shrink, near 0 when they do neither), times their range; the
+    points unseen are left out. In the body's box a standing body runs about 1 down its height
+    and a lying one about 1 across its width, whatever the scale of each axis (the shared series
+    are scaled on each axis on its own); a body seen from the front barely runs across."""
+    order = np.broadcast_to(np.arange(values.shape[1], dtype=float), values.shape)
+    order = np.where(np.isnan(values), np.nan, order)
+    dv, do = values - np.nanmean(values, axis=1, keepdims=True), order - np.nanmean(order, axis=1, keepdims=True)
+    correlation = np.nansum(dv * do, axis=1) / np.sqrt(np.nansum(dv**2, axis=1) * np.nansum(do**2, axis=1))
+    return correlation * (np.nanmax(values, axis=1) - np.nanmin(values, axis=1))  # a chain bunched up says little
+
+
+def percentile(values: np.ndarray, q: float) -> float:
+    values = values[~np.isnan(values)]
+    return float(np.percentile(values, q)) if len(values) else math.nan
+
+
+def median(values: np.ndarray) -> float:
+    return percentile(values, 50)
 
 
 @dataclass(frozen=True, slots=True)
-class Proof:
-    """One rep a candidate counted: when (the frame it was counted), its range over the
-    candidate's min_range, how long it lasted in seconds, the torso's median lean from upright
-    over it in degrees (0 standing, 90 lying; NaN unseen), and whether it passed all the
-    candidate's form rules (a rep of it done as the definition expects)."""
+class Features:
+    """What a window of poses shows, in heights and widths of the body without its arms (0..1;
+    y grows downwards). Posture, medians over the frames: `upright` (the head's height over the
+    feet less its offset from them: about 0.8 standing, 0 or under lying), `hands_up` (the share
+    of frames with the wrists over the nose), `hands_down` (the wrists' height under the hips),
+    `hips` (the hips' height: about 0.5 standing, near 1 sitting up with the knees raised). Motion,
+    90th less 10th percentile: `hips_move` and `shoulders_move` (their height), `feet_move` (the
+    ankles' distance apart), `elbows_move` (the elbows' height from the shoulders); `knees_uneven`
+    (90th percentile of one knee's height over the other's, per hip-to-feet height)."""
 
-    t: float
-    strength: float
-    rep_s: float
-    lean: float = float("nan")
-    clean: bool = True
+    upright: float
+    hands_up: float
+    hands_down: float
+    hips: float
+    hips_move: float
+    shoulders_move: float
+    feet_move: float
+    elbows_move: float
+    knees_uneven: float
+    thighs_move: float
+    wrists_move: float
+    wrists_low: float
+    wrists_high: float
+
+
+def features(xy: np.ndarray) -> Features:
+    """The features of poses (n, 17, 2) in any units, NaN where unseen (see `Features`)."""
+    box = xy[:, BOX]
+    # An unseen joint is NaN, as meant: numpy's warnings about all-NaN slices say nothing new.
+    with np.errstate(all="ignore"), warnings.catch_warnings(action="ignore", category=RuntimeWarning):
+        low, high = np.nanmin(box, axis=1, keepdims=True), np.nanmax(box, axis=1, keepdims=True)
+        xy = (xy - low) / np.maximum(high - low, 0.05 * np.nanmax(high - low, axis=2, keepdims=True))
+        nose, shoulders, hips = xy[:, K.nose], both(xy, K.left_shoulder, K.right_shoulder), both(xy, K.left_hip, K.right_hip)
+        wrists, elbows = both(xy, K.left_wrist, K.right_wrist), both(xy, K.left_elbow, K.right_elbow)
+        knees, ankles = both(xy, K.left_knee, K.right_knee), both(xy, K.left_ankle, K.right_ankle)
+        feet = np.where(np.isnan(ankles), hips, ankles)  # upper body only: the hips are the lowest seen
+        chain = np.stack([nose, shoulders, hips, knees, ankles], axis=1)  # head to feet, (n, 5, 2)
+        legs = np.maximum(np.abs(feet[:, 1] - hips[:, 1]), 0.05)
+        return Features(
+            upright=median(along(chain[..., 1]) - np.abs(along(chain[..., 0]))),
+            hands_up=float(np.mean(wrists[:, 1] < nose[:, 1])),
+            hands_down=median(wrists[:, 1] - hips[:, 1]),
+            hips=median(hips[:, 1]),
+            hips_move=spread(hips[:, 1]),
+            shoulders_move=spread(shoulders[:, 1]),
+            feet_move=spread(np.abs(xy[:, K.left_ankle, 0] - xy[:, K.right_ankle, 0])),
+            elbows_move=spread(elbows[:, 1] - shoulders[:, 1]),
+            knees_uneven=float(np.nanpercentile(np.abs(xy[:, K.left_knee, 1] - xy[:, K.right_knee, 1]) / legs, 90))
+            if not np.isnan(xy[:, [K.left_knee, K.right_knee], 1]).all() else math.nan,
+            thighs_move=spread((knees[:, 1] - hips[:, 1]) / legs),
+            wrists_move=spread(wrists[:, 1] - shoulders[:, 1]),
+            wrists_low=percentile(wrists[:, 1] - shoulders[:, 1], 90),
+            wrists_high=percentile(wrists[:, 1] - shoulders[:, 1], 10),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The thresholds of `classify`, each in the units of the feature it reads (see `Features`).
+    Round numbers read off what each measure means; benchmarks/recognise.py varies them, chooses
+    them on one shared source and scores them on the other."""
+
+    lying: float = 0.2  # upright under this: the body runs across more than down
+    hands_on_floor: float = 0.4  # hands_down over this: the hands well under the hips
+    shoulders_rise: float = 0.25  # shoulders_move over this: the torso lifts (a sit-up)
+    hips_travel: float = 0.1  # hips_move over this: the hips go up and down (a bridge, a squat, a lunge)
+    thighs_turn: float = 0.15  # thighs_move over this: the knees rise towards the hips' height
+    feet_open: float = 0.3  # feet_move over this: the feet jump apart and together
+    uneven: float = 0.5  # knees_uneven over this: one knee far under the other (a split stance)
+    arms_swing: float = 0.2  # wrists_move over this: the hands travel
+    at_shoulders: float = 0.15  # wrists_low under this: the hands never come down past the shoulders
+    overhead: float = -0.15  # wrists_high under this: the hands go over the shoulders
+    elbows_still: float = 0.25  # elbows_move under this share of wrists_move: the upper arms stay put
+
+
+def classify(f: Features, limits: Limits = Limits()) -> str | None:
+    """The built-in exercise these features show (see the module's docstring); None when the body
+    shows none: nothing moves enough, or nothing in a way the library knows."""
+    if f.hands_down > limits.hands_on_floor:
+        return "push_up"
+    if f.upright < limits.lying:
+        if f.shoulders_move > limits.shoulders_rise:
+            return "sit_up"
+        if f.hips_move > limits.hips_travel and f.hands_down > 0:
+            return "glute_bridge"
+        return "bench_press" if f.wrists_move > limits.arms_swing else None
+    if f.wrists_low < limits.at_shoulders and f.wrists_high < limits.overhead:
+        return "pull_up"  # hanging: the hands stay up
+    if f.wrists_high < limits.overhead and f.wrists_low > limits.at_shoulders and f.feet_move > limits.feet_open:
+        return "jumping_jack"
+    if f.hips_move > limits.hips_travel or f.thighs_move > limits.thighs_turn:
+        return "lunge" if f.knees_uneven > limits.uneven else "squat"
+    if f.wrists_move > limits.arms_swing:
+        if f.elbows_move < limits.elbows_still * f.wrists_move:
+            return "bicep_curl"
+        return "shoulder_press" if f.wrists_low < limits.at_shoulders else "front_raise"
+    return None
+
+
+class Body:
+    """The last `window_s` seconds of one person's poses: `update(pose, t)`, then `features()`."""
+
+    def __init__(self, window_s: float = WINDOW_S):
+        self.window_s = window_s
+        self.poses: deque[tuple[float, np.ndarray]] = deque()  # (t, (17, 2) positions, NaN unseen)
+
+    def update(self, pose: Pose | None, t: float) -> None:
+        if pose is not None:
+            self.poses.append((t, gated(pose.keypoints, MIN_SCORE)))
+        while self.poses and self.poses[0][0] < t - self.window_s:
+            self.poses.popleft()
+
+    def features(self) -> Features | None:
+        """None while nobody has been seen in the window."""
+        return features(np.stack([xy for _, xy in self.poses])) if self.poses else None
 
 
 def candidates(library: Library) -> list[Exercise]:
     """The exercises a movement can be recognised as: those counted in reps, but `auto`, which
     counts any movement."""
     return [library.get(i) for i in library.ids() if i != "auto" and library.get(i).count is not None]
-
-
-def pick(evidence: dict[str, list[Proof]], reps: int = REPS, strength: float = STRENGTH) -> str | None:
-    """The candidate the evidence shows (see the module's docstring), or None while none is clear."""
-    suited = {name: [p.strength for p in proofs if p.clean and fits(name, p.lean)] for name, proofs in evidence.items()}
-    strengths = {name: statistics.median(values) for name, values in suited.items() if values}
-    if not strengths:
-        return None
-    best = max(strengths, key=strengths.get)
-    return best if len(suited[best]) >= reps and strengths[best] >= strength else None
 
 
 def recognise(exercises: Iterable[Exercise], stream: Iterable[tuple[Pose | None, float]]) -> tuple[Exercise | None, float | None]:
@@ -91,27 +235,20 @@ def recognise(exercises: Iterable[Exercise], stream: Iterable[tuple[Pose | None,
     return None, None
 
 
-def fits(name: str, lean: float) -> bool:
-    """Whether a torso leaning `lean` degrees from upright fits the exercise's posture."""
-    if math.isnan(lean):
-        return True
-    return lean >= UPRIGHT if name in LYING else lean < UPRIGHT if name in STANDING else True
-
-
 class Recogniser:
     """Recognises the exercise of one person's stream of poses among `exercises`."""
 
-    def __init__(self, exercises: Iterable[Exercise], reps: int = REPS, strength: float = STRENGTH):
+    def __init__(self, exercises: Iterable[Exercise], reps: int = REPS, window_s: float = WINDOW_S,
+                 limits: Limits = Limits()):
         self.exercises = {exercise.id: exercise for exercise in exercises}
         self.sessions = {name: Session(exercise) for name, exercise in self.exercises.items()}
-        self.min_score = min(e.visibility.min_score for e in self.exercises.values())
-        self.evidence: dict[str, list[Proof]] = {name: [] for name in self.exercises}
+        self.counted: dict[str, list[float]] = {name: [] for name in self.exercises}  # the times of each one's reps
+        self.body = Body(window_s)
         self.reps = reps
-        self.strength = strength
+        self.limits = limits
         self.choice: str | None = None
+        self.shown: str | None = None  # what the body showed at the last rep counted, chosen or not
         self.decided_t: float | None = None  # the frame time of the choice
-        self.leans: deque[tuple[float, float]] = deque()  # (t, the torso's lean), as long as a rep may last
-        self.longest_rep_s = max(e.count.max_rep_s for e in self.exercises.values())
 
     @property
     def session(self) -> Session | None:
@@ -124,27 +261,32 @@ class Recogniser:
         if self.choice is not None:
             self.session.step(pose, t)
             return self.exercises[self.choice]
-        self.leans.append((t, self.lean(pose)))
-        while self.leans[0][0] < t - self.longest_rep_s:
-            self.leans.popleft()
+        self.body.update(pose, t)
+        counted = False
         for name, session in self.sessions.items():
-            result = session.step(pose, t)
-            exercise = self.exercises[name]
-            if result.rep is not None:
-                span = result.rep.rom_max - result.rep.rom_min
-                leans = [lean for lean_t, lean in self.leans if result.rep.start_t <= lean_t <= result.rep.end_t]
-                lean = float(np.nanmedian(leans)) if not np.isnan(leans).all() else math.nan
-                self.evidence[name].append(Proof(t, span / exercise.count.min_range, result.rep.duration, lean,
-                                                  not result.rep.flags))
-        self.choice = pick(self.evidence, self.reps, self.strength)
-        if self.choice is not None:
-            self.decided_t = t
+            if session.step(pose, t).rep is not None:
+                self.counted[name].append(t)
+                counted = True
+        if counted:  # the body is read only when some definition counts a rep
+            features = self.body.features()
+            self.shown = classify(features, self.limits) if features is not None else None
+            if self.shown in self.exercises and len(self.counted[self.shown]) >= self.reps:
+                self.choice, self.decided_t = self.shown, t
         return self.exercises[self.choice] if self.choice is not None else None
 
-    def lean(self, pose: Pose | None) -> float:
-        """The torso's lean from upright in degrees (shoulders' midpoint over the hips'), NaN unseen."""
-        if pose is None:
-            return math.nan
-        xy = gated(pose.keypoints, self.min_score)
-        shoulders, hips = mean_seen(*xy[list(SHOULDERS)]), mean_seen(*xy[list(HIPS)])
-        return float(inclination(shoulders, hips))
+
+def recognise_file(path: Path, library: Library, model, fps: float | None = None) -> tuple[Exercise | None, float | None]:
+    """(the exercise of the library recognised in a video or keypoint file, when), or (None, None);
+    the video's poses through `model` with crop tracking, as the pipeline finds them. The caller
+    then counts the file from its start with that exercise."""
+    if path.suffix.lower() == ".npy":
+        from coach import keypoints
+
+        poses = keypoints.load(path, fps).poses()
+    else:  # cv2 and the pose model load only for a video, as in coach.pipeline
+        from coach.pose import PoseTracker
+        from coach.sources import read_video
+
+        tracker = PoseTracker(model)
+        poses = ((tracker.update(frame), frame.index / fps if fps else frame.t) for frame in read_video(path))
+    return recognise(candidates(library), poses)

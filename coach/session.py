@@ -161,7 +161,7 @@ class Session:
             held = self.hold.update(HoldSample(t, signals, visible))
             advice = self.feedback.update(t, held.phase, signals, None, visible)
             return FrameResult(t, pose, signals, held.phase, 0, held.sets, visible, None, advice.cue, tuple(warnings),
-                               held_s=held.held_s, hold=held.hold)
+                               held_s=held.held_s, hold=held.hold, progress=held.progress)
         drive = self.exercise.count.signal
         left, right = sides[drive][1:] if drive in sides else (math.nan, math.nan)
         walking = self.walking.update(pose if visible else None, t)
@@ -182,7 +182,7 @@ class Session:
         rejected_t = t if count.rejected else self.gate.dropped.end_t if self.gate.dropped else None
         return FrameResult(t, pose, signals, count.phase, self.gate.reps, self.gate.sets, visible, rep, advice.cue,
                            tuple(warnings), count.rejected or self.gate.rejected, rejected_t,
-                           waiting=self.gate.held is not None)
+                           waiting=self.gate.held is not None, progress=self.gate.progress)
 
     def finish(self) -> list[FrameResult]:
         """The stream has ended: the reps the set gate counts only now (coach.counting.SetGate),
@@ -194,7 +194,8 @@ class Session:
             self.last_t += 1e-3
             log.info("rep %d at the end: %.0f..%.0f", rep.index, rep.rom_min, rep.rom_max)
             out.append(FrameResult(self.last_t, None, {name: math.nan for name in self.exercise.signals},
-                                   self.exercise.count.phases[0], self.gate.reps, self.gate.sets, False, rep))
+                                   self.exercise.count.phases[0], self.gate.reps, self.gate.sets, False, rep,
+                                   progress=self.gate.progress))
         return out
 
     def catch_up(self, t: float, confidence: float) -> RepEvent | None:

@@ -12,6 +12,8 @@ from enum import StrEnum
 
 import numpy as np
 
+from coach.progress import Progress, RepCount
+
 
 @dataclass(frozen=True, slots=True)
 class Frame:
@@ -158,3 +160,10 @@ class FrameResult:
     hold: HoldSet | None = None
     # A rep done but not counted yet: the set gate holds a set's first until the next comes.
     waiting: bool = False
+    # How far the exercise has come (coach.progress: a count, or a time held), what the views
+    # show; a result made without one (a test's, one read back) counts its `reps` and `sets`.
+    progress: Progress | None = None
+
+    def __post_init__(self):
+        if self.progress is None:
+            object.__setattr__(self, "progress", RepCount(self.reps, self.sets))

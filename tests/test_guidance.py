@@ -54,10 +54,11 @@ def test_a_two_block_routine_runs_through_sets_rests_and_the_next_exercise():
     ended = feed(guidance, [(40.0, 10), (42.0, 12)])[-1]
     assert ended.stage is Stage.REST and ended.said == (
         "Set 2 done. Rest 30 seconds, then plank: set 1 of 1, 20 s plank.",)
-    # The rest over, the next block: the plank's workout counts its seconds held from 0.
+    # The rest over, the next block: the plank's workout counts its seconds held from 0, after
+    # its own countdown (which says "Go!"), so the guidance names the exercise without a "Go".
     plank = guidance.update(72.0, 12)
     assert (plank.stage, plank.block, plank.set, plank.headline, plank.progress, plank.said) == (
-        Stage.SET, 1, 1, "Set 1 of 1 - 20 s plank", "0 of 20 s", ("Set 1 of 1 - 20 s plank. Go.",))
+        Stage.SET, 1, 1, "Set 1 of 1 - 20 s plank", "0 of 20 s", ("Plank. Set 1 of 1 - 20 s plank.",))
     holding = feed(guidance, [(80.0, 6.5), (84.0, 10.5), (90.0, 16.0)])
     assert [g.progress for g in holding] == ["6 of 20 s", "10 of 20 s", "16 of 20 s"]
     assert [g.said for g in holding] == [(), ("10 seconds to go",), ()]

@@ -121,19 +121,21 @@ def test_plank_times_the_straight_body_of_a_real_push_up_clip_and_not_a_standing
 def test_a_hold_charts_its_band_and_holds_draws_its_seconds_and_shows_the_live_figure():
     import numpy as np
 
+    from coach.app.held import holds_line
     from coach.app.signal_chart import signal_chart
-    from coach.holds import holds_line, live_figure
+    from coach.progress import TimeHeld
     from coach.render import draw_hud
     from coach.types import FrameResult, HoldSet
 
     hold = HoldSet(0, 1.0, 13.3, 12.3, 30.0)
     results = [FrameResult(t / FPS, None, {"body_line": 170.0, "body_level": 80.0}, "holding", 0, 1, True,
-                           held_s=max(0.0, t / FPS - 1), hold=hold if t >= 4 * FPS else None) for t in range(14 * FPS)]
+                           held_s=max(0.0, t / FPS - 1), hold=hold if t >= 4 * FPS else None,
+                           progress=TimeHeld(max(0.0, t / FPS - 1), 0.0, 30.0, 1)) for t in range(14 * FPS)]
     chart = signal_chart(results, PLANK)
     holds, signal, bounds = chart.layer[0].data, chart.layer[1].data, chart.layer[2].data
     assert holds[["set", "start_t", "held_s"]].values.tolist() == [[1, 1.0, 12.3]] and len(signal) == len(results)
     assert bounds["level"].tolist() == [155]
-    assert live_figure(results[-1], PLANK) == ("Seconds held (target 30 s)", 12)
+    assert (results[-1].progress.label, results[-1].progress.figure) == ("Seconds held (target 30 s)", 12)
     assert holds_line([hold]) == "held 12.3 s (target 30 s)"
     image = np.zeros((360, 640, 3), np.uint8)
     assert draw_hud(image, results[-1], PLANK).any()  # the panel is drawn (seconds, "s held")

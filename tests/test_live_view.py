@@ -260,20 +260,19 @@ def video_count(data_url: str, camera_size: tuple[int, int]) -> int | None:
     """The count the overlay drew on a video frame: the one whose digits, drawn by the overlay's
     own big_count on a camera frame and scaled to the video's size (WebRTC may send it smaller),
     best match the frame's white pixels in the count's rows (None when none matches: no count)."""
-    from types import SimpleNamespace
-
     import cv2
     import numpy as np
 
     from coach.app.overlay import big_count
     from coach.render import hud_unit
+    from coach.types import FrameResult
 
     image = cv2.imdecode(np.frombuffer(base64.b64decode(data_url.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
     white = (image > 200).all(axis=2)
 
     def drawn(n):
         blank = np.zeros((camera_size[1], camera_size[0], 3), np.uint8)
-        big_count(blank, SimpleNamespace(reps=n, sets=0, phase="", visible=True, held_s=None), hud_unit(blank))
+        big_count(blank, FrameResult(0.0, None, {}, "", n, 0, True), hud_unit(blank))
         return cv2.resize(blank, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_AREA)[..., 0] > 127
 
     widest = drawn(88)  # the count's box: shaded, so that its only white is the digits

@@ -68,17 +68,16 @@ def test_walkers_count_nothing_and_the_man_on_the_box_counts_two(clips_dir, caps
 def test_a_person_hidden_keeps_their_id_for_two_seconds_at_any_frame_rate(fps, hidden_s, same_id):
     """The tracker's memory is LOST_S seconds whatever the frame rate: a person hidden 1.5 s (by
     someone passing in front) comes back as themselves, one gone 3 s as somebody new."""
-    from coach.exercise_library import Library
-    from coach.people import LOST_S, People
     from coach.pose.multipose import Detected
+    from coach.tracking import LOST_S, Tracker
 
     assert 1.5 < LOST_S < 3.0
-    people = People(Library().get("squat"), frame_rate=fps)
+    tracker = Tracker(frame_rate=fps)
     person = [Detected(pose=None, box=(100.0, 50.0, 220.0, 400.0), score=0.45)]
     ids = []
     for i in range(round((2 + hidden_s + 1) * fps)):
         t = i / fps
-        seen = people.track(person if not 2 <= t < 2 + hidden_s else [], t)
+        seen = tracker.update(person if not 2 <= t < 2 + hidden_s else [], t)
         ids.extend(seen)
     assert len(set(ids)) == (1 if same_id else 2), ids
 
@@ -100,10 +99,39 @@ def test_the_exerciser_is_who_did_a_rep_first_not_the_lower_id():
     for i, (knee_1, knee_2) in enumerate(zip(late, early)):
         found = {1: Detected(squat_pose(knee_1, x0=160), (100, 100, 260, 460), 0.9),
                  2: Detected(squat_pose(knee_2, x0=480), (420, 100, 580, 460), 0.9)}
-        for person_id, person in people.step_found(found, i / 30).items():
+        for person_id, person in people.update(found, i / 30).items():
             if person.result.rep is not None:
                 counted.setdefault(person_id, []).append(person.result.rep.index)
         if counted == {2: [1]}:
             assert people.exerciser == 2
     assert counted == {1: [1], 2: [1]} and not any(people.flush().values())
     assert people.exerciser == 2
+
+
+@pytest.mark.slow
+def test_everyone_in_view_is_a_workout_that_pauses_and_keeps_each_persons_id(clips_dir):
+    """Counting everyone in view is a Workout as one person's is (a Crowd in place of its one
+    Pipeline): paused from 4.0 s to 7.5 s of jumping_jacks_11, longer than the tracker keeps a
+    person unseen (LOST_S), nothing is analysed and the count stays; after Resume the same man,
+    under the same id, counts on from where he was."""
+    from coach.app.workout import Workout
+    from coach.exercise_library import Library
+    from coach.pose.multipose import MultiPoseModel
+    from coach.sources import read_video
+    from coach.tracking import LOST_S
+
+    workout = Workout(MultiPoseModel(), Library().get("jumping_jack"), everyone=True)
+    steps = []
+    for frame in read_video(clips_dir / "jumping_jacks_11.mp4"):
+        if frame.t >= 4.0 and not workout.paused and not steps[-1].paused:
+            workout.pause()
+        if frame.t >= 4.0 + LOST_S + 1.5 and workout.paused:
+            workout.resume()
+        steps.append(workout.update(frame))
+    workout.finish()
+    paused = [step for step in steps if step.paused]
+    before = steps[steps.index(paused[0]) - 1].result.reps
+    assert paused and {step.result.reps for step in paused} == {before} and before >= 3
+    crowd = workout.pipeline
+    assert list(crowd.people.pipelines) == [crowd.exerciser]  # one man, one id, before and after the pause
+    assert workout.progress.done == crowd.people.reps(crowd.exerciser) >= before + 3

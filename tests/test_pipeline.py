@@ -84,7 +84,7 @@ def test_a_locked_database_holds_up_no_rep(model, clip_poses, tmp_path):
                 blocker.execute("BEGIN EXCLUSIVE")
                 locked_at = step.result.rep.index
     assert counted == [1, 2, 3] and locked_at == 1  # counted while the database was locked
-    assert workout.reps == 3
+    assert workout.progress.done == 3
     reader = Store.open(db, timeout_s=30)
     blocker.execute("COMMIT")
     blocker.close()
@@ -108,7 +108,7 @@ def test_a_workout_of_one_rep_stores_it_when_it_ends(model, clip_poses, tmp_path
     counts = [workout.pipeline.step_pose(pose, t).result.reps for pose, t in frames]
     assert counts[-1] == 0  # held: it may yet be the first rep of a set
     session_id = workout.finish()
-    assert workout.reps == 1
+    assert workout.progress.done == 1
     assert (store.session(session_id)["reps"], list(store.reps([session_id])["rep_index"])) == (1, [1])
 
 

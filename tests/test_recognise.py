@@ -1,7 +1,7 @@
-""""Any exercise": the exercise recognised from the movement (coach.recognise), first on evidence
-with known answers, then on synthetic people, real clips and the command line."""
+""""Any exercise": the exercise recognised from the movement (coach.recognise), first on features
+with known answers, then on synthetic people, real clips, the command line and a live workout."""
 
-import json
+import dataclasses
 import math
 
 import numpy as np
@@ -11,41 +11,86 @@ import pytest
 from coach.analyze import analyze_poses
 from coach.cli import main
 from coach.exercise_library import Library
-from coach.recognise import REPS, STRENGTH, UPRIGHT, Proof, Recogniser, candidates, pick, recognise
+from coach.kinematics import gated
+from coach.pose.skeleton import Keypoint as K
+from coach.recognise import REPS, Features, Limits, Recogniser, candidates, classify, features, recognise
+from coach.types import Pose
 from test_session import squat_knees, squat_pose
 
 LIBRARY = Library()
+LIMITS = Limits()
+# A person standing still, seen whole: what every case below changes one part of.
+STILL = Features(upright=0.9, hands_up=0.0, hands_down=-0.3, hips=0.5, hips_move=0.0, shoulders_move=0.0,
+                 feet_move=0.0, elbows_move=0.0, knees_uneven=0.0, thighs_move=0.0, wrists_move=0.0,
+                 wrists_low=0.35, wrists_high=0.3)
 
 
-def proofs(*strengths: float, lean: float = math.nan, clean: bool = True) -> list[Proof]:
-    """Reps one a second with these strengths."""
-    return [Proof(float(i), s, 1.0, lean, clean) for i, s in enumerate(strengths)]
+def body(**changes) -> Features:
+    return dataclasses.replace(STILL, **changes)
 
 
-def test_a_candidate_is_chosen_only_after_enough_clear_reps():
-    assert REPS == 2
-    assert pick({"squat": proofs(2.0)}) is None  # one rep may be a one-off movement
-    assert pick({"squat": proofs(2.0, 2.0)}) == "squat"
-    assert STRENGTH > 1.1
-    assert pick({"squat": proofs(1.1, 1.1, 1.1)}) is None  # barely past min_range: following another movement
-    assert pick({}) is None and pick({"squat": []}) is None
+def test_the_posture_and_the_joints_that_move_tell_the_exercise():
+    assert classify(STILL) is None  # nothing moves: nothing to recognise
+    assert classify(body(hips_move=0.2, thighs_move=0.4)) == "squat"
+    assert classify(body(hips_move=0.2, thighs_move=0.4, knees_uneven=1.0)) == "lunge"  # a split stance
+    assert classify(body(wrists_move=0.4, elbows_move=0.2)) == "front_raise"
+    assert classify(body(wrists_move=0.4, elbows_move=0.02)) == "bicep_curl"  # the upper arms stay put
+    assert classify(body(wrists_move=0.6, elbows_move=0.3, wrists_low=0.0, wrists_high=-0.5)) == "pull_up"
+    assert classify(body(wrists_move=0.6, elbows_move=0.3, wrists_high=-0.5, feet_move=0.6)) == "jumping_jack"
+    # Lying: the torso rising is a sit-up, the arms pressing a bench press, the hips a bridge.
+    lying = body(upright=-0.5)
+    assert classify(dataclasses.replace(lying, shoulders_move=0.5, wrists_move=0.5)) == "sit_up"
+    assert classify(dataclasses.replace(lying, wrists_move=0.5, hands_down=-0.5)) == "bench_press"
+    assert classify(dataclasses.replace(lying, hips_move=0.3, hands_down=0.1)) == "glute_bridge"
+    assert classify(lying) is None
+    # Hands on the floor under the hips is a push-up, in any view.
+    assert classify(body(hands_down=1.0, wrists_move=0.5)) == classify(body(upright=-0.5, hands_down=1.0)) == "push_up"
 
 
-def test_the_clearest_swing_wins_even_with_fewer_reps():
-    evidence = {"front_raise": proofs(2.0, 2.0, 2.0, 2.0), "jumping_jack": proofs(3.0, 3.0)}
-    assert pick(evidence) == "jumping_jack"
-    # And none is chosen while the clearest has too few reps: it may yet be the one.
-    assert pick({"front_raise": proofs(2.0, 2.0, 2.0, 2.0), "jumping_jack": proofs(3.0)}) is None
+def squatter(knee: float) -> Pose:
+    """A side-on squatter in a 640x480 frame as people squat: the thighs turn twice as far as
+    the shins, so the knees come up towards the hips' height (test_session's squatter keeps them
+    halfway), and the hips sink."""
+    kp = squat_pose(knee).keypoints.copy()
+    bend = math.radians(180 - knee)
+    shin, thigh = bend / 3, 2 * bend / 3
+    ankle = np.array([320.0, 440.0])
+    knee_xy = ankle + 90 * np.array([math.sin(shin), -math.cos(shin)])
+    hip = knee_xy + 90 * np.array([-math.sin(thigh), -math.cos(thigh)])
+    shoulder = hip + 110 * np.array([math.sin(bend / 3), -math.cos(bend / 3)])
+    for side in ("left", "right"):
+        kp[K[f"{side}_knee"], :2], kp[K[f"{side}_hip"], :2] = knee_xy, hip
+        kp[K[f"{side}_shoulder"], :2] = shoulder
+        kp[K[f"{side}_elbow"], :2], kp[K[f"{side}_wrist"], :2] = shoulder + (30, 50), shoulder + (60, 60)
+    kp[:5, :2] = shoulder + (10, -40)
+    return Pose(kp, (640, 480))
 
 
-def test_reps_its_form_rules_flag_or_in_a_posture_the_exercise_is_not_done_in_are_no_evidence():
-    # Jumping jacks seen by front raises: arms overhead, which front raises flag.
-    assert pick({"front_raise": proofs(7.0, 7.0, clean=False), "jumping_jack": proofs(2.5, 2.5)}) == "jumping_jack"
-    standing, lying = UPRIGHT / 3, 90.0
-    assert pick({"glute_bridge": proofs(4.0, 4.0, lean=standing), "squat": proofs(2.0, 2.0, lean=standing)}) == "squat"
-    assert pick({"glute_bridge": proofs(4.0, 4.0, lean=lying), "squat": proofs(2.0, 2.0, lean=lying)}) == "glute_bridge"
-    # An exercise the recogniser knows no posture of (a user's own) may be done in any.
-    assert pick({"my_exercise": proofs(4.0, 4.0, lean=lying), "squat": proofs(2.0, 2.0, lean=lying)}) == "my_exercise"
+def rotated(xy: np.ndarray) -> np.ndarray:
+    """Poses (n, 17, 2) turned a quarter: a standing body lying."""
+    return np.stack([xy[..., 1], -xy[..., 0]], axis=-1)
+
+
+def test_the_features_read_a_squatter_standing_and_the_same_body_lying_across():
+    _, knees = squat_knees(3, 30)
+    xy = np.stack([gated(squatter(k).keypoints, 0.3) for k in knees])
+    standing, lying = features(xy), features(rotated(xy))
+    assert standing.upright > 0.3 > LIMITS.lying > lying.upright
+    assert standing.thighs_move > LIMITS.thighs_turn and standing.knees_uneven < LIMITS.uneven  # both legs alike
+    assert classify(standing) == "squat"
+    # The features do not depend on the units: pixels or the shared series' 0..1 box.
+    scaled = features(xy / [640.0, 480.0])
+    assert scaled.upright == pytest.approx(standing.upright) and scaled.hips_move == pytest.approx(standing.hips_move)
+
+
+def test_an_exercise_is_chosen_only_once_its_own_definition_counted_reps():
+    """Squats whose body shows squatting from the first rep: chosen at the REPS-th squat, not before."""
+    t, knees = squat_knees(5, 30)
+    recogniser = Recogniser(candidates(LIBRARY))
+    for k, ti in zip(knees, t):
+        if recogniser.update(squatter(k), ti) is not None:
+            break
+    assert recogniser.choice == "squat" and len(recogniser.counted["squat"]) == REPS
 
 
 def test_auto_and_holds_are_not_candidates():
@@ -56,7 +101,7 @@ def test_auto_and_holds_are_not_candidates():
 
 def test_side_on_squats_are_recognised_and_counted_from_the_first():
     t, knees = squat_knees(5, 30)
-    stream = [(squat_pose(k), ti) for k, ti in zip(knees, t)]
+    stream = [(squatter(k), ti) for k, ti in zip(knees, t)]
     recogniser = Recogniser(candidates(LIBRARY))
     for pose, ti in stream:
         recogniser.update(pose, ti)
@@ -74,8 +119,11 @@ def test_standing_still_is_no_exercise():
     assert recognise(candidates(LIBRARY), jitter) == (None, None)
 
 
-# The real clips of one exercise the recogniser must tell from the rest of the library.
-CLIPS = ["squat_side_3.mp4", "pushup_dumbbell_6.mp4", "pushup_side_30.mp4"]
+# The shared clips of two reps or more recognised right (the two pull-up clips filmed from the
+# front and from behind are not: benchmarks/recognise.py says why); the first seven were before.
+CLIPS = ["squat_side_3.mp4", "jumping_jacks_2_multi_person.mp4", "squat_side_2_long_idle.mp4", "pushup_side_30.mp4",
+         "pushup_dumbbell_6.mp4", "lunge_side_3.mp4", "pullup_9_4.mp4", "jumping_jacks_11.mp4", "jumping_jacks_15.mp4",
+         "squat_side_3_then_hold.mp4"]
 
 
 @pytest.mark.parametrize("clip", CLIPS)
@@ -99,3 +147,26 @@ def test_analyze_any_takes_no_other_exercise(capsys):
     assert main(["analyze", "x.mp4", "--exercise", "any,squat"]) == 1
     assert capsys.readouterr().err.strip() == \
         "coach: error: --exercise any recognises one person's exercise: it takes no other exercise and no --people all"
+
+
+def test_a_live_workout_with_no_exercise_picked_shows_0_until_it_knows_then_counts_the_set_from_its_start(
+        clips_dir, tmp_path):
+    """squat_side_3 as a camera, the real model, a real history: the count shown is 0 while the
+    exercise is unknown, the workout's progress is the squat's own once recognised (the reps
+    before the choice included), and the history keeps a squat session of 3 reps."""
+    from coach.app.any_exercise import RecognisingWorkout
+    from coach.pose import load_model
+    from coach.sources import read_video
+    from coach.store import Store
+
+    with Store.open(tmp_path / "coach.db") as store:
+        workout = RecognisingWorkout(load_model("lightning-int8"), LIBRARY, store, "ann")
+        shown = []
+        for frame in read_video(clips_dir / "squat_side_3.mp4"):
+            if (step := workout.update(frame)) is not None:
+                shown.append((workout.recognising, step.result.progress.figure))
+        session_id = workout.finish()
+        session = store.session(session_id)
+    assert {figure for recognising, figure in shown if recognising} == {0}
+    assert shown[-1] == (False, 3) and workout.exercise.id == "squat" and workout.progress.done == 3
+    assert (session["exercise"], session["reps"]) == ("squat", 3)

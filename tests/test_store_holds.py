@@ -145,9 +145,9 @@ def test_history_lists_the_time_held_and_charts_it_per_session(tmp_path, wall_si
 
 
 def test_the_live_panel_and_voice_word_a_hold_as_time_not_reps(clip_poses):
+    from coach import progress
     from coach.app.speech import Announcer
     from coach.exercises import Exercise
-    from coach.holds import live_banner, live_figure, live_phase, workout_done
     from coach.pipeline import Pipeline
 
     data = WALL_SIT.model_dump()
@@ -160,16 +160,19 @@ def test_the_live_panel_and_voice_word_a_hold_as_time_not_reps(clip_poses):
         announcer.update(step)
     # Standing, in the hold, past 5 s of it:
     before, during, after = (next(s for s in steps if s.result.t >= t) for t in (1.0, 12.0, 16.0))
-    assert live_phase(before.result) == "get into position"
-    assert live_banner(before.result, exercise) == "Get into position: the timer starts when you hold the wall sit."
-    assert live_phase(during.result) == "holding" and during.progress == pytest.approx(during.result.held_s / 5)
-    assert live_figure(during.result, exercise) == ("Seconds held (target 5 s)", int(during.result.held_s))
-    assert live_banner(during.result, exercise) == f"Holding: {5 - during.result.held_s:.0f} s to the target."
-    assert live_banner(after.result, exercise) == "Target reached: hold on, or rest." and after.progress == 1.0
-    announcer.end(0, 42.4)
+    assert before.result.progress.phase_words(before.result.phase) == "get into position"
+    assert before.result.progress.banner(exercise.name) == "Get into position: the timer starts when you hold the wall sit."
+    held = during.result.progress
+    assert held.phase_words(during.result.phase) == "holding" and during.progress == pytest.approx(during.result.held_s / 5)
+    assert (held.label, held.figure) == ("Seconds held (target 5 s)", int(during.result.held_s))
+    assert held.banner(exercise.name) == f"Holding: {5 - during.result.held_s:.0f} s to the target."
+    assert after.result.progress.banner(exercise.name) == "Target reached: hold on, or rest." and after.progress == 1.0
+    # Over all the holds: the one going on counts once it is long enough to be a set.
+    assert after.result.progress.done == pytest.approx(after.result.hold.held_s) and after.result.hold.held_s > 5
+    announcer.end(progress.of(exercise, held_s=42.4))
     said = [(a.kind, a.text) for a in announcer.items]
     assert [s for s in said if s[0] != "cue"] == [("set", "5 seconds: target reached."),
                                                   ("end", "Workout saved: 42 seconds held. Well done.")]
     assert ("cue", "Slide lower - thighs closer to level") in said  # the form cues are spoken as for reps
-    assert workout_done(exercise, 0, 42.4) == "wall sit: 42.4 s held"
-    assert workout_done(load(BUILTIN_DIR / "squat.yaml"), 1, None) == "1 squat rep"
+    assert progress.of(exercise, held_s=42.4).words(exercise.name) == "wall sit: 42.4 s held"
+    assert progress.of(load(BUILTIN_DIR / "squat.yaml"), reps=1).words("Squat") == "1 squat rep"

@@ -120,7 +120,7 @@ def test_the_live_count_does_not_depend_on_dropped_frames(model, library, jacks,
     workout = Workout(model, library.get("jumping_jack"))
     results = [workout.update(frame) for frame in jacks[::step]]
     assert results[-1].result.reps == 11
-    assert workout.reps == 11
+    assert workout.progress.done == 11
     assert [r.last_rep.index for r in results if r.result.rep] == list(range(1, 12))
 
 
@@ -174,7 +174,7 @@ def test_a_stream_that_ends_closes_its_workout(model, library, squats, tmp_path)
     assert workout.finished
     sessions = store.sessions(person="ben")
     assert list(sessions["status"]) == ["complete"]
-    assert sessions["reps"].iloc[0] == workout.reps
+    assert sessions["reps"].iloc[0] == workout.progress.done
 
 
 def test_a_workout_whose_camera_never_started_leaves_no_session(model, library, tmp_path):
@@ -221,13 +221,12 @@ def test_the_overlay_draws_the_count_over_the_camera_image(model, library, jacks
 
 @pytest.mark.parametrize("height, width", [(480, 640), (640, 480), (1080, 1920)])
 def test_the_overlay_count_is_a_fifth_of_the_video_high_whatever_its_shape(height, width):
-    from types import SimpleNamespace
-
     from coach.app.overlay import big_count
     from coach.render import hud_unit
+    from coach.types import FrameResult
 
     image = np.zeros((height, width, 3), np.uint8)
-    big_count(image, SimpleNamespace(reps=8, sets=0, phase="", visible=True, held_s=None), hud_unit(image))  # the digit only
+    big_count(image, FrameResult(0.0, None, {}, "", 8, 0, True), hud_unit(image))  # the digit only
     rows = np.flatnonzero((image == 255).all(axis=2).any(axis=1))
     # Read from 3 m: the issue asks for at least 15% of the video's height.
     assert rows.max() - rows.min() + 1 >= 0.15 * height
@@ -316,7 +315,7 @@ def test_counting_starts_when_the_countdown_after_the_set_up_check_ends(model, l
     assert go == pytest.approx(counting_down[0][0] + 3.0, abs=0.05)
     assert all(step.result.reps == 0 and step.message[0] == "countdown" for t, step in steps if t < go)
     reps = [step.result.rep for _, step in steps if step.result.rep is not None]
-    assert workout.reps == 2 and all(rep.start_t >= go for rep in reps)
+    assert workout.progress.done == 2 and all(rep.start_t >= go for rep in reps)
     # A stream whose first frame is at 1.009 s: (1.009 + 3) - 1.009 is a hair over 3 in floating
     # point, and the page once showed "Get ready: 4".
     later = Workout(model, library.get("squat"), countdown_s=3.0)
@@ -336,7 +335,7 @@ def test_a_camera_on_the_wrong_side_does_not_hold_the_countdown(model, library, 
     assert counting and counting[-1].message == (
         "setup", "Turn so the camera sees you from the front or back: it sees your side now.")
     workout.finish()  # the one swing left held by the set gate counts at the end
-    assert workout.reps == 1 and "wrong_view" in workout.pipeline.last_rep.flags
+    assert workout.progress.done == 1 and "wrong_view" in workout.pipeline.last_rep.flags
 
 
 def test_a_pause_keeps_the_count_and_is_neither_rest_nor_a_gap_between_sets(model, library, squats):
@@ -355,7 +354,7 @@ def test_a_pause_keeps_the_count_and_is_neither_rest_nor_a_gap_between_sets(mode
     paused = [step for step in steps if step.paused]
     assert paused and all(step.result.pose is None and step.message[0] == "paused" for step in paused)
     assert {step.result.reps for step in paused} == {steps[steps.index(paused[0]) - 1].result.reps}
-    assert (workout.reps, steps[-1].result.sets) == (2, 1)
+    assert (workout.progress.done, steps[-1].result.sets) == (2, 1)
     assert [step.result.rep.index for step in steps if step.result.rep] == [1, 2]
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import streamlit as st
 
 from coach.app import resources, settings, uploads
+from coach.app.held import holds_line
 from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
 from coach.app.text import plain
 from coach.app.video import analyse_upload, check_upload
-from coach.holds import holds_line
+from coach.recognise import ANY, recognise_file
 from coach.store import record
 from coach.words import plural
 
@@ -26,7 +30,7 @@ def page():
     with left:
         person = resources.pick_person(db, "analyse")
     with middle:
-        exercise_id = resources.pick_exercise(lib, "analyse", default="squat")
+        exercise_id = resources.pick_exercise(lib, "analyse", default="squat", any_exercise=True)
     with right:
         default = settings.video_model()
         names = list(MODELS) if default in MODELS else [default, *MODELS]
@@ -39,25 +43,46 @@ def page():
         st.info("Upload a video filmed as the exercise asks (the whole body in view), then press Analyse.")
         return
     check_upload(upload.name, upload.size, settings.VIDEO_TYPES, max_mb)
-    exercise = lib.get(exercise_id)
-    key = (upload.file_id, exercise_id, model_name, exercise.model_dump_json())
+    exercise = lib.get(exercise_id) if exercise_id != ANY else None  # None: recognised from the movement
+    key = (upload.file_id, exercise_id, model_name, exercise.model_dump_json() if exercise else None)
     done = st.session_state.get("analysis")
     if st.button("Analyse", type="primary", key="analyse-run"):
-        done = run(upload, exercise, model_name)
-        done["definition"] = lib.definition(exercise_id)
+        done = run(upload, exercise, model_name, lib)
         done["key"] = key
         st.session_state["analysis"] = done
     if done is None or done["key"] != key:
-        st.caption(f"{plain(upload.name)}, {upload.size / 1024 / 1024:.1f} MB: press Analyse to count "
-                   f"{plain(exercise.name.lower())} reps.")
+        what = f"{plain(exercise.name.lower())} reps" if exercise else "the reps of the exercise it recognises"
+        st.caption(f"{plain(upload.name)}, {upload.size / 1024 / 1024:.1f} MB: press Analyse to count {what}.")
+        return
+    if done["analysis"] is None:
+        st.warning(f"{plain(done['name'])}: no exercise of the library was recognised. Pick the exercise, "
+                   "or Repeated movement to count any movement.")
         return
     show(done, db, person)
 
 
-def run(upload, exercise, model_name: str) -> dict:
-    analysis, video = analyse_upload(upload, exercise, resources.model(model_name), annotate=True)
+def run(upload, exercise, model_name: str, lib) -> dict:
+    """The upload counted with `exercise`, or with None with the exercise recognised in it
+    (coach.recognise), then counted from its start with that."""
+    model = resources.model(model_name)
+    recognised_t = None
+    if exercise is None:
+        with st.spinner("Recognising the exercise..."):
+            exercise, recognised_t = recognise_upload(upload, lib, model)
+        if exercise is None:
+            return {"name": upload.name, "analysis": None}
+    analysis, video = analyse_upload(upload, exercise, model, annotate=True)
     return {"name": upload.name, "analysis": analysis, "video": video, "reps": analysis.reps_table(),
-            "summary": analysis.session_table(), "saved": None}
+            "summary": analysis.session_table(), "saved": None, "definition": lib.definition(exercise.id),
+            "recognised_t": recognised_t}
+
+
+def recognise_upload(upload, lib, model):
+    """(the exercise recognised in an uploaded video, when), or (None, None)."""
+    with tempfile.TemporaryDirectory(prefix="coach-upload-") as folder:
+        path = Path(folder) / f"upload{Path(upload.name).suffix.lower()}"
+        path.write_bytes(upload.getbuffer())
+        return recognise_file(path, lib, model)
 
 
 def show(done: dict, db, person: str):
@@ -66,8 +91,10 @@ def show(done: dict, db, person: str):
     summary = done["summary"].iloc[0]
     what = (plural(analysis.count, f"{exercise.name.lower()} rep") if exercise.hold is None
             else f"{exercise.name.lower()} {holds_line(analysis.holds)}")  # a hold: its time held per set
+    recognised = (f" (recognised as {exercise.name.lower()} at {done['recognised_t']:.1f} s)"
+                  if done.get("recognised_t") is not None else "")
     st.success(f"{plain(done['name'])}: {plain(what)} in {plural(analysis.sets, 'set')}, "
-               f"{summary['duration_s']:.1f} s.")
+               f"{summary['duration_s']:.1f} s{plain(recognised)}.")
     for warning in analysis.warnings:
         st.warning(plain(warning))
     reps, sets, duration, tempo = st.columns(4)
@@ -87,5 +114,5 @@ def show(done: dict, db, person: str):
         st.success(f"Saved to the history as session {done['saved']} for {plain(person)}.")
     elif st.button("Save to history", key="analyse-save"):
         done["saved"] = record(db, analysis.results, exercise.id, person, source=done["name"],
-                                  fps=analysis.fps, definition=done["definition"], view=analysis.view)
+                               fps=analysis.fps, definition=done["definition"], view=analysis.view)
         st.rerun()

@@ -16,6 +16,7 @@ import streamlit as st
 from coach import reference
 from coach.analyze import analyze_poses
 from coach.app import resources, settings, uploads
+from coach.app.held import holds_line
 from coach.app.signal_chart import form_charts, rule_table, signal_chart
 from coach.app.text import plain
 from coach.app.video import analyse_upload, check_upload
@@ -23,7 +24,6 @@ from coach.errors import CoachError
 from coach.exercise_library import BUILTIN_DIR, safe_file_name, user_dir
 from coach.exercise_library import save as save_definition
 from coach.exercises import DefinitionError, parse, read
-from coach.holds import holds_line
 
 SOURCE = "editor"
 TEMPLATE = """\

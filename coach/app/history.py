@@ -10,12 +10,13 @@ import streamlit as st
 from coach import charts, history
 from coach.analyze import analyze_poses
 from coach.app import resources
+from coach.app.held import holds_line
 from coach.app.reps import show_reps
 from coach.app.signal_chart import signal_chart
 from coach.app.text import plain
 from coach.errors import CoachError
 from coach.exercises import parse
-from coach.holds import holds_line, timed_sets
+from coach.holds import timed_sets
 from coach.store.transfer import quote_formulas
 from coach.words import clock, plural, short_unit
 

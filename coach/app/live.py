@@ -16,16 +16,19 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from coach.app import live_notes, pages, resources, routine_view, settings, speech
+from coach.app import any_exercise, live_notes, pages, resources, routine_view, settings, speech
+from coach.app.held import holds_line
 from coach.app.overlay import draw_live
 from coach.app.text import plain
 from coach.app.worker import LiveWorker
 from coach.app.workout import COUNTDOWN_S, Workout
 from coach.app.workout_summary import summarise, table
 from coach.errors import StoreError
-from coach.holds import holds_line, live_banner, live_figure, live_phase, workout_done
 from coach.palette import MESSAGE_COLOURS, css_colour, message_colour
+from coach.people_render import draw_people, person_label
 from coach.pipeline import LOW_FPS, WRONG_VIEW
+from coach.pose.multipose import MultiPoseModel
+from coach.recognise import ANY
 from coach.words import short_unit
 
 STREAM_KEY = "workout-camera"
@@ -39,16 +42,13 @@ class LiveSession:
 
     exercise: str
     person: str
-    workout: Workout  # or a coach.people.LivePeople when everyone in view is counted
+    workout: Workout  # or a RoutineWorkout
     worker: LiveWorker
     announcer: speech.Announcer
     page_id: str | None = None  # the Streamlit session of the page that armed it
     ending: bool = False  # End workout was pressed
     routine: str | None = None  # the id of the routine it follows (a RoutineWorkout), if any
-
-    @property
-    def everyone(self) -> bool:
-        return hasattr(self.workout, "people")
+    everyone: bool = False  # everyone in view is counted (the workout's pipeline is a coach.people.Crowd)
 
     @property
     def started(self) -> bool:
@@ -91,9 +91,13 @@ def arm(model, lib, db, exercise: str, person: str, everyone: bool = False, rout
     if routine is not None:
         workout, annotate = routine_view.arm(model, lib, db, routine, person), draw_live
     elif everyone:
-        from coach.people import arm_everyone
+        workout = Workout(MultiPoseModel(), lib.get(exercise), db, person, definition=lib.definition(exercise),
+                          everyone=True)
 
-        workout, annotate = arm_everyone(lib.get(exercise), db, person, lib.definition(exercise), draw_live)
+        def annotate(image, shown, latest):  # the exerciser's overlay, everyone's labels on top
+            return draw_people(draw_live(image, shown, latest), workout.pipeline.latest.values(), workout.pipeline.exerciser)
+    elif exercise == ANY:  # issue 28: recognised from the movement (coach.app.any_exercise)
+        workout, annotate = any_exercise.RecognisingWorkout(model, lib, db, person, countdown_s=COUNTDOWN_S), draw_live
     else:
         workout = Workout(model, lib.get(exercise), db, person, definition=lib.definition(exercise),
                           countdown_s=COUNTDOWN_S)
@@ -101,7 +105,7 @@ def arm(model, lib, db, exercise: str, person: str, everyone: bool = False, rout
     worker = LiveWorker(workout, annotate=annotate)
     session = LiveSession(exercise, person, workout, worker,
                           speech.Announcer(workout.exercise, speech.new_token(), sets=routine is None),
-                          get_script_run_ctx().session_id, routine=routine.id if routine else None)
+                          get_script_run_ctx().session_id, routine=routine.id if routine else None, everyone=everyone)
     worker.on_stopped = session.finish
     return session
 
@@ -113,7 +117,7 @@ def request_end():
 def toggle_pause():
     """Pause, or resume after a countdown: the set and the count are kept."""
     session: LiveSession | None = st.session_state.get("live")
-    if session is not None and not session.everyone:
+    if session is not None:
         session.workout.resume() if session.workout.paused else session.workout.pause()
 
 
@@ -136,22 +140,23 @@ def page():
         routine = routine_view.pick(routine_view.library(lib), disabled=playing)
     with picks[1]:
         exercise = (routine_view.exercises_box(lib, routine) if routine is not None
-                    else resources.pick_exercise(lib, "live", default="squat", disabled=playing))
+                    else resources.pick_exercise(lib, "live", default="squat", disabled=playing, any_exercise=True))
     with picks[2]:  # issue 12: MultiPose and a count per person, only when asked for
         everyone = st.selectbox("Count", ["me", "everyone in view"], key="live-people",
                                 disabled=playing or routine is not None) != "me" and routine is None
-        if everyone and lib.get(exercise).hold is not None:
+        if everyone and (exercise == ANY or lib.get(exercise).hold is not None):
             # A hold is timed for the one person in front of the camera (several people's
             # pipelines count reps, and the exerciser is whoever completes one first).
-            st.caption("A hold is timed for one person: you.")
+            st.caption("Any exercise is recognised for one person: you." if exercise == ANY
+                       else "A hold is timed for one person: you.")
             everyone = False
 
     desired = None
     if st.session_state.pop("live-end", False) and session is not None:
         saved_id = session.end()
-        held_s = getattr(session.workout, "held_s", None)  # a hold exercise's time held
-        session.announcer.end(session.workout.reps, held_s)
-        done = routine_view.done_words(session.workout) or workout_done(session.workout.exercise, session.workout.reps, held_s)
+        counted = session.workout.progress
+        session.announcer.end(counted)
+        done = routine_view.done_words(session.workout) or counted.words(session.workout.exercise.name)
         st.session_state["live-saved"] = (saved_id, done,
                                           session.worker.error, session.workout.exercise)
         st.session_state["live-said"] = session.announcer
@@ -183,16 +188,14 @@ def page():
             async_processing=True,
         )
         st.container(key="live-hint").caption("Press START and allow the camera. Stand so that your whole body is in view; "
-                   f"{plain(lib.exercises[session.exercise].name.lower())} is best seen from the "
-                   f"{' or '.join(lib.exercises[session.exercise].views)}.")
+                   f"{plain(session.workout.exercise.name.lower())} is best seen from the "
+                   f"{' or '.join(session.workout.exercise.views)}.")
     with panel.container(key="live-panel"):
         end, pause = st.columns(2)
         end.button("End workout", type="primary", on_click=request_end, disabled=not ctx.state.playing,
                    key="live-end-button", use_container_width=True)
-        # Counting everyone in view has no pause (each person's pipeline runs on its own).
-        pause.button("Resume" if getattr(session.workout, "paused", False) else "Pause", on_click=toggle_pause,
-                     disabled=not ctx.state.playing or session.everyone, key="live-pause-button",
-                     use_container_width=True)
+        pause.button("Resume" if session.workout.paused else "Pause", on_click=toggle_pause,
+                     disabled=not ctx.state.playing, key="live-pause-button", use_container_width=True)
         board = st.empty()
         speech.controls()
     saved = st.session_state.get("live-saved")
@@ -238,15 +241,12 @@ def summary_card(db, session_id: int, exercise):
     with st.container(border=True, key="live-summary"):
         st.subheader(f"{plain(exercise.name)}: this workout" + (" beside your last one" if last else ""))
         reps, sets, time_ = st.columns(3)
-        if this.held_s is not None:
-            reps.metric("Held", f"{this.held_s:.1f} s", delta=f"{this.held_s - last.held_s:+.1f} s"
-                        if last and last.held_s is not None else None)
-        else:
-            reps.metric("Reps", this.reps, delta=this.reps - last.reps if last else None)
+        label, value, delta = this.progress.beside(last.progress if last else None)
+        reps.metric(label, value, delta=delta)
         sets.metric("Sets", len(this.sets), delta=len(this.sets) - len(last.sets) if last else None)
         time_.metric("Time", f"{this.duration_s:.0f} s",
                      delta=f"{this.duration_s - last.duration_s:+.0f} s" if last else None, delta_color="off")
-        st.table(table(summary, short_unit(exercise.drive.unit)))
+        st.table(table(summary, exercise))
         if last is None:
             st.caption("Your first workout of this exercise: the next one will be compared with it.")
 
@@ -308,8 +308,10 @@ def show(session: LiveSession, slots: list):
         speech.speak(session.announcer)
     exercise = session.workout.exercise
     # A routine's set towards its target; else reps, or a hold's time held beside its target.
-    counts.metric(*(routine_view.figure(session.workout) or live_figure(result, exercise)))
-    where = [f"set {result.sets}" if result.sets else "no set yet", live_phase(result)]
+    done = result.progress
+    counts.metric(*(routine_view.figure(session.workout) or any_exercise.figure(session.workout, done.figure)
+                    or (done.label, done.figure)))
+    where = [f"set {result.sets}" if result.sets else "no set yet", done.phase_words(result.phase)]
     if result.waiting:
         where.append("1 rep done: it counts when the next one comes")
     if live.view:
@@ -319,9 +321,8 @@ def show(session: LiveSession, slots: list):
     message.markdown(f'<div class="coach-cue" data-testid="coach-cue" style="background: {background}">'
                      f"{html.escape(text)}</div>", unsafe_allow_html=True)
     if session.everyone:
-        from coach.people import counts_line
-
-        people.markdown("People: " + (counts_line(session.workout.people, session.workout.tracked.exerciser) or "nobody in set-up yet"))
+        crowd = session.workout.pipeline
+        people.markdown("People: " + (counts_line(crowd.latest.values(), crowd.exerciser) or "nobody in set-up yet"))
     else:
         people.empty()
     notes = dict(live_notes.notes(live, session.workout.exercise))  # why reps are flagged
@@ -330,12 +331,11 @@ def show(session: LiveSession, slots: list):
     signal, unit = exercise.drive_name, short_unit(exercise.drive.unit)
     # Neutral, not the theme's red: the meter measures how far the movement went (a hold: how far
     # to its target time), it does not judge.
-    label, of = (("Range of motion", signal) if exercise.hold is None
-                 else ("Time to the target", f"{exercise.hold.target_s:g} s"))
+    label, of = done.meter(signal)
     meter.markdown(f'<p>{label} ({html.escape(of)})</p><div class="coach-meter" role="meter" aria-label="{label}" '
                    f'aria-valuenow="{live.progress or 0.0:.2f}">'
                    f'<div style="width: {100 * (live.progress or 0.0):.0f}%"></div></div>', unsafe_allow_html=True)
-    if exercise.hold is not None and getattr(session.workout, "holds", None):
+    if session.workout.holds:
         last.caption(holds_line(list(session.workout.holds.values())).capitalize())
     elif live.last_rep is not None:
         rep = live.last_rep
@@ -349,16 +349,18 @@ def show(session: LiveSession, slots: list):
                   f"dropped {figures.dropped} of {figures.received}")
 
 
+def counts_line(people, exerciser: int | None) -> str:
+    """Everyone's counts in one line, e.g. "#1: 4 reps (exerciser) · #2: 3 reps"."""
+    return " · ".join(person_label(p, exerciser) for p in people if p.ready or p.result.reps)
+
+
 def banner(session: LiveSession, live) -> tuple[str, str]:
     """The one message the overlay shows too (StepResult.message orders them), with its colour."""
     if live.message is None or live.message[0] != "setup":
         if guided := routine_view.banner(session.workout):  # a routine's rest: what is next
             return guided, css_colour(MESSAGE_COLOURS["rest"])
     if live.message is None:
-        rest = css_colour(MESSAGE_COLOURS["rest"])
-        if session.workout.exercise.hold is not None:
-            return live_banner(live.result, session.workout.exercise), rest
-        return ("Counting." if live.result.reps else "Ready: start when you like."), rest
+        return live.result.progress.banner(session.workout.exercise.name), css_colour(MESSAGE_COLOURS["rest"])
     kind, what = live.message
     colour = css_colour(message_colour(kind, what))
     if kind == "cue":

@@ -7,7 +7,7 @@ import logging
 
 import streamlit as st
 
-from coach.app import https, pages
+from coach.app import https, live, pages
 from coach.app.text import plain
 from coach.errors import CoachError
 
@@ -15,7 +15,13 @@ logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(mes
 
 st.set_page_config(page_title="coach", layout="wide")  # no icon: an icon font would be fetched from the internet
 
-page = st.navigation(pages.all_pages())
+# The Workout page is served at the root: Streamlit ignores a default page's url_path, though it
+# keeps it from other pages (so "live"), and at /workout too (it said "Page not found").
+page = st.navigation([
+    st.Page(live.page, title="Workout", icon=":material/videocam:", url_path="live", default=True),
+    pages.analyse(), pages.history(), pages.exercises(),
+    st.Page(live.page, title="Workout", icon=":material/videocam:", url_path="workout", visibility="hidden"),
+])
 https.show_phone_address()  # only with coach app --https
 try:
     page.run()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from coach.holds import count_figure, live_phase
 from coach.palette import message_colour
 from coach.render import HUD_FONT, WHITE, banner, draw_pose, hud_unit, shade, text
 from coach.types import Pose
@@ -51,13 +50,13 @@ def big_count(image: np.ndarray, result, unit: float):
     (_, digit), _ = cv2.getTextSize("0", HUD_FONT, 1.0, 1)
     scale = COUNT_HEIGHT * height / digit
     thickness = max(2, round(scale * 2))
-    count = str(count_figure(result))  # the reps, or a hold's seconds held
+    done = result.progress
+    count = str(done.figure)  # the reps, or a hold's seconds held
     (tw, th), _ = cv2.getTextSize(count, HUD_FONT, scale, thickness)
     small = 0.6 * unit
     # " - ", not a middle dot: Hershey fonts have none.
-    label = (("seconds held - " if result.held_s is not None else "")
-             + (f"set {result.sets} - " if result.sets else "")
-             + (live_phase(result) if result.visible else "not in view"))
+    label = " - ".join(part for part in (done.unit, f"set {result.sets}" if result.sets else "",
+                                         done.phase_words(result.phase) if result.visible else "not in view") if part)
     (lw, lh), _ = cv2.getTextSize(label, HUD_FONT, small, 1)
     pad = round(10 * unit)
     shade(image, (pad, pad, 3 * pad + max(tw, lw), 4 * pad + th + lh))

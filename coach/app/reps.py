@@ -15,11 +15,19 @@ HELP = {
 }
 
 
+def phase_words(exercise=None) -> tuple[str, str, str]:
+    """A rep's three parts in the exercise's own words: ("lowering", "bottom", "pushing") for a
+    push-up."""
+    if exercise is None or exercise.count is None:
+        return "going", "far end", "coming back"
+    going, far, back = (p.replace("_", " ") for p in exercise.count.phases[1:])
+    return going, far, back
+
+
 def headings(exercise=None) -> dict[str, str]:
     """Column -> heading in a user's words: the rep's parts named by the exercise's own phases
     ("descending", "pause at bottom", "ascending" for a squat) and figures with their units."""
-    going, far, back = (p.replace("_", " ") for p in exercise.count.phases[1:]) if exercise is not None \
-        and exercise.count is not None else ("going", "far end", "coming back")
+    going, far, back = phase_words(exercise)
     unit = f" ({short_unit(exercise.drive.unit)})" if exercise is not None else ""
     speed = f" ({short_unit(exercise.drive.unit)}/s)" if exercise is not None else ""
     return {

@@ -10,6 +10,7 @@ import streamlit as st
 from coach.app.text import plain
 from coach.exercise_library import Library
 from coach.pose import load_model
+from coach.recognise import ANY
 from coach.store import Store
 
 
@@ -74,12 +75,14 @@ def pick_person(db: Store, key: str, disabled: bool = False) -> str:
     return choice
 
 
-def pick_exercise(lib: Library, key: str, default: str | None = None, disabled: bool = False) -> str:
-    """An exercise picker showing names; the choice is shared by every page."""
-    ids = lib.ids()
+def pick_exercise(lib: Library, key: str, default: str | None = None, disabled: bool = False,
+                  any_exercise: bool = False) -> str:
+    """An exercise picker showing names; the choice is shared by every page. With `any_exercise`
+    it offers "Any exercise" first (its id `any`: recognised from the movement, coach.recognise)."""
+    ids = ([ANY] if any_exercise else []) + lib.ids()
     current = st.session_state.get("exercise", default)
-    index = ids.index(current) if current in ids else 0
+    index = ids.index(current) if current in ids else ids.index(default) if default in ids else 0
     choice = st.selectbox("Exercise", ids, index=index, key=f"{key}-exercise",
-                          format_func=lambda i: lib.exercises[i].name, disabled=disabled)
+                          format_func=lambda i: "Any exercise" if i == ANY else lib.exercises[i].name, disabled=disabled)
     st.session_state["exercise"] = choice
     return choice

@@ -10,13 +10,13 @@ import math
 import pandas as pd
 import streamlit as st
 
+from coach import progress
 from coach.app import speech
 from coach.app.routine_workout import RoutineWorkout
 from coach.app.text import plain
-from coach.app.workout import Workout
+from coach.app.workout import COUNTDOWN_S, Workout
 from coach.guidance import Guidance, Stage
 from coach.routines import Library, Routine, plan
-from coach.holds import workout_done
 from coach.words import clock
 
 NO_ROUTINE = "No routine"
@@ -63,14 +63,17 @@ def done_words(workout) -> str | None:
     if not isinstance(workout, RoutineWorkout):
         return None
     exercises = workout.guidance.exercises
-    done = [workout_done(exercises[b.exercise], int(sum(sets)), sum(sets))
+    done = [progress.of(exercises[b.exercise], int(sum(sets)), sum(sets)).words(exercises[b.exercise].name)
             for b, sets in zip(workout.routine.blocks, workout.guidance.achieved) if sets]
     return f"{workout.routine.name}: {', '.join(done)}"
 
 
-def arm(model, lib, db, routine: Routine, person: str) -> RoutineWorkout:
+def arm(model, lib, db, routine: Routine, person: str, countdown_s: float = COUNTDOWN_S) -> RoutineWorkout:
+    """Each block's workout counts down (3-2-1 once the body is in view) before it counts, as the
+    first does after START: a new exercise is a new position to get into."""
     def start(exercise_id: str) -> Workout:
-        return Workout(model, lib.get(exercise_id), db, person, definition=lib.definition(exercise_id), routine=routine.id)
+        return Workout(model, lib.get(exercise_id), db, person, definition=lib.definition(exercise_id),
+                       routine=routine.id, countdown_s=countdown_s)
 
     return RoutineWorkout(routine, Guidance(routine, lib.exercises), start)
 

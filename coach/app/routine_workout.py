@@ -4,7 +4,8 @@ coach.guidance. No Streamlit here: the page and the tests drive it as they drive
 
 Each block is a history session of its own exercise, marked with the routine's id. When the
 guidance moves to the next block (its rest over), the block's workout is finished (saved as
-complete) and the next exercise's starts on the same frame stream, counting from 0.
+complete) and the next exercise's starts on the same frame stream, counting from 0 (after its
+countdown, on the page). A paused stretch is neither set nor rest: the guidance's clock stops.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class RoutineWorkout:
         self.sessions: list[int] = []
         self.finished = False
         self.said: list[str] = []
+        self.paused_s = 0.0  # stream seconds paused so far, taken out of the guidance's clock
+        self.last_t: float | None = None
         self.lock = threading.RLock()  # a frame, and finishing, one at a time
 
     def update(self, frame: Frame) -> StepResult | None:
@@ -47,7 +50,10 @@ class RoutineWorkout:
             step = self.workout.update(frame)
             if step is None:
                 return None
-            self.guide = self.guidance.update(frame.t, self.counted())
+            if step.paused and self.last_t is not None:
+                self.paused_s += frame.t - self.last_t
+            self.last_t = frame.t
+            self.guide = self.guidance.update(frame.t - self.paused_s, self.counted())
             self.said.extend(self.guide.said)
             if self.guide.block != self.block:  # the rest is over: the next exercise starts now
                 self.end_block()
@@ -63,7 +69,7 @@ class RoutineWorkout:
 
     def counted(self) -> float:
         """The current block's count: reps, or seconds held."""
-        return (self.workout.held_s if self.workout.exercise.hold is not None else self.workout.reps) or 0.0
+        return self.workout.progress.done
 
     def take_said(self) -> list[str]:
         with self.lock:
@@ -76,18 +82,14 @@ class RoutineWorkout:
         return self.workout.exercise
 
     @property
-    def reps(self) -> int:
-        return self.workout.reps
-
-    @property
-    def held_s(self) -> float | None:
-        return self.workout.held_s
+    def progress(self):
+        return self.workout.progress
 
     @property
     def holds(self):
         return self.workout.holds
 
-    # Pause and resume act on the block under way (the guidance's rest clock runs on).
+    # Pause and resume act on the block under way; `update` stops the guidance's clock meanwhile.
     @property
     def paused(self) -> bool:
         return self.workout.paused

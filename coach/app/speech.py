@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from coach.exercises import Exercise
+from coach.progress import Progress
 from coach.words import plural
 
 # The newest announcements sent to the browser on each poll: more than one poll can bring.
@@ -72,14 +73,12 @@ class Announcer:
         if step.cue is not None and step.cue != self.cue:  # the pipeline's cooldowns already apply
             self.add("cue", step.cue.text)
         self.cue = step.cue
-        if self.exercise.hold is not None:  # a hold has no reps: say when its target is reached
-            if result.hold is not None and result.hold.reached and result.hold.index >= self.reached:
-                self.reached = result.hold.index + 1
-                self.add("set", f"{plural(round(result.hold.target_s), 'second')}: target reached.")
-            return
-        rest_s = self.exercise.count.rest_s
-        if (self.sets_said and step.rest_s is not None and step.rest_s >= rest_s and not self.set_done
-                and self.reps > self.set_start):
+        # A hold has no reps (nor a rest timer, which runs from the last rep): its target reached is said.
+        if result.hold is not None and result.hold.reached and result.hold.index >= self.reached:
+            self.reached = result.hold.index + 1
+            self.add("set", f"{plural(round(result.hold.target_s), 'second')}: target reached.")
+        if (self.sets_said and step.rest_s is not None and step.rest_s >= self.exercise.count.rest_s
+                and not self.set_done and self.reps > self.set_start):
             done = self.reps - self.set_start
             self.add("set", f"Set {self.sets} done: {plural(done, 'rep')}. Rest.")
             self.set_done = True
@@ -105,9 +104,8 @@ class Announcer:
             self.countdown = None
         return False
 
-    def end(self, reps: int, held_s: float | None = None):
-        done = plural(reps, "rep") if held_s is None else f"{plural(round(held_s), 'second')} held"
-        self.add("end", f"Workout saved: {done}. Well done.")
+    def end(self, done: Progress):
+        self.add("end", f"Workout saved: {done.spoken()}. Well done.")
 
 
 VOICE_HTML = """<div class="coach-voice">

@@ -19,8 +19,11 @@ from __future__ import annotations
 import math
 import threading
 
+from coach import progress
 from coach.exercises import Exercise
+from coach.people import Crowd
 from coach.pipeline import Pipeline, StepResult
+from coach.progress import Progress
 from coach.sinks import RecorderSink
 from coach.types import Frame, FrameResult, HoldSet
 
@@ -40,17 +43,30 @@ class Workout:
     `track`: the crop follows the person (the pose module's default for video), which keeps a
     person who is small in the frame sharp enough to count. `countdown_s`: counting starts this
     long after the body is in view (and again after `resume()`); 0 counts from the first frame.
+
+    `everyone`: `model` is MultiPose, and everyone in view is counted, each by their own pipeline
+    (a coach.people.Crowd in place of the one Pipeline); the steps shown and saved are the
+    exerciser's. No countdown then (it waits for one body in view).
     """
 
     def __init__(self, model, exercise: Exercise, store=None, person: str | None = None,
                  definition: str | None = None, track: bool = True, routine: str | None = None,
-                 countdown_s: float = 0.0):
+                 countdown_s: float = 0.0, everyone: bool = False):
+        if everyone and countdown_s:
+            raise ValueError("counting everyone in view has no countdown: it waits for one body in view")
         self.exercise = exercise
         self.store = store
-        self.holds: dict[int, HoldSet] = {}  # a hold exercise's sets by index, as last seen
         self.recorder = (RecorderSink(store, exercise.id, person, source="live", definition=definition, routine=routine)
                          if store is not None else None)
-        self.pipeline = Pipeline(model, exercise, sinks=[self.recorder] if self.recorder else [], track=track)
+        self.tally = Tally(exercise)
+        sinks = [self.tally] + ([self.recorder] if self.recorder else [])
+        # What the model sees in a frame (one person's pose, or everyone's) and what counts it.
+        if everyone:
+            self.pipeline = Crowd(exercise, sinks)
+            self.see = lambda frame: model.predict(frame.image)
+        else:
+            self.pipeline = Pipeline(model, exercise, sinks=sinks, track=track)
+            self.see = self.pipeline.tracker.update
         # The set-up check while nothing is counted: its pipeline's own count is never shown.
         self.check = Pipeline(None, exercise)
         self.countdown_s = countdown_s
@@ -75,10 +91,10 @@ class Workout:
             gap, self.last_t = frame.t - self.last_t, frame.t
             if self.paused:
                 return self.not_counting(frame.t, None, paused=True)
-            pose = self.pipeline.tracker.update(frame)
+            seen = self.see(frame)
             if not self.counting:
                 if self.countdown_s > 0:
-                    check = self.check.step_pose(pose, frame.t)
+                    check = self.check.step_pose(seen, frame.t)
                     left = self.countdown_left(check)
                     if left > 0:
                         return self.not_counting(frame.t, check, countdown=None if math.isinf(left) else math.ceil(left))
@@ -86,9 +102,7 @@ class Workout:
                 if self.last is not None:  # counted before: go on from just after its last frame
                     self.shift = frame.t - self.pipeline.last_t - gap
             t = frame.t - self.shift
-            result = self.last = self.pipeline.step_pose(pose, t, Frame(frame.image, t, frame.index))
-        if result is not None and result.result.hold is not None:
-            self.holds[result.result.hold.index] = result.result.hold
+            result = self.last = self.pipeline.step_pose(seen, t, Frame(frame.image, t, frame.index))
         return result
 
     def countdown_left(self, check: StepResult) -> float:
@@ -108,11 +122,11 @@ class Workout:
         set-up check (none while paused: the model rests)."""
         last = self.last.result if self.last is not None else None
         now = check.result if check is not None else None
-        hold = self.exercise.hold is not None
         result = FrameResult(t, now.pose if now else None, now.signals if now else {},
                              "paused" if paused else now.phase, last.reps if last else 0,
                              last.sets if last else 0, now.visible if now else True,
-                             held_s=(last.held_s if last else 0.0) if hold else None, hold=last.hold if last else None)
+                             held_s=last.held_s if last else None, hold=last.hold if last else None,
+                             progress=self.progress)
         # While counting down, the only set-up message is the one that holds it (step into view).
         setup = check.setup if check is not None and not check.result.visible else None
         return StepResult(result, setup=setup, view=check.view if check else None,
@@ -134,13 +148,14 @@ class Workout:
             self.ready_t = None
 
     @property
-    def reps(self) -> int:
-        return self.pipeline.reps
+    def progress(self) -> Progress:
+        """What has been counted so far: the reps, or the time held (coach.progress)."""
+        return self.tally.progress
 
     @property
-    def held_s(self) -> float | None:
-        """A hold exercise's time held over its sets so far; None for a rep exercise."""
-        return sum(h.held_s for h in self.holds.values()) if self.exercise.hold is not None else None
+    def holds(self) -> dict[int, HoldSet]:
+        """A hold exercise's sets by index, as last seen (none for a rep exercise)."""
+        return self.tally.holds
 
     def finish(self, status: str = "complete") -> int | None:
         """Close the history session (once), after what is queued is written; returns its id,
@@ -152,3 +167,20 @@ class Workout:
             self.pipeline.close(status)
         self.session_id = self.recorder.session_id if self.recorder else None  # with its view (RecorderSink)
         return self.session_id
+
+
+class Tally:
+    """A sink keeping what a workout has counted: the latest progress (the reps counted when the
+    stream ends included), and a hold exercise's sets by index, as last seen."""
+
+    def __init__(self, exercise: Exercise):
+        self.progress: Progress = progress.of(exercise)
+        self.holds: dict[int, HoldSet] = {}
+
+    def update(self, step: StepResult, frame: Frame | None) -> None:
+        self.progress = step.result.progress
+        if step.result.hold is not None:
+            self.holds[step.result.hold.index] = step.result.hold
+
+    def close(self, status: str) -> None:
+        pass

@@ -92,7 +92,9 @@ def analyze_each(args, library, names: list[str], exercise: Exercise | None, oth
                 from coach.pose import load_model
 
                 model = load_model(args.model)
-            exercise, decided_t = recognised(path, library, model, args.fps)
+            from coach.recognise import recognise_file
+
+            exercise, decided_t = recognise_file(path, library, model, args.fps)
             if exercise is None:
                 log.warning("%s: no exercise of the library was recognised: name one with --exercise, "
                             "or count any repeated movement with --exercise auto", path)
@@ -133,30 +135,12 @@ def analyze_each(args, library, names: list[str], exercise: Exercise | None, oth
             history.save(args, store, analysis, exercise, definition, sinks[0] if sinks else None)
 
 
-def recognised(path: Path, library, model, fps: float | None) -> tuple[Exercise | None, float | None]:
-    """(the exercise of the library recognised in a video or keypoint file, when), or (None, None).
-    The file is then counted from its start with that exercise (coach.recognise)."""
-    from coach.recognise import candidates, recognise
-
-    if path.suffix.lower() == ".npy":
-        from coach import keypoints
-
-        poses = keypoints.load(path, fps).poses()
-    else:
-        from coach.pose import PoseTracker
-        from coach.sources import read_video
-
-        tracker = PoseTracker(model)
-        poses = ((tracker.update(frame), frame.index / fps if fps else frame.t) for frame in read_video(path))
-    return recognise(candidates(library), poses)
-
-
 def analyze_video_with_bar(path: Path, exercise: Exercise, model, fps, out, several=False, others=(), record=None):
     """(the exerciser's Analysis, {person id: Analysis}); the dict is empty for one person."""
     from tqdm import tqdm
 
     from coach.analyze import analyze_video  # scipy loads only when something is analysed
-    from coach.people import analyze_people
+    from coach.people_video import analyze_people
 
     # On a terminal only (tqdm's disable=None): pipes and logs stay clean.
     with tqdm(unit="frame", desc=path.name, disable=None, leave=False) as bar:
