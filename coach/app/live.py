@@ -180,7 +180,10 @@ def page():
             video_frame_callback=session.worker.callback,
             on_video_ended=session.on_ended,
             desired_playing_state=desired,
-            async_processing=True,
+            # The callback never waits for the model (the worker's mailbox), so it runs in line:
+            # streamlit-webrtc's async mode sends each frame the previous one's output, 1-2 frames
+            # late (60 of 150 ms camera-to-screen, benchmarks/live_delay.py).
+            async_processing=False,
         )
         st.container(key="live-hint").caption("Press START and allow the camera. Stand so that your whole body is in view; "
                    f"{plain(lib.exercises[session.exercise].name.lower())} is best seen from the "
