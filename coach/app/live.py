@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from coach.app import live_notes, pages, resources, routine_view, settings, speech
+from coach.app import live_notes, pages, resources, routine_view, rtc, settings, speech
 from coach.app.overlay import draw_live
 from coach.app.text import plain
 from coach.app.worker import LiveWorker
@@ -171,6 +171,7 @@ def page():
         st.session_state["live"] = session
 
     video, panel = st.columns([7, 3])
+    rtc.install()  # issue 28: frames reach the worker at their last packet, not the next frame's first
     with video.container(key="live-video"):
         ctx = webrtc_streamer(
             key=STREAM_KEY,
