@@ -1,17 +1,23 @@
-"""The live page's WebRTC receive side (coach.app.rtc): a video frame goes to the decoder when its
-last packet arrives, not a frame later. Real VP8 frames from aiortc's own encoder, packetised as
-its sender does (the marker bit on each frame's last packet)."""
+"""The live page's WebRTC transport (coach.app.rtc): a video frame goes to the decoder when its
+last packet arrives, not a frame later (real VP8 frames from aiortc's own encoder, packetised as
+its sender does, the marker bit on each frame's last packet), and a stage that fell behind takes
+the newest frame, not the oldest waiting."""
 
+import asyncio
 from fractions import Fraction
 
 import av
 import numpy as np
+import pytest
 from aiortc import RTCCertificate, RTCDtlsTransport, RTCIceGatherer, RTCIceTransport, rtcrtpreceiver
 from aiortc.codecs import depayload, get_decoder
+from aiortc.contrib.media import MediaRelay
+from aiortc.mediastreams import MediaStreamError
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
+from streamlit_webrtc import relay
 
 from coach.app import rtc
 
@@ -83,10 +89,50 @@ def test_audio_is_left_as_aiortc_buffers_it():
     assert [f and f.timestamp for f in feed(ours, packets)] == [f and f.timestamp for f in feed(theirs, packets)]
 
 
-def test_aiortc_receivers_are_made_with_it_once_installed(monkeypatch):
-    monkeypatch.setattr(rtcrtpreceiver, "JitterBuffer", rtcrtpreceiver.JitterBuffer)  # undone after the test
+@pytest.fixture
+def undone(monkeypatch):
+    """What install() changes, put back after the test."""
+    monkeypatch.setattr(rtcrtpreceiver, "JitterBuffer", rtcrtpreceiver.JitterBuffer)
+    monkeypatch.setattr(relay, "MediaRelay", relay.MediaRelay)
+
+
+def test_aiortc_receivers_are_made_with_it_once_installed(undone):
     transport = RTCDtlsTransport(RTCIceTransport(RTCIceGatherer()), [RTCCertificate.generateCertificate()])
     assert type(rtcrtpreceiver.RTCRtpReceiver("video", transport)._RTCRtpReceiver__jitter_buffer) is JitterBuffer
     rtc.install()
     receiver = rtcrtpreceiver.RTCRtpReceiver("video", transport)
     assert isinstance(receiver._RTCRtpReceiver__jitter_buffer, rtc.FrameEndJitterBuffer)
+
+
+def newest_after_a_stall(made_with) -> list:
+    """The pts a relay's consumer gets: frame 0, then frames 1-5 arriving while it was busy, then
+    the stream's end."""
+
+    async def run():
+        source = rtcrtpreceiver.RemoteStreamTrack(kind="video")  # what aiortc's receiver feeds
+        consumer = made_with().subscribe(source)
+        for pts in range(6):
+            frame = av.VideoFrame(64, 48, "yuv420p")
+            frame.pts = pts
+            source._queue.put_nowait(frame)
+        got = [(await consumer.recv()).pts]
+        source._queue.put_nowait(None)
+        try:
+            while True:
+                got.append((await consumer.recv()).pts)
+        except MediaStreamError:
+            got.append("ended")
+        return got
+
+    return asyncio.run(run())
+
+
+def test_a_consumer_that_fell_behind_gets_the_newest_frame_then_the_end():
+    assert newest_after_a_stall(MediaRelay) == [0, 1, 2, 3, 4, 5, "ended"]  # aiortc's: every frame, late
+    assert newest_after_a_stall(rtc.LatestFrameRelay) == [5, "ended"]
+
+
+def test_streamlit_webrtc_makes_its_relay_from_it_once_installed(undone):
+    assert relay.MediaRelay is MediaRelay
+    rtc.install()
+    assert relay.MediaRelay is rtc.LatestFrameRelay

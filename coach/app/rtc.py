@@ -11,12 +11,22 @@ retransmission, as before); a sender that marks no frame's end gets aiortc's rul
 its receivers' buffers from the name `JitterBuffer` in its module `aiortc.rtcrtpreceiver`, so
 `install()` points that name at this one; aiortc is pinned in constraints.txt, and
 tests/test_rtc.py checks that its receivers take it.
+
+Between the receiver, the worker's callback and the sender, streamlit-webrtc passes frames through
+aiortc's MediaRelay, whose queues keep every frame: when the server stalled (2 s once, on a machine
+with 2 cores and a load of 10), the frames that waited were all drawn, encoded and sent late, in a
+burst, and Chromium, seeing frames arrive 2 s behind their timestamps, grew its jitter buffer to
+match and showed the video 1.7-2.5 s late for 6 s after. `LatestFrameRelay` keeps only the newest
+frame for each consumer, as the live worker's mailbox does: after a stall the next frame out is the
+newest one in. `install()` has streamlit-webrtc make its relay from it.
 """
 
 from __future__ import annotations
 
 from aiortc import rtcrtpreceiver
+from aiortc.contrib.media import MediaRelay
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from streamlit_webrtc import relay
 
 
 class FrameEndJitterBuffer(JitterBuffer):
@@ -36,6 +46,15 @@ class FrameEndJitterBuffer(JitterBuffer):
         return super()._remove_frame(sequence_number)
 
 
+class LatestFrameRelay(MediaRelay):
+    """aiortc's relay with no queue: a consumer that falls behind gets the newest frame."""
+
+    def subscribe(self, track, buffered: bool = False):
+        return super().subscribe(track, buffered=False)
+
+
 def install() -> None:
-    """Make aiortc's receivers from now on assemble frames with FrameEndJitterBuffer."""
+    """Make aiortc's receivers from now on assemble frames with FrameEndJitterBuffer, and
+    streamlit-webrtc's relay (made on the first stream) a LatestFrameRelay."""
     rtcrtpreceiver.JitterBuffer = FrameEndJitterBuffer
+    relay.MediaRelay = LatestFrameRelay
