@@ -4,9 +4,10 @@ the benchmark puts on the server's PYTHONPATH, never by coach itself.
 It wraps aiortc's video jitter buffer, decoder and encoder and the live worker's callback, reads
 the clock stamp the benchmark's camera paints into each frame (24 blocks, see live_delay.py)
 from the pixels at each stage, and appends one JSON line per stage and frame to the file named
-by COACH_DELAY_PROBE: {"stage": ..., "stamp": ms (Date.now() mod 2**24), "t": epoch ms, ...}.
+by COACH_DELAY_PROBE: {"stage": ..., "stamp": ms (Date.now() mod 2**24), then epoch ms}.
 Stages: "decoded" (first and last packet's arrival, the jitter buffer's release, decode start and
-end), "callback" (in, out) and "encoded" (start, end, bytes).
+end), "callback" (start, end), "encoded" (start, end, bytes), and "undecoded" for an encoded frame
+the decoder refused or gave no picture for (no stamp).
 """
 
 from __future__ import annotations
@@ -79,8 +80,14 @@ def install() -> None:
 
         def decode(encoded_frame):
             start = now_ms()
-            frames = base_decode(encoded_frame)
+            try:
+                frames = base_decode(encoded_frame)
+            except Exception as error:
+                emit({"stage": "undecoded", "stamp": None, "bytes": len(encoded_frame.data), "error": str(error)})
+                raise
             end = now_ms()
+            if not frames:
+                emit({"stage": "undecoded", "stamp": None, "bytes": len(encoded_frame.data)})
             for frame in frames:
                 emit({"stage": "decoded", "stamp": stamp(frame), "start": start, "end": end,
                       "width": frame.width, **getattr(encoded_frame, "probe", {})})

@@ -140,6 +140,7 @@ class App:
     server_ms: list = field(default_factory=list)
     seconds: float = 0.0
     browser: list = field(default_factory=list)  # the page's WebRTC statistics, per stream
+    undecoded: int = 0  # frames aiortc's decoder refused or gave nothing for
 
 
 def serve(app: App, home: Path, port: int) -> None:
@@ -159,7 +160,7 @@ def serve(app: App, home: Path, port: int) -> None:
 
 
 def wait_up(app: App) -> None:
-    for _ in range(300):
+    for _ in range(600):  # 3 minutes: several apps starting at once on a busy machine
         try:
             with urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=2):
                 return
@@ -168,7 +169,7 @@ def wait_up(app: App) -> None:
     raise SystemExit(f"coach app ({app.name}) did not start")
 
 
-def stream(context, app: App, seconds: float) -> None:
+def stream(context, app: App, seconds: float, dump: Path | None = None) -> None:
     """One camera stream of `seconds` after a warm-up; adds its frames and stages to `app`."""
     page = context.new_page()
     page.add_init_script(CAMERA)
@@ -192,7 +193,16 @@ def stream(context, app: App, seconds: float) -> None:
     app.seconds += time.monotonic() - start
     page.close()
     probe = [json.loads(line) for line in app.probe.read_text().splitlines()]
+    before = len(app.frames)
     join(app, shown, probe)
+    app.undecoded += sum(record["stage"] == "undecoded" for record in probe)
+    if dump is not None:  # every frame's clocks, to look into a bad stream
+        with dump.open("a") as out:
+            out.write(json.dumps({"app": app.name, "shown": shown, "probe": probe}) + "\n")
+    delays = app.frames[before:]
+    if delays:
+        print(f"{app.name}: {len(delays)} frames, median {statistics.median(delays):.0f} ms, "
+              f"p90 {percentile(delays, 0.9):.0f} ms", flush=True)
 
 
 def join(app: App, shown: list, probe: list) -> None:
@@ -242,7 +252,7 @@ def report(app: App) -> None:
     print(f"\n{app.name}: camera to screen over {len(delays)} frames: median {statistics.median(delays):.0f} ms, "
           f"p10 {percentile(delays, 0.1):.0f} ms, p90 {percentile(delays, 0.9):.0f} ms; "
           f"shown {len(delays) / app.seconds:.1f} fps, longest gap {max(app.gaps, default=0):.0f} ms, "
-          f"gaps over 50 ms: {sum(g > 50 for g in app.gaps)}")
+          f"gaps over 50 ms: {sum(g > 50 for g in app.gaps)}; frames the server could not decode: {app.undecoded}")
     for name, _, _ in STAGES:
         values = app.stages.get(name)
         if values:
@@ -271,6 +281,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=1, help="streams per app, alternating (default 1)")
     parser.add_argument("--against", type=Path, action="append", default=[],
                         help="another checkout whose app runs beside this one's (repeatable)")
+    parser.add_argument("--dump", type=Path, help="append each stream's per-frame clocks to this JSON-lines file")
     args = parser.parse_args()
     apps = [App(str(checkout), checkout.resolve()) for checkout in args.against] + [App(str(ROOT), ROOT)]
     with tempfile.TemporaryDirectory() as folder:
@@ -286,7 +297,7 @@ def main():
                     args=["--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream", "--no-first-run"])
                 for _ in range(args.rounds):
                     for app in apps:
-                        stream(context, app, args.seconds)
+                        stream(context, app, args.seconds, args.dump)
                 context.close()
         finally:
             for app in apps:
