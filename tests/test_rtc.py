@@ -18,6 +18,8 @@ from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 from streamlit_webrtc import relay
+from streamlit_webrtc.models import CallbackAttachableProcessor
+from streamlit_webrtc.process import VideoProcessTrack
 
 from coach.app import rtc
 
@@ -104,22 +106,24 @@ def test_aiortc_receivers_are_made_with_it_once_installed(undone):
     assert isinstance(receiver._RTCRtpReceiver__jitter_buffer, rtc.FrameEndJitterBuffer)
 
 
-def newest_after_a_stall(made_with) -> list:
-    """The pts a relay's consumer gets: frame 0, then frames 1-5 arriving while it was busy, then
-    the stream's end."""
+def after_a_stall(made_with, drawn: bool) -> list:
+    """The pts a relay's consumer gets: frame 0, then frames 1-5 that arrived while it was busy,
+    then the stream's end; from the camera's track, or (drawn) from the callback's."""
 
     async def run():
-        source = rtcrtpreceiver.RemoteStreamTrack(kind="video")  # what aiortc's receiver feeds
+        camera = rtcrtpreceiver.RemoteStreamTrack(kind="video")  # what aiortc's receiver feeds
+        source = VideoProcessTrack(camera, CallbackAttachableProcessor(lambda frame: frame, None, None)) if drawn else camera
         consumer = made_with().subscribe(source)
         for pts in range(6):
             frame = av.VideoFrame(64, 48, "yuv420p")
-            frame.pts = pts
-            source._queue.put_nowait(frame)
-        got = [(await consumer.recv()).pts]
-        source._queue.put_nowait(None)
+            frame.pts, frame.time_base = pts, Fraction(1, 90000)
+            camera._queue.put_nowait(frame)
+        # wait_for: a relay whose task died fails the test instead of hanging it.
+        got = [(await asyncio.wait_for(consumer.recv(), 10)).pts]
+        camera._queue.put_nowait(None)
         try:
             while True:
-                got.append((await consumer.recv()).pts)
+                got.append((await asyncio.wait_for(consumer.recv(), 10)).pts)
         except MediaStreamError:
             got.append("ended")
         return got
@@ -127,12 +131,14 @@ def newest_after_a_stall(made_with) -> list:
     return asyncio.run(run())
 
 
-def test_a_consumer_that_fell_behind_gets_the_newest_frame_then_the_end():
-    assert newest_after_a_stall(MediaRelay) == [0, 1, 2, 3, 4, 5, "ended"]  # aiortc's: every frame, late
-    assert newest_after_a_stall(rtc.LatestFrameRelay) == [5, "ended"]
+def test_the_browser_gets_the_newest_drawn_frame_and_the_callback_every_frame():
+    every = [0, 1, 2, 3, 4, 5, "ended"]
+    assert after_a_stall(MediaRelay, drawn=True) == every  # aiortc's: every frame, late
+    assert after_a_stall(rtc.BrowserGetsNewestRelay, drawn=True) == [5, "ended"]
+    assert after_a_stall(rtc.BrowserGetsNewestRelay, drawn=False) == every
 
 
 def test_streamlit_webrtc_makes_its_relay_from_it_once_installed(undone):
     assert relay.MediaRelay is MediaRelay
     rtc.install()
-    assert relay.MediaRelay is rtc.LatestFrameRelay
+    assert relay.MediaRelay is rtc.BrowserGetsNewestRelay

@@ -16,9 +16,10 @@ Between the receiver, the worker's callback and the sender, streamlit-webrtc pas
 aiortc's MediaRelay, whose queues keep every frame: when the server stalled (2 s once, on a machine
 with 2 cores and a load of 10), the frames that waited were all drawn, encoded and sent late, in a
 burst, and Chromium, seeing frames arrive 2 s behind their timestamps, grew its jitter buffer to
-match and showed the video 1.7-2.5 s late for 6 s after. `LatestFrameRelay` keeps only the newest
-frame for each consumer, as the live worker's mailbox does: after a stall the next frame out is the
-newest one in. `install()` has streamlit-webrtc make its relay from it.
+match and showed the video 1.7-2.5 s late for 6 s after. `BrowserGetsNewestRelay` still gives the
+callback every frame (the counter may need the frames that waited, and the worker's mailbox drops
+what it cannot analyse), but the sender only the newest drawn frame: after a stall the next frame
+out is the newest one in. `install()` has streamlit-webrtc make its relay from it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from aiortc import rtcrtpreceiver
 from aiortc.contrib.media import MediaRelay
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from streamlit_webrtc import relay
+from streamlit_webrtc.process import AsyncMediaProcessTrack, MediaProcessTrack
 
 
 class FrameEndJitterBuffer(JitterBuffer):
@@ -46,15 +48,17 @@ class FrameEndJitterBuffer(JitterBuffer):
         return super()._remove_frame(sequence_number)
 
 
-class LatestFrameRelay(MediaRelay):
-    """aiortc's relay with no queue: a consumer that falls behind gets the newest frame."""
+class BrowserGetsNewestRelay(MediaRelay):
+    """aiortc's relay, with no queue after the callback: a sender that fell behind gets the
+    newest drawn frame (the callback's output is streamlit-webrtc's process track)."""
 
-    def subscribe(self, track, buffered: bool = False):
-        return super().subscribe(track, buffered=False)
+    def subscribe(self, track, buffered: bool = True):
+        drawn = isinstance(track, (MediaProcessTrack, AsyncMediaProcessTrack))
+        return super().subscribe(track, buffered=buffered and not drawn)
 
 
 def install() -> None:
     """Make aiortc's receivers from now on assemble frames with FrameEndJitterBuffer, and
-    streamlit-webrtc's relay (made on the first stream) a LatestFrameRelay."""
+    streamlit-webrtc's relay (made on the first stream) a BrowserGetsNewestRelay."""
     rtcrtpreceiver.JitterBuffer = FrameEndJitterBuffer
-    relay.MediaRelay = LatestFrameRelay
+    relay.MediaRelay = BrowserGetsNewestRelay
