@@ -82,11 +82,10 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class Count:
-    """The counter after one frame: phase name, totals, and the rep completed now, if any."""
+    """The counter after one frame: the phase's name, and the rep completed now, if any (not yet
+    numbered: the set gate numbers the reps it counts)."""
 
     phase: str
-    reps: int
-    sets: int
     rep: RepEvent | None = None
     # Why a swing that went at least half the depth a rep needs was not counted, at the frame it
     # was dropped: one of REJECTIONS.
@@ -100,7 +99,8 @@ REJECTIONS = (TOO_SMALL, TOO_SHORT, TOO_LONG, NOT_HELD, NOT_SEEN, OUTSIDE_SET)
 
 
 class Counter:
-    """Counts the reps of one person doing one exercise."""
+    """Counts the reps of one person doing one exercise. Its reps are not numbered: the set gate
+    (SetGate), which decides which of them count, numbers those it counts."""
 
     def __init__(self, exercise: Exercise):
         self.spec = spec = exercise.count
@@ -113,8 +113,7 @@ class Counter:
         self.ranges: deque[float] = deque(maxlen=spec.recent_reps)
         self.recent = 0.0  # median of `ranges`, kept as they change (read every frame)
         self.partials: deque[float] = deque(maxlen=spec.recent_reps)  # since the last rep
-        self.reps = 0
-        self.sets = 0
+        self.reps = 0  # reps completed, before the set gate
         self.rejected: str | None = None  # set on the frame a swing is dropped
         self.last_rep_end: float | None = None
         self.seen_since: float | None = None
@@ -179,13 +178,12 @@ class Counter:
         rep = step[self.phase](v, sample)
         self.frames.append(sample)
         if self.phase != Phase.START and self.start_t is not None and t - self.start_t > spec.max_rep_s:
-            if self.phase in (Phase.FAR, Phase.RETURNING) and not self.counted:
-                self.rejected = TOO_LONG
-            self.back_to_start(v, t)
+            self.give_up(v, t)
         return self.result(rep)
 
-    # One method per phase: each reads v (the signal turned so that the start is high) and the
-    # sample, moves to the next phase when its transition is met, and returns the rep completed.
+    # One method per phase reads v (the signal turned so that the start is high) and the sample,
+    # and calls the method named for the transition whose condition is met; that method moves to
+    # the next phase and returns the rep completed, if any.
 
     def at_start(self, v: float, sample: Sample) -> None:
         t, h = sample.t, self.spec.hysteresis
@@ -196,15 +194,12 @@ class Counter:
         if self.start_since is None:
             self.start_since = t
         if v < self.top - h and t - self.start_since >= self.spec.hold_near_s:
-            self.phase, self.bottom, self.ready = Phase.GOING, v, self.set_up(t)
+            self.leave_start(v, t)
 
     def going(self, v: float, sample: Sample) -> RepEvent | None:
         t, h = sample.t, self.spec.hysteresis
         if self.still():
-            # Stood still short of a rep (settling after walking in, a drifting stance, a hold):
-            # the rep, when it comes, starts from where the person rests now.
-            self.back_to_start(max(v for _, v in self.window), t)
-            return None
+            return self.settle(t)
         if v <= self.bottom:
             self.bottom, self.peak, self.peak_t = v, v, t
         elif v > self.peak:
@@ -213,18 +208,56 @@ class Counter:
         if self.top - v >= needed and (self.far_limit is None or v <= self.far_limit):
             return self.reach_far(v, sample, needed)
         if v > self.bottom + h and v >= self.top - h:
-            # Back at the top without going deep enough: a partial rep, not counted.
-            self.partial(self.top - self.bottom)
-            self.back_to_start(v, t)
+            self.fall_short(v, t)
         elif self.peak - self.bottom >= self.spec.min_range and v < self.peak - h:
-            # Came back a rep's worth short of the top and turned down again: a partial rep too,
-            # and the next swing starts from that turn (the top has drifted).
-            self.partial(self.peak - self.bottom)
-            self.going_from_peak(v, t)
+            self.turn_short(v, t)
         return None
 
+    def at_far(self, v: float, sample: Sample) -> None:
+        self.bottom = min(self.bottom, v)
+        if v > self.bottom + self.spec.hysteresis:
+            self.turn_back(v, sample.t)
+
+    def returning(self, v: float, sample: Sample) -> RepEvent | None:
+        spec, t = self.spec, sample.t
+        if v > self.peak:
+            self.peak, self.peak_t = v, t
+        if v < self.bottom:
+            return self.turn_down(v)
+        if v >= self.bottom + spec.return_fraction * (self.top - self.bottom) and (
+            self.near_limit is None or v >= self.near_limit
+        ):
+            return self.come_back(v, sample)
+        if v < self.peak - spec.hysteresis:
+            if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
+                return self.return_short(v, t)
+            return self.turn_down(v)
+        return None
+
+    # The transitions, START -> GOING -> FAR -> RETURNING -> START and the ways off that round.
+
+    def leave_start(self, v: float, t: float) -> None:
+        """START -> GOING: left the top by more than the hysteresis (after `hold_near_s` there)."""
+        self.phase, self.bottom, self.ready = Phase.GOING, v, self.set_up(t)
+
+    def settle(self, t: float) -> None:
+        """GOING -> START: stood still short of a rep (settling after walking in, a drifting stance,
+        a hold): the rep, when it comes, starts from where the person rests now."""
+        self.back_to_start(max(v for _, v in self.window), t)
+
+    def fall_short(self, v: float, t: float) -> None:
+        """GOING -> START: back at the top without going deep enough: a partial rep, not counted."""
+        self.partial(self.top - self.bottom)
+        self.back_to_start(v, t)
+
+    def turn_short(self, v: float, t: float) -> None:
+        """GOING -> GOING: came back a rep's worth short of the top and turned down again: a
+        partial rep too, and the next swing starts from that turn (the top has drifted)."""
+        self.partial(self.peak - self.bottom)
+        self.going_from_peak(v, t)
+
     def reach_far(self, v: float, sample: Sample, needed: float) -> RepEvent | None:
-        """Deep enough: at the far end now; with count_at: far, the rep counts here."""
+        """GOING -> FAR: deep enough; with count_at: far, the rep counts here."""
         self.phase, self.depth_needed = Phase.FAR, needed
         if self.spec.count_at != "far":
             return None
@@ -232,34 +265,35 @@ class Counter:
         self.counted = rep is not None
         return rep
 
-    def at_far(self, v: float, sample: Sample) -> None:
-        self.bottom = min(self.bottom, v)
-        if v > self.bottom + self.spec.hysteresis:
-            self.phase, self.peak, self.peak_t = Phase.RETURNING, v, sample.t
+    def turn_back(self, v: float, t: float) -> None:
+        """FAR -> RETURNING: turned back from the far end by more than the hysteresis."""
+        self.phase, self.peak, self.peak_t = Phase.RETURNING, v, t
 
-    def returning(self, v: float, sample: Sample) -> RepEvent | None:
-        spec, t = self.spec, sample.t
-        if v > self.peak:
-            self.peak, self.peak_t = v, t
-        if v < self.bottom:
-            self.bottom, self.phase = v, Phase.FAR
-            return None
-        if v >= self.bottom + spec.return_fraction * (self.top - self.bottom) and (
-            self.near_limit is None or v >= self.near_limit
-        ):
-            rep = self.came_back([*self.frames, sample], self.top - self.bottom)
-            self.back_to_start(v, t)
-            return rep
-        if v < self.peak - spec.hysteresis:
-            # Turned down again short of the start (the start was a spike, or the person's top
-            # drifted): a full rep if it came back as far as a rep goes down, and the next one
-            # has begun from here.
-            if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
-                rep = self.came_back([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
-                self.going_from_peak(v, t)
-                return rep
-            self.phase = Phase.FAR
-        return None
+    def turn_down(self, v: float) -> None:
+        """RETURNING -> FAR: turned towards the far end again before coming back (a wobble)."""
+        self.phase, self.bottom = Phase.FAR, min(self.bottom, v)
+
+    def come_back(self, v: float, sample: Sample) -> RepEvent | None:
+        """RETURNING -> START: came back `return_fraction` of the swing (and past `near_limit`):
+        the rep completes now (count_at: return)."""
+        rep = self.came_back([*self.frames, sample], self.top - self.bottom)
+        self.back_to_start(v, sample.t)
+        return rep
+
+    def return_short(self, v: float, t: float) -> RepEvent | None:
+        """RETURNING -> GOING: turned down again short of the start (the start was a spike, or the
+        person's top drifted), having come back `short_return` of the recent reps' range: a full
+        rep, and the next one has begun from that turn."""
+        rep = self.came_back([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
+        self.going_from_peak(v, t)
+        return rep
+
+    def give_up(self, v: float, t: float) -> None:
+        """Any phase -> START: the swing has lasted longer than max_rep_s (dropped as too long if it
+        had gone deep enough); a rep, if one comes, starts from here."""
+        if self.phase in (Phase.FAR, Phase.RETURNING) and not self.counted:
+            self.rejected = TOO_LONG
+        self.back_to_start(v, t)
 
     def drop_lost(self):
         """Unseen for lost_s: the rep in progress, if it had gone deep enough, is dropped as not seen."""
@@ -342,7 +376,6 @@ class Counter:
         else:
             if self.last_rep_end is None or self.start_t - self.last_rep_end > spec.rest_s:
                 # A new set: the person may move differently now, so the recent range starts afresh.
-                self.sets += 1
                 self.set_ranges([])
             self.set_ranges([*self.ranges, span])
             self.partials.clear()
@@ -373,8 +406,8 @@ class Counter:
         both = ~np.isnan(left) & ~np.isnan(right)
         asymmetry = float(np.mean(np.abs(left[both] - right[both]))) if both.any() else None
         return RepEvent(
-            index=self.reps,
-            set_index=self.sets,
+            index=0,  # numbered by the set gate, which counts it
+            set_index=0,
             start_t=float(times[0]),
             end_t=float(times[-1]),
             rom_min=float(np.nanmin(values)),
@@ -390,7 +423,7 @@ class Counter:
         )
 
     def result(self, rep: RepEvent | None = None) -> Count:
-        return Count(self.names[self.phase], self.reps, self.sets, rep, self.rejected)
+        return Count(self.names[self.phase], rep, self.rejected)
 
 
 class SetGate:

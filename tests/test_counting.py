@@ -39,9 +39,11 @@ def count(exercise: Exercise, t, values, visible=None) -> tuple[Counter, list]:
 def test_counts_clean_reps_and_names_the_phases():
     t, v = reps_signal(5)
     counter, out = count(SQUAT, t, v)
-    assert counter.reps == 5 and counter.sets == 1
+    assert counter.reps == 5
     reps = [o.rep for o in out if o.rep]
-    assert [r.index for r in reps] == [1, 2, 3, 4, 5]
+    # The set gate numbers the reps it counts; the counter leaves them unnumbered.
+    assert {(r.index, r.set_index) for r in reps} == {(0, 0)}
+    assert [(r.index, r.set_index) for _, r in through_the_gate(SQUAT, t, v)[1]] == [(i, 1) for i in range(1, 6)]
     # Each rep completes on the way up, after the bottom: the phases go round in order.
     names = [o.phase for o in out]
     changes = [a for a, b in zip(names, names[1:]) if a != b]
@@ -169,11 +171,9 @@ def test_a_long_pause_closes_the_set():
     gap = 15.0  # standing still longer than rest_s (10)
     t = np.concatenate([t1, t1[-1] + gap + t2])
     v = np.concatenate([v1, v2])
-    counter, out = count(SQUAT, t, v)
-    reps = [o.rep for o in out if o.rep]
-    assert counter.reps == 5 and counter.sets == 2
-    assert [r.set_index for r in reps] == [1, 1, 1, 2, 2]
-    assert not out[-1].rep
+    counts, counted, _, end = through_the_gate(SQUAT, t, v)
+    assert counts[-1] == 5 and end == []
+    assert [r.set_index for _, r in counted] == [1, 1, 1, 2, 2]
 
 
 def test_a_spike_before_the_set_does_not_block_counting():
@@ -283,7 +283,7 @@ def test_counted_at_the_far_end_a_stream_may_end_there():
     at_far = squat(count_at="far")
     counter, out = count(at_far, t, v)
     reps = [o.rep for o in out if o.rep]
-    assert counter.reps == 4 and [r.index for r in reps] == [1, 2, 3, 4]
+    assert counter.reps == 4 and [r.index for _, r in through_the_gate(at_far, t, v)[1]] == [1, 2, 3, 4]
     # Counted while going down, before the bottom (at 1 s into each 2-s rep after the 1-s rest).
     assert all(r.end_t < 1 + 2 * i + 1.0 for i, r in enumerate(reps))
     stop = t < 1 + 3 * 2 + 1.0  # the last rep cut at its bottom
