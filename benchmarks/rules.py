@@ -15,6 +15,7 @@ synthetic sequence with a known answer needs it: tests/test_counting.py).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import multiprocessing
 import os
@@ -27,9 +28,9 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from repcount import CANDIDATES, SHARED, SOURCES, best, column, counted, library, replay, scaled, score  # noqa: E402
+from repcount import CANDIDATES, SHARED, SOURCES, best, column, counted, definition, replay, scaled, score  # noqa: E402
 
-from coach.counting import Counter, SetGate  # noqa: E402
+from coach.counting import Counter, SetGate, alike  # noqa: E402
 from coach.keypoints import KeypointSeries  # noqa: E402
 
 FPS = 30.0
@@ -54,13 +55,6 @@ class NoPartialRange(Counter):
 
     def remember_partial(self, span):
         pass
-
-
-class NoShortReturn(Counter):
-    """A swing that turns down again short of the start is never a rep."""
-
-    def needed_return(self) -> float:
-        return math.inf
 
 
 class NoSetReset(Counter):
@@ -129,13 +123,24 @@ class NoLonesAtEnd(SetGate):
         return super().finish(t)
 
 
-# name: (counter, gate, what the rule does)
+class HoldUnlike(SetGate):
+    """A candidate rule (issue 27 item 2), not in coach: a rep from the set-up position within
+    `rest_s` of a set's last rep, unlike its last reps (kneeling down, getting off the bar after
+    the set), is held as a rep not set up is."""
+
+    def update(self, rep, t):
+        if rep is not None and rep.ready and self.in_set and rep.start_t - self.in_set[-1].end_t <= self.rest_s \
+                and not alike(self.in_set, rep, self.alike_share):
+            rep = dataclasses.replace(rep, ready=False)
+        return super().update(rep, t)
+
+
+# name: (counter, gate, what the rule does); a name starting with + is a candidate rule switched on.
 RULES = {
     "none off": (Counter, SetGate, ""),
     "settling": (NoSettling, SetGate, "GOING -> START when still for still_s short of a rep"),
     "drifted top": (NoDriftedTop, SetGate, "GOING -> GOING from a turn a rep's worth short of the top"),
     "partial range": (NoPartialRange, SetGate, "recent_reps alike partial reps become the range"),
-    "short return": (NoShortReturn, SetGate, "RETURNING -> GOING, a rep, after coming back short_return"),
     "set reset": (NoSetReset, SetGate, "a new set (after rest_s) forgets the recent range"),
     "settle_s": (NoSettle, SetGate, "nothing counted in the first settle_s in view"),
     "too long": (NoTooLong, SetGate, "a swing over max_rep_s is dropped"),
@@ -144,6 +149,7 @@ RULES = {
     "slow join": (Counter, NoSlowJoin, "slow reps join within twice the quicker's length"),
     "alike at end": (Counter, NoAlikeAtEnd, "a held rep alike the set's last counts at the end"),
     "lones at end": (Counter, NoLonesAtEnd, "lone reps count at the end when no set was made"),
+    "+hold unlike": (Counter, HoldUnlike, "a ready rep unlike the set just done is held"),
 }
 
 
@@ -151,7 +157,7 @@ def series_counts(job) -> dict:
     """One series: its label, and its count for each rule off and each factor set."""
     folder, name, exercise_id, reps, rules = job
     series = np.load(folder / f"{name}.npy")
-    exercise = library().get(exercise_id)
+    exercise = definition(folder, exercise_id)
     _, samples = counted(exercise, KeypointSeries.from_movenet(series, np.arange(len(series)) / FPS))
     out = {"name": name, "exercise": exercise_id, "reps": reps}
     for rule in rules:

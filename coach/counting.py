@@ -15,10 +15,8 @@ is turned so that the start is always high (`v = value` for start: high, `-value
                and, where given, passed `far_limit`. `bottom` follows the lowest value. With
                `count_at: far` the rep counts here (a pull-up is done at the top).
     RETURNING  turned back by more than `hysteresis`. The rep counts when v climbs back
-               `return_fraction` of (top - bottom) and, where given, past `near_limit`; or,
-               when it turns down again short of that (the top was a spike, or the person's
-               start position drifted), if it came back `short_return` of the recent reps' range:
-               then the next rep has already begun from that turning point.
+               `return_fraction` of (top - bottom) and, where given, past `near_limit`; turning
+               down again short of that, it is back at FAR (a wobble at the far end).
 
 The thresholds are relative to each swing's own top and bottom and to the recent reps (reset at
 each new set), so the count follows the person's own range of motion and a drifting camera
@@ -116,6 +114,7 @@ class Counter:
         self.reps = 0  # reps completed, before the set gate
         self.rejected: str | None = None  # set on the frame a swing is dropped
         self.last_rep_end: float | None = None
+        self.opener: str | None = None  # alternating: pair: the side of the swing that opened a pair
         self.seen_since: float | None = None
         self.last_seen: float | None = None
         self.stream_start: float | None = None  # the first frame's time
@@ -140,10 +139,6 @@ class Counter:
     def needed_depth(self) -> float:
         """How far from the top a swing must go to be a rep: the floor, or a share of recent reps."""
         return max(self.spec.min_range, self.spec.depth * self.recent)
-
-    def needed_return(self) -> float:
-        """How far a swing that never got back to its start must come back to be a rep anyway."""
-        return max(self.spec.min_range, self.spec.short_return * self.recent)
 
     def set_ranges(self, ranges):
         self.ranges = deque(ranges, maxlen=self.spec.recent_reps)
@@ -219,9 +214,9 @@ class Counter:
             self.turn_back(v, sample.t)
 
     def returning(self, v: float, sample: Sample) -> RepEvent | None:
-        spec, t = self.spec, sample.t
+        spec = self.spec
         if v > self.peak:
-            self.peak, self.peak_t = v, t
+            self.peak, self.peak_t = v, sample.t
         if v < self.bottom:
             return self.turn_down(v)
         if v >= self.bottom + spec.return_fraction * (self.top - self.bottom) and (
@@ -229,8 +224,6 @@ class Counter:
         ):
             return self.come_back(v, sample)
         if v < self.peak - spec.hysteresis:
-            if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
-                return self.return_short(v, t)
             return self.turn_down(v)
         return None
 
@@ -278,14 +271,6 @@ class Counter:
         the rep completes now (count_at: return)."""
         rep = self.came_back([*self.frames, sample], self.top - self.bottom)
         self.back_to_start(v, sample.t)
-        return rep
-
-    def return_short(self, v: float, t: float) -> RepEvent | None:
-        """RETURNING -> GOING: turned down again short of the start (the start was a spike, or the
-        person's top drifted), having come back `short_return` of the recent reps' range: a full
-        rep, and the next one has begun from that turn."""
-        rep = self.came_back([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
-        self.going_from_peak(v, t)
         return rep
 
     def give_up(self, v: float, t: float) -> None:
@@ -377,12 +362,36 @@ class Counter:
             if self.last_rep_end is None or self.start_t - self.last_rep_end > spec.rest_s:
                 # A new set: the person may move differently now, so the recent range starts afresh.
                 self.set_ranges([])
+                self.opener = None
             self.set_ranges([*self.ranges, span])
             self.partials.clear()
-            self.reps += 1
-            rep = self.rep_event(frames)
             self.last_rep_end = frames[-1].t
+            if not self.second_of_pair(frames):
+                self.reps += 1
+                rep = self.rep_event(frames)
         return rep
+
+    def second_of_pair(self, frames: list[Sample]) -> bool:
+        """With `alternating: pair`, whether this swing is the other side's turn after the swing
+        that opened a pair (counted then): the pair is done, and this swing is not a rep of its own."""
+        if self.spec.alternating != "pair":
+            return False
+        side = self.far_side(frames)
+        if side is not None and self.opener is not None and side != self.opener:
+            self.opener = None
+            return True
+        self.opener = side
+        return False
+
+    def far_side(self, frames: list[Sample]) -> str | None:
+        """The side that went further at the far end of this swing ('left' or 'right'), None where
+        one of them was not seen there."""
+        _, _, band = self.bottom_band(frames)
+        ends = [self.sign * np.array([getattr(frames[i], side) for i in band]) for side in ("left", "right")]
+        if not len(band) or any(np.isnan(end).all() for end in ends):
+            return None
+        left, right = (float(np.nanmean(end)) for end in ends)
+        return "left" if left < right else "right"
 
     def bottom_band(self, frames: list[Sample]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The frames' times and values, and the indices of those in the band at the far end."""

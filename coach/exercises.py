@@ -186,6 +186,7 @@ class Counting(Model):
     far_limit: float | None = None
     near_limit: float | None = None
     count_at: Literal["return", "far"] = "return"
+    alternating: Literal["each", "pair"] = "each"
     min_rep_s: float = Field(0.3, gt=0, le=60)
     still_s: float = Field(0.6, gt=0, le=10)
     max_rep_s: float = Field(10.0, gt=0, le=600)
@@ -194,7 +195,6 @@ class Counting(Model):
     rest_s: float = Field(10.0, gt=0, le=3600)
     set_gap_s: float = Field(3.0, gt=0, le=600)
     recent_reps: int = Field(3, ge=1, le=20)
-    short_return: float = Field(0.5, gt=0, le=1)
     alike: float = Field(0.7, gt=0, le=1)
 
     @model_validator(mode="before")
@@ -331,6 +331,9 @@ class Exercise(Model):
                                    f"[{', '.join(p.value for p in signal.points)}]")
         if self.count is not None and self.count.signal not in self.signals:
             raise FieldProblem(("count", "signal"), f"unknown signal {self.count.signal!r} (signals: {', '.join(names)})")
+        if self.count is not None and self.count.alternating == "pair" and not self.signals[self.count.signal].two_sided:
+            raise FieldProblem(("count", "alternating"), f"`pair` needs a two-sided signal to tell the sides apart; "
+                               f"{self.count.signal!r} has none (name a side-less joint such as `knee`)")
         seen = set()
         for i, rule in enumerate(self.form):
             if rule.signal not in self.signals:

@@ -471,3 +471,46 @@ def test_a_slow_deliberate_set_is_a_set_with_every_shipped_definition(name):
     smoothing = make_filter(exercise.smoothing)
     counts, counted, rejected, end = through_the_gate(exercise, t, [smoothing.update(float(x), float(ti)) for ti, x in zip(t, v)])
     assert counts[-1] == 4 and rejected == [] and end == []
+
+
+def lunges(sides: str, fps: float = 30):
+    """Lunges of 2 s on the legs named in `sides` ('L', 'R'), 0.5 s standing between them: per
+    frame the time, each knee's angle (the working knee to 90 degrees, the other to 130) and
+    the drive, the more bent knee (the built-in lunge's `side: min`)."""
+    parts = [reps_signal(1, rest=0.5, fps=fps) for _ in sides]
+    t, working, _ = joined(*parts, fps=fps)
+    other = 170 - (170 - working) * 0.5
+    which = np.concatenate([np.full(len(p[0]), s) for p, s in zip(parts, sides)])
+    left, right = np.where(which == "L", working, other), np.where(which == "L", other, working)
+    return t, left, right, np.minimum(left, right)
+
+
+def lunge(alternating: str) -> Exercise:
+    data = load(BUILTIN_DIR / "lunge.yaml").model_dump()
+    data["count"]["alternating"] = alternating
+    return Exercise.model_validate(data)
+
+
+@pytest.mark.parametrize("sides, each, pair", [
+    ("LRLRLR", 6, 3),  # alternating legs: a rep is a left-and-right pair
+    ("LLLL", 4, 4),  # the same leg every time: each lunge is a whole cycle
+    ("RRLRLL", 6, 4),  # R, R, then the pairs LR and LL: the last L has no partner
+])
+def test_alternating_pair_counts_a_left_and_right_pair_as_one_rep(sides, each, pair):
+    """Countix's labellers count alternating lunges a pair at a time (benchmarks/repcount.py):
+    `alternating: pair` counts so, at the first lunge of each pair; `each` (the built-in
+    lunge) counts every lunge."""
+    t, left, right, drive = lunges(sides)
+    for alternating, expected in (("each", each), ("pair", pair)):
+        counter = Counter(lunge(alternating))
+        reps = [counter.update(Sample(float(ti), float(v), float(lv), float(rv))).rep
+                for ti, v, lv, rv in zip(t, drive, left, right)]
+        assert sum(r is not None for r in reps) == expected, alternating
+
+
+def test_alternating_pair_needs_a_two_sided_drive():
+    data = load(BUILTIN_DIR / "squat.yaml").model_dump()
+    data["signals"]["drive"] = {"kind": "height", "points": ["nose", "left_hip"]}
+    data["count"].update(signal="drive", alternating="pair")
+    with pytest.raises(ValueError, match="`pair` needs a two-sided signal"):
+        Exercise.model_validate(data)
