@@ -43,18 +43,18 @@ class NoSettling(Counter):
         return False
 
 
-class NoDriftedTop(Counter):
-    """A swing that comes back a rep's worth short of its top and turns down again stays one swing."""
-
-    def turn_short(self, v, t):
-        pass
-
-
 class NoPartialRange(Counter):
     """Partial reps alike in a row never become the recent reps' range."""
 
     def remember_partial(self, span):
         pass
+
+
+class NoShortReturn(Counter):
+    """A swing that turns down again short of the start is never a rep."""
+
+    def needed_return(self) -> float:
+        return math.inf
 
 
 class NoSetReset(Counter):
@@ -63,14 +63,6 @@ class NoSetReset(Counter):
     def set_ranges(self, ranges):
         if ranges or not self.ranges:
             super().set_ranges(ranges)
-
-
-class NoSettle(Counter):
-    """Counting starts on the first frame the person is seen (no `settle_s`)."""
-
-    def __init__(self, exercise):
-        super().__init__(exercise)
-        self.settle_s = 0.0
 
 
 class NoReady(Counter):
@@ -124,14 +116,14 @@ class NoLonesAtEnd(SetGate):
 
 
 class HoldUnlike(SetGate):
-    """A candidate rule (issue 27 item 2), not in coach: a rep from the set-up position within
-    `rest_s` of a set's last rep, unlike its last reps (kneeling down, getting off the bar after
-    the set), is held as a rep not set up is."""
+    """A candidate rule (issue 27 item 2), not in coach: a rep within `rest_s` of a set's last
+    rep and unlike its last reps (kneeling down, getting off the bar after the set) is held as
+    the first rep of a set not set up is: it counts once the next rep joins it."""
 
     def update(self, rep, t):
-        if rep is not None and rep.ready and self.in_set and rep.start_t - self.in_set[-1].end_t <= self.rest_s \
+        if rep is not None and self.in_set and rep.start_t - self.in_set[-1].end_t <= self.rest_s \
                 and not alike(self.in_set, rep, self.alike_share):
-            rep = dataclasses.replace(rep, ready=False)
+            rep, self.previous = dataclasses.replace(rep, ready=False), None
         return super().update(rep, t)
 
 
@@ -139,10 +131,9 @@ class HoldUnlike(SetGate):
 RULES = {
     "none off": (Counter, SetGate, ""),
     "settling": (NoSettling, SetGate, "GOING -> START when still for still_s short of a rep"),
-    "drifted top": (NoDriftedTop, SetGate, "GOING -> GOING from a turn a rep's worth short of the top"),
     "partial range": (NoPartialRange, SetGate, "recent_reps alike partial reps become the range"),
+    "short return": (NoShortReturn, SetGate, "RETURNING -> GOING, a rep, after coming back short_return"),
     "set reset": (NoSetReset, SetGate, "a new set (after rest_s) forgets the recent range"),
-    "settle_s": (NoSettle, SetGate, "nothing counted in the first settle_s in view"),
     "too long": (NoTooLong, SetGate, "a swing over max_rep_s is dropped"),
     "ready": (NoReady, SetGate, "a rep from the set-up position counts at once"),
     "set gate": (Counter, NoGate, "a set's first rep not set up is held until the next joins"),

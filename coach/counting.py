@@ -1,8 +1,11 @@
 """The rep counter: a small state machine over the four phases of a definition's driving signal.
 
 `Counter.update(sample) -> Count` once per frame, in time order. It only reads numbers and emits
-a RepEvent the moment a rep is counted, or the reason a swing was not one; it never draws and
-keeps no global state. One method per phase (`at_start`, `going`, `at_far`, `returning`).
+a RepEvent the moment a rep is completed, or the reason a swing was not one; it never draws and
+keeps no global state. One method per phase (`at_start`, `going`, `at_far`, `returning`) calls
+one method per transition (`leave_start`, `settle`, `fall_short`, `reach_far`, `turn_back`,
+`turn_down`, `come_back`, `return_short`; `give_up` from any phase). Its reps are not numbered:
+`SetGate` decides which count and numbers them (index, set, `counted_t`), the one numbering.
 
 The rep runs from the `start` end of the signal to the far end and back. Internally the signal
 is turned so that the start is always high (`v = value` for start: high, `-value` for low):
@@ -15,20 +18,26 @@ is turned so that the start is always high (`v = value` for start: high, `-value
                and, where given, passed `far_limit`. `bottom` follows the lowest value. With
                `count_at: far` the rep counts here (a pull-up is done at the top).
     RETURNING  turned back by more than `hysteresis`. The rep counts when v climbs back
-               `return_fraction` of (top - bottom) and, where given, past `near_limit`; turning
-               down again short of that, it is back at FAR (a wobble at the far end).
+               `return_fraction` of (top - bottom) and, where given, past `near_limit`; or,
+               when it turns down again short of that (the top was a spike, or the person's
+               start position drifted), if it came back `short_return` of the recent reps' range:
+               then the next rep has already begun from that turning point. Short of that too, it
+               is back at FAR (a wobble at the far end).
 
 The thresholds are relative to each swing's own top and bottom and to the recent reps (reset at
 each new set), so the count follows the person's own range of motion and a drifting camera
-rather than fixed angles. A GOING that comes back to the top before it is deep enough, or
-turns down again a rep's worth short of it (the top drifted), is a partial rep, not counted; but
-`recent_reps` partial reps in a row, alike in size and each past `min_range`, mean that the
+rather than fixed angles. A GOING that comes back to the top before it is deep enough is a
+partial rep, not counted; but `recent_reps` partial reps in a row, alike in size and each past `min_range`, mean that the
 person's range has changed (a lighter second set, a new camera angle): they become the recent
 reps, so the swings after them count; so do swings dropped at the far end as too short (with
 `count_at: far`, a swing much bigger than the recent reps gets deep enough at once). Too short
 or too long a rep is dropped, and frames where the person is not seen (the visibility gate) are
 skipped; unseen for `lost_s` abandons the rep in progress. Each dropped swing that went at least
-half the depth needed says why (REJECTIONS).
+half the depth needed says why (REJECTIONS). With `alternating: pair`, a swing on the other side
+from the one that opened a pair completes it and is no rep of its own.
+
+What each rule is worth, switched off on both labelled sources (benchmarks/rules.py), is in that
+benchmark's docstring.
 
 A rep is `ready` when its swing began from the set-up position: the person in view and not
 walking, and the signal still (within the hysteresis) at the start, for `settle_s` and `still_s`
@@ -140,6 +149,10 @@ class Counter:
         """How far from the top a swing must go to be a rep: the floor, or a share of recent reps."""
         return max(self.spec.min_range, self.spec.depth * self.recent)
 
+    def needed_return(self) -> float:
+        """How far a swing that never got back to its start must come back to be a rep anyway."""
+        return max(self.spec.min_range, self.spec.short_return * self.recent)
+
     def set_ranges(self, ranges):
         self.ranges = deque(ranges, maxlen=self.spec.recent_reps)
         self.recent = float(np.median(self.ranges)) if self.ranges else 0.0
@@ -163,8 +176,6 @@ class Counter:
             self.drop_lost()
             self.seen_since = t
         self.last_seen = t
-        if t - self.seen_since < self.settle_s:
-            return self.result()
 
         self.window.append((t, v))
         while self.window[0][0] < t - spec.still_s:
@@ -204,8 +215,6 @@ class Counter:
             return self.reach_far(v, sample, needed)
         if v > self.bottom + h and v >= self.top - h:
             self.fall_short(v, t)
-        elif self.peak - self.bottom >= self.spec.min_range and v < self.peak - h:
-            self.turn_short(v, t)
         return None
 
     def at_far(self, v: float, sample: Sample) -> None:
@@ -224,6 +233,8 @@ class Counter:
         ):
             return self.come_back(v, sample)
         if v < self.peak - spec.hysteresis:
+            if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
+                return self.return_short(v, sample.t)
             return self.turn_down(v)
         return None
 
@@ -242,12 +253,6 @@ class Counter:
         """GOING -> START: back at the top without going deep enough: a partial rep, not counted."""
         self.partial(self.top - self.bottom)
         self.back_to_start(v, t)
-
-    def turn_short(self, v: float, t: float) -> None:
-        """GOING -> GOING: came back a rep's worth short of the top and turned down again: a
-        partial rep too, and the next swing starts from that turn (the top has drifted)."""
-        self.partial(self.peak - self.bottom)
-        self.going_from_peak(v, t)
 
     def reach_far(self, v: float, sample: Sample, needed: float) -> RepEvent | None:
         """GOING -> FAR: deep enough; with count_at: far, the rep counts here."""
@@ -271,6 +276,14 @@ class Counter:
         the rep completes now (count_at: return)."""
         rep = self.came_back([*self.frames, sample], self.top - self.bottom)
         self.back_to_start(v, sample.t)
+        return rep
+
+    def return_short(self, v: float, t: float) -> RepEvent | None:
+        """RETURNING -> GOING: turned down again short of the start (the start was a spike, or the
+        person's top drifted), having come back `short_return` of the recent reps' range: a full
+        rep, and the next one has begun from that turn."""
+        rep = self.came_back([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
+        self.going_from_peak(v, t)
         return rep
 
     def give_up(self, v: float, t: float) -> None:

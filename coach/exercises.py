@@ -140,7 +140,8 @@ class Visibility(Model):
     """When the person counts as seen: every listed keypoint at `min_score` or more.
 
     A side-less joint needs the whole list on at least one side (a side view sees one side).
-    `settle_s`: seen this long before counting starts (setting up, walking in).
+    `settle_s`: seen (and not walking) this long, and then still at the start for the count's
+    `still_s`, a rep begins from the set-up position (coach.counting: it counts at once).
     `lost_s`: unseen this long abandons the rep in progress.
     """
 
@@ -195,6 +196,7 @@ class Counting(Model):
     rest_s: float = Field(10.0, gt=0, le=3600)
     set_gap_s: float = Field(3.0, gt=0, le=600)
     recent_reps: int = Field(3, ge=1, le=20)
+    short_return: float = Field(0.5, gt=0, le=1)
     alike: float = Field(0.7, gt=0, le=1)
 
     @model_validator(mode="before")

@@ -64,7 +64,8 @@ FIELDS: dict[str, dict[str, str]] = {
                      "whole list on at least one side, since a side view sees one side well.",
         "min_score": "The MoveNet score (0 to 1) each of those keypoints needs. Lower it for a dim room or baggy "
                      "clothes, raise it when a hidden limb gives wild angles.",
-        "settle_s": "Seconds the person must be seen before counting starts (walking in, setting up).",
+        "settle_s": "Seconds. Seen this long (and not walking), then still at the start for `still_s`, the person is "
+                    "set up: a rep from there counts at once, a set's first included (see `set_gap_s`).",
         "lost_s": "Seconds unseen after which the rep in progress is dropped.",
     },
     "Signal": {
@@ -144,6 +145,9 @@ FIELDS: dict[str, dict[str, str]] = {
                      "reps ever made a set (a single rep), the lone reps count at the end, and a rep held at the end "
                      "counts if it is like its set's last reps (`alike`): it is the set's last rep, after a pause.",
         "recent_reps": "How many of the last reps make up `depth`'s range of the recent reps.",
+        "short_return": "Fraction (0 to 1) of the recent reps' range. A swing that turns back down before it is "
+                        "back at its start still counts if it came back this far (the start was a spike, or it "
+                        "drifted); the next rep begins at that turn.",
         "alike": "Fraction (0 to 1). How alike swings must be: `recent_reps` partial reps in a row whose smallest "
                  "is at least this share of the largest become the recent range (the person's range changed); a rep "
                  "held when the stream ends counts if its range and time are within the spread of its set's last "

@@ -158,13 +158,6 @@ def test_not_counted_while_out_of_view_and_a_lost_rep_is_dropped():
     assert count(SQUAT, t, v, visible)[0].reps == 4
 
 
-def test_nothing_is_counted_before_the_person_has_settled():
-    t, v = reps_signal(1, rest=0.0)
-    assert count(squat(), t, v)[0].reps == 1
-    exercise = SQUAT.model_copy(update={"visibility": SQUAT.visibility.model_copy(update={"settle_s": 1.5})})
-    assert count(exercise, t, v)[0].reps == 0
-
-
 def test_a_long_pause_closes_the_set():
     t1, v1 = reps_signal(3)
     t2, v2 = reps_signal(2)
@@ -191,22 +184,37 @@ def test_phase_enum_matches_the_definition_order():
     assert counter.update(Sample(0.0, math.nan, visible=False)).phase == "standing"
 
 
-def test_repcount_accuracy_holds_the_target(repcount_dir, monkeypatch):
-    """The 69 labelled RepCount series (real, in-the-wild BlazePose keypoints), each fed frame by
-    frame at 30 fps, scored leave-one-subject-out: the depth, shortest-rep and set-gap factors the
-    benchmark tunes are chosen on the other subjects and scored on the held one. The cross-validated MAE at
-    most 0.20 and OBO at least 0.65 (PoseRAC: 0.236 / 0.560), within 0.03 of the tuned MAE.
-    benchmarks/repcount.py prints the table by exercise; its evaluation and scoring are used here."""
+# Each source's MAE with the factors chosen on the other, as measured when the bounds were set
+# (0.170 and 0.291), with a little room: RepCount's is issue 27's target, Countix's is not yet.
+BOUND_REPCOUNT, BOUND_COUNTIX = 0.18, 0.30
+
+
+def test_accuracy_holds_on_both_sources_each_tuned_on_the_other(repcount_dir, monkeypatch):
+    """The 69 labelled RepCount series and the 68 Countix ones (real, in-the-wild BlazePose
+    keypoints from two datasets), each fed frame by frame at 30 fps. RepCount scored
+    leave-one-subject-out (the depth, shortest-rep and set-gap factors the benchmark tunes are
+    chosen on the other subjects): MAE at most 0.20 and OBO at least 0.65 (PoseRAC: 0.236 /
+    0.560), within 0.03 of the tuned MAE. Each source with the factors chosen on the other: no
+    worse than measured when this test was written (RepCount BOUND_REPCOUNT, Countix BOUND_COUNTIX).
+    benchmarks/repcount.py prints the tables by exercise; its evaluation and scoring are used here
+    (each series goes once through the Session, the other factors replay the counter's input)."""
     monkeypatch.syspath_prepend(Path(__file__).parents[1] / "benchmarks")  # its worker processes import it by name
     benchmark = importlib.import_module("repcount")
+    countix_dir = repcount_dir.parent / "countix"
+    assert (countix_dir / "labels.csv").exists(), f"{countix_dir} is missing: the test reads ../shared in place"
 
-    results = benchmark.cross_validate(benchmark.evaluate(repcount_dir, 30.0, benchmark.CANDIDATES))
-    assert len(results) == 69
-    mae, obo = benchmark.score(results, "held")
-    tuned_mae, _ = benchmark.score(results, "tuned")
-    print(f"RepCount, cross-validated: MAE {mae:.3f}, OBO {obo:.3f} (tuned MAE {tuned_mae:.3f})")
+    repcount = benchmark.cross_validate(benchmark.evaluate(repcount_dir, 30.0, benchmark.CANDIDATES))
+    countix = benchmark.evaluate(countix_dir, 30.0, benchmark.CANDIDATES)
+    assert len(repcount) == 69 and len(countix) == 68
+    mae, obo = benchmark.score(repcount, "held")
+    tuned_mae, _ = benchmark.score(repcount, "tuned")
+    repcount_other, _ = benchmark.score(benchmark.cross_source(repcount, countix), "other")
+    countix_other, _ = benchmark.score(benchmark.cross_source(countix, repcount), "other")
+    print(f"RepCount, cross-validated: MAE {mae:.3f}, OBO {obo:.3f} (tuned MAE {tuned_mae:.3f}); tuned on the "
+          f"other source: RepCount {repcount_other:.3f}, Countix {countix_other:.3f}")
     assert mae <= 0.20 and obo >= 0.65
     assert mae - tuned_mae <= 0.03
+    assert repcount_other <= BOUND_REPCOUNT and countix_other <= BOUND_COUNTIX
 
 
 def settle_then_reps(settle_to: float, still_s: float = 5.0, fps: float = 30, n: int = 3):
@@ -261,8 +269,8 @@ def test_a_dropped_swing_says_why(case, values, reason):
 
 def test_a_rep_lost_from_view_is_rejected_as_not_seen():
     t, v = reps_signal(3)
-    # Gone from the bottom of rep 1 for 1.6 s (lost_s is 1) into rep 2: only rep 3 counts.
-    visible = ~((t > 1.9) & (t < 3.5))
+    # Gone from the bottom of rep 1 to the bottom of rep 2, 2 s (lost_s is 1): only rep 3 counts.
+    visible = ~((t > 1.9) & (t < 3.9))
     counter, out = count(SQUAT, t, v, visible)
     assert counter.reps == 1
     assert "not seen" in {o.rejected for o in out}
@@ -514,3 +522,4 @@ def test_alternating_pair_needs_a_two_sided_drive():
     data["count"].update(signal="drive", alternating="pair")
     with pytest.raises(ValueError, match="`pair` needs a two-sided signal"):
         Exercise.model_validate(data)
+
