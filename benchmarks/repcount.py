@@ -8,7 +8,11 @@ overall, beside the plain two-threshold rule of Ultralytics' AIGym computed here
 MAE is mean |predicted - true| / true (a series with 0 true reps counts |predicted| instead of
 dividing by zero); OBO is the share of series within one rep; MedAE the median of |predicted -
 true| / true. Each series goes frame by frame through coach's Session exactly as a live camera
-would (30 fps, as both sources advise).
+would (30 fps, as both sources advise), once, with the definitions as shipped; the other factor
+sets replay the counter's recorded input through a Counter and a SetGate of their own (`replay`:
+nothing before the counter depends on them; the same counts as a Session each, on all 137).
+Countix's lunges are scored counting a left-and-right pair as one rep, as its labellers count
+(LABELLED).
 
 Honest figures: a figure counts only on data its constants were not chosen on. The constants
 tuned here, a factor on every definition's `depth` (how far a swing must go, as a share of the
