@@ -1,18 +1,29 @@
-"""Camera to screen: how late the annotated video shows what the camera saw, in a real browser.
+"""Camera to screen: how late the annotated video shows what the camera saw, in a real browser,
+and where that time goes.
 
 `coach app` on 127.0.0.1 and headless Chromium; the page's camera is a canvas that paints the
 browser's clock (Date.now(), ms) as 24 black and white blocks across the middle of each frame.
 The frame goes over WebRTC to the server, through the live worker's callback (the overlay drawn
 on it) and back; the page decodes the blocks of each frame it shows (requestVideoFrameCallback)
 and subtracts them from the clock then. That is the whole path a person sees, less the camera's
-own exposure and the screen's refresh. Prints the median, 10th and 90th percentiles over the
-frames after a warm-up, and beside it the server's figure the page shows (frame arrival to the
-skeleton's result), measured in the same run.
+own exposure and the screen's refresh.
 
-    .venv/bin/python benchmarks/live_delay.py [--seconds 20]
+The server runs with benchmarks/delay_probe.py, which reads the same blocks where aiortc
+receives, decodes and encodes each frame and where the worker's callback takes it, so each
+frame's delay splits into stages (the browser's side from requestVideoFrameCallback's
+receiveTime and presentationTime). Prints, per app, the median, 10th and 90th percentiles over
+the frames after a warm-up, the frame rate shown and its longest gap, and each stage's median.
+
+--against CHECKOUT (repeatable) runs the app of another checkout (e.g. a worktree of main at an
+earlier commit) beside this one's and alternates the streams between them, round after round, so
+that a busy machine weighs on all alike. The server figure the page shows (frame arrival to the
+skeleton's result) is printed beside.
+
+    .venv/bin/python benchmarks/live_delay.py [--seconds 15] [--rounds 1] [--against ../base ...]
 """
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -21,6 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -28,6 +40,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT.parent / "shared" / "models"
 BITS = 24
+WRAP = 1 << BITS
 
 CAMERA = """
 (() => {
@@ -47,14 +60,26 @@ CAMERA = """
     return canvas.captureStream(30);
   };
   if (navigator.mediaDevices) navigator.mediaDevices.getUserMedia = async () => stamp();
-  window.__delays = [];
+  // The page's peer connections, for their statistics.
+  window.__pcs = [];
+  if (window.RTCPeerConnection) {
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = function (...args) {
+      const pc = new Native(...args);
+      window.__pcs.push(pc);
+      return pc;
+    };
+    window.RTCPeerConnection.prototype = Native.prototype;
+  }
+  // Per frame shown: [clock painted, shown, last packet received, presented], epoch ms.
+  window.__frames = [];
   const read = document.createElement("canvas");
   read.width = 640; read.height = 480;
   const r = read.getContext("2d", { willReadFrequently: true });
   const watch = (video) => {
     if (video.__watched) return;
     video.__watched = true;
-    const onFrame = () => {
+    const onFrame = (_, meta) => {
       const shown = Date.now();
       if (video.videoWidth) {
         r.drawImage(video, 0, 0, 640, 480);
@@ -63,7 +88,8 @@ CAMERA = """
           const px = r.getImageData(90 + i * 20, 240, 1, 1).data;
           if (px[0] > 128) value |= 1 << i;
         }
-        window.__delays.push((shown %% (1 << BITS)) - value);
+        const epoch = (t) => (t === undefined ? null : performance.timeOrigin + t);
+        window.__frames.push([value, shown, epoch(meta.receiveTime), epoch(meta.presentationTime)]);
       }
       video.requestVideoFrameCallback(onFrame);
     };
@@ -73,70 +99,213 @@ CAMERA = """
 })();
 """ % BITS
 
+STATS = """async () => {
+  const out = {};
+  for (const pc of window.__pcs) {
+    (await pc.getStats()).forEach((s) => {
+      if (s.kind === "video" && (s.type === "outbound-rtp" || s.type === "inbound-rtp")) out[s.type] = s;
+    });
+  }
+  return out;
+}"""
 
-def serve(home: Path) -> tuple[subprocess.Popen, str]:
-    port = 8600 + os.getpid() % 300
+# Stages in the order a frame passes them: (name, from, to), each an event of the joined record.
+STAGES = [
+    ("browser: capture, encode, send", "painted", "first"),
+    ("server: packets arrive", "first", "last"),
+    ("server: aiortc jitter buffer", "last", "released"),
+    ("server: decode", "released", "decoded"),
+    ("server: to the callback", "decoded", "callback_in"),
+    ("server: callback (overlay)", "callback_in", "callback_out"),
+    ("server: to the encoder", "callback_out", "encode_in"),
+    ("server: encode", "encode_in", "encoded"),
+    ("back to the browser", "encoded", "received"),
+    ("browser: jitter buffer, decode", "received", "presented"),
+    ("browser: to the screen", "presented", "shown"),
+]
+
+
+@dataclass
+class App:
+    """One `coach app` under test, from a checkout."""
+
+    name: str
+    checkout: Path
+    server: subprocess.Popen | None = None
+    url: str = ""
+    probe: Path | None = None
+    frames: list = field(default_factory=list)  # [painted, shown, received, presented] per frame
+    gaps: list = field(default_factory=list)  # ms between frames shown
+    stages: dict = field(default_factory=dict)  # name -> [ms per frame]
+    server_ms: list = field(default_factory=list)
+    seconds: float = 0.0
+    browser: list = field(default_factory=list)  # the page's WebRTC statistics, per stream
+    undecoded: int = 0  # frames aiortc's decoder refused or gave nothing for
+
+
+def serve(app: App, home: Path, port: int) -> None:
+    home.mkdir()
+    site = home / "site"  # a sitecustomize that loads the probe into the server's processes
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'benchmarks')!r})\nimport delay_probe\n")
+    app.probe = home / "probe.jsonl"
     env = dict(os.environ, COACH_DB=str(home / "coach.db"), COACH_EXERCISES_DIR=str(home / "exercises"),
-               COACH_MODEL_DIR=os.environ.get("COACH_MODEL_DIR", str(MODELS)), COACH_ICE_SERVERS="")
-    server = subprocess.Popen([sys.executable, "-m", "coach", "app", "--port", str(port)], cwd=home, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+               COACH_MODEL_DIR=os.environ.get("COACH_MODEL_DIR", str(MODELS)), COACH_ICE_SERVERS="",
+               COACH_DELAY_PROBE=str(app.probe),
+               PYTHONPATH=os.pathsep.join([str(site), str(app.checkout)]))
+    app.server = subprocess.Popen([sys.executable, "-m", "coach", "app", "--port", str(port)], cwd=home, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    app.url = f"http://127.0.0.1:{port}"
+
+
+def wait_up(app: App) -> None:
+    for _ in range(600):  # 3 minutes: several apps starting at once on a busy machine
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return server, url
+            with urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=2):
+                return
         except OSError:
             time.sleep(0.3)
-    server.kill()
-    raise SystemExit("coach app did not start")
+    raise SystemExit(f"coach app ({app.name}) did not start")
+
+
+def stream(context, app: App, seconds: float, dump: Path | None = None) -> None:
+    """One camera stream of `seconds` after a warm-up; adds its frames and stages to `app`."""
+    page = context.new_page()
+    page.add_init_script(CAMERA)
+    page.goto(app.url)
+    page.frame_locator("iframe[title*='webrtc']").get_by_role("button", name="START").click(timeout=60_000)
+    caption = page.get_by_text(re.compile(r"^Stream [\d.]+ s"))
+    caption.wait_for(timeout=60_000)
+    page.wait_for_timeout(3000)  # warm-up: the connection's first frames
+    # The frame whose video shows the stream (the camera component's iframe).
+    frame = max(page.frames, key=lambda f: f.evaluate("() => (window.__frames || []).length"))
+    frame.evaluate("() => { window.__frames = []; }")
+    app.probe.write_text("")
+    start = time.monotonic()
+    while time.monotonic() < start + seconds:
+        found = re.search(r"skeleton (\d+) ms", caption.inner_text())
+        if found:
+            app.server_ms.append(float(found.group(1)))
+        page.wait_for_timeout(500)
+    shown = frame.evaluate("() => window.__frames")
+    app.browser.append(frame.evaluate(STATS))
+    app.seconds += time.monotonic() - start
+    page.close()
+    probe = [json.loads(line) for line in app.probe.read_text().splitlines()]
+    before = len(app.frames)
+    join(app, shown, probe)
+    app.undecoded += sum(record["stage"] == "undecoded" for record in probe)
+    if dump is not None:  # every frame's clocks, to look into a bad stream
+        with dump.open("a") as out:
+            out.write(json.dumps({"app": app.name, "shown": shown, "probe": probe}) + "\n")
+    delays = app.frames[before:]
+    if delays:
+        print(f"{app.name}: {len(delays)} frames, median {statistics.median(delays):.0f} ms, "
+              f"p90 {percentile(delays, 0.9):.0f} ms", flush=True)
+
+
+def join(app: App, shown: list, probe: list) -> None:
+    """Each frame shown, with the probe's records of the same painted clock: its stages."""
+    server: dict[int, dict] = {}
+    for record in probe:
+        events = server.setdefault(record["stamp"], {})
+        if record["stage"] == "decoded" and "first" in record:
+            events.setdefault("first", record["first"])
+            events.setdefault("last", record["last"])
+            events.setdefault("released", record["released"])
+            events.setdefault("decoded", record["end"])
+        elif record["stage"] == "callback":
+            events.setdefault("callback_in", record["start"])
+            events.setdefault("callback_out", record["end"])
+        elif record["stage"] == "encoded":  # a frame sent twice: its first encoding
+            events.setdefault("encode_in", record["start"])
+            events.setdefault("encoded", record["end"])
+    previous = None
+    for painted, at, received, presented in shown:
+        delay = (at - painted) % WRAP
+        if delay >= 10_000:  # a block misread
+            continue
+        if previous is not None:
+            app.gaps.append(at - previous)
+        previous = at
+        app.frames.append(delay)
+        # Epoch ms, unwrapped around the painted clock.
+        events = {"painted": 0.0, "shown": delay}
+        for name, t in [*server.get(painted, {}).items(), ("received", received), ("presented", presented)]:
+            if t is not None:
+                events[name] = (t - painted) % WRAP if (t - painted) % WRAP < 10_000 else None
+        for name, begin, end in STAGES:
+            if events.get(begin) is not None and events.get(end) is not None:
+                app.stages.setdefault(name, []).append(events[end] - events[begin])
 
 
 def percentile(values: list[float], share: float) -> float:
     return sorted(values)[int(share * (len(values) - 1))]
 
 
+def report(app: App) -> None:
+    delays = app.frames
+    if not delays:
+        print(f"{app.name}: no stamped frame came back")
+        return
+    print(f"\n{app.name}: camera to screen over {len(delays)} frames: median {statistics.median(delays):.0f} ms, "
+          f"p10 {percentile(delays, 0.1):.0f} ms, p90 {percentile(delays, 0.9):.0f} ms; "
+          f"shown {len(delays) / app.seconds:.1f} fps, longest gap {max(app.gaps, default=0):.0f} ms, "
+          f"gaps over 50 ms: {sum(g > 50 for g in app.gaps)}; frames the server could not decode: {app.undecoded}")
+    for name, _, _ in STAGES:
+        values = app.stages.get(name)
+        if values:
+            print(f"  {name:34s} median {statistics.median(values):6.1f} ms  p90 {percentile(values, 0.9):6.1f} ms"
+                  f"  ({len(values)} frames)")
+    for stats in app.browser[-1:]:
+        out, into = stats.get("outbound-rtp", {}), stats.get("inbound-rtp", {})
+        per = lambda total, count: 1000 * total / count if count else float("nan")  # noqa: E731
+        print(f"  Chromium sends {out.get('frameWidth')}x{out.get('frameHeight')} {out.get('encoderImplementation')}, "
+              f"encode {per(out.get('totalEncodeTime', 0), out.get('framesEncoded', 0)):.1f} ms/frame, "
+              f"pacer {per(out.get('totalPacketSendDelay', 0), out.get('packetsSent', 0)):.1f} ms/packet, "
+              f"limited by {out.get('qualityLimitationReason')}; receives {into.get('frameWidth')}x"
+              f"{into.get('frameHeight')} {into.get('decoderImplementation')}, jitter buffer "
+              f"{per(into.get('jitterBufferDelay', 0), into.get('jitterBufferEmittedCount', 0)):.1f} ms/frame "
+              f"(target {per(into.get('jitterBufferTargetDelay', 0), into.get('jitterBufferEmittedCount', 0)):.1f}), "
+              f"decode {per(into.get('totalDecodeTime', 0), into.get('framesDecoded', 0)):.1f} ms/frame, "
+              f"dropped {into.get('framesDropped')}, freezes {into.get('freezeCount')}")
+    if app.server_ms:
+        print(f"  the page's server figure (frame arrival to the skeleton's result), median of {len(app.server_ms)} "
+              f"polls: {statistics.median(app.server_ms):.0f} ms")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="how long to stream (default 20)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="how long each stream runs (default 15)")
+    parser.add_argument("--rounds", type=int, default=1, help="streams per app, alternating (default 1)")
+    parser.add_argument("--against", type=Path, action="append", default=[],
+                        help="another checkout whose app runs beside this one's (repeatable)")
+    parser.add_argument("--dump", type=Path, help="append each stream's per-frame clocks to this JSON-lines file")
     args = parser.parse_args()
+    apps = [App(str(checkout), checkout.resolve()) for checkout in args.against] + [App(str(ROOT), ROOT)]
     with tempfile.TemporaryDirectory() as folder:
-        server, url = serve(Path(folder))
         try:
+            for i, app in enumerate(apps):
+                serve(app, Path(folder) / f"app{i}", 8600 + (os.getpid() + 7 * i) % 300)
+            for app in apps:
+                wait_up(app)
             with sync_playwright() as playwright:
                 context = playwright.chromium.launch_persistent_context(
                     str(Path(folder) / "profile"), executable_path="/usr/bin/chromium", headless=True,
                     viewport={"width": 1400, "height": 1000},
                     args=["--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream", "--no-first-run"])
-                context.add_init_script(CAMERA)
-                page = context.new_page()
-                page.goto(url)
-                page.frame_locator("iframe[title*='webrtc']").get_by_role("button", name="START").click(timeout=60_000)
-                caption = page.get_by_text(re.compile(r"^Stream [\d.]+ s"))
-                caption.wait_for(timeout=60_000)
-                page.wait_for_timeout(3000)  # warm-up: the connection's first frames
-                # The frame whose video shows the stream (the camera component's iframe).
-                frame = max(page.frames, key=lambda f: f.evaluate("() => (window.__delays || []).length"))
-                frame.evaluate("() => { window.__delays = []; }")
-                server_ms = []
-                end = time.monotonic() + args.seconds
-                while time.monotonic() < end:
-                    found = re.search(r"skeleton (\d+) ms", caption.inner_text())
-                    if found:
-                        server_ms.append(float(found.group(1)))
-                    page.wait_for_timeout(500)
-                delays = [d for d in frame.evaluate("() => window.__delays") if 0 <= d < 10_000]
+                for _ in range(args.rounds):
+                    for app in apps:
+                        stream(context, app, args.seconds, args.dump)
                 context.close()
         finally:
-            server.terminate()
-            server.wait(15)
-    if not delays:
-        raise SystemExit("no stamped frame came back")
-    print(f"camera to screen over {len(delays)} frames: median {statistics.median(delays):.0f} ms, "
-          f"p10 {percentile(delays, 0.1):.0f} ms, p90 {percentile(delays, 0.9):.0f} ms")
-    if server_ms:
-        print(f"the page's server figure (frame arrival to the skeleton's result), median of {len(server_ms)} "
-              f"polls: {statistics.median(server_ms):.0f} ms; ratio camera-to-screen / server "
-              f"{statistics.median(delays) / max(1.0, statistics.median(server_ms)):.1f}")
+            for app in apps:
+                if app.server is not None:
+                    app.server.terminate()
+                    app.server.wait(15)
+    for app in apps:
+        report(app)
 
 
 if __name__ == "__main__":

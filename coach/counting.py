@@ -1,8 +1,11 @@
 """The rep counter: a small state machine over the four phases of a definition's driving signal.
 
 `Counter.update(sample) -> Count` once per frame, in time order. It only reads numbers and emits
-a RepEvent the moment a rep is counted, or the reason a swing was not one; it never draws and
-keeps no global state. One method per phase (`at_start`, `going`, `at_far`, `returning`).
+a RepEvent the moment a rep is completed, or the reason a swing was not one; it never draws and
+keeps no global state. One method per phase (`at_start`, `going`, `at_far`, `returning`) calls
+one method per transition (`leave_start`, `settle`, `fall_short`, `reach_far`, `turn_back`,
+`turn_down`, `come_back`, `return_short`; `give_up` from any phase). Its reps are not numbered:
+`SetGate` decides which count and numbers them (index, set, `counted_t`), the one numbering.
 
 The rep runs from the `start` end of the signal to the far end and back. Internally the signal
 is turned so that the start is always high (`v = value` for start: high, `-value` for low):
@@ -18,19 +21,23 @@ is turned so that the start is always high (`v = value` for start: high, `-value
                `return_fraction` of (top - bottom) and, where given, past `near_limit`; or,
                when it turns down again short of that (the top was a spike, or the person's
                start position drifted), if it came back `short_return` of the recent reps' range:
-               then the next rep has already begun from that turning point.
+               then the next rep has already begun from that turning point. Short of that too, it
+               is back at FAR (a wobble at the far end).
 
 The thresholds are relative to each swing's own top and bottom and to the recent reps (reset at
 each new set), so the count follows the person's own range of motion and a drifting camera
-rather than fixed angles. A GOING that comes back to the top before it is deep enough, or
-turns down again a rep's worth short of it (the top drifted), is a partial rep, not counted; but
-`recent_reps` partial reps in a row, alike in size and each past `min_range`, mean that the
+rather than fixed angles. A GOING that comes back to the top before it is deep enough is a
+partial rep, not counted; but `recent_reps` partial reps in a row, alike in size and each past `min_range`, mean that the
 person's range has changed (a lighter second set, a new camera angle): they become the recent
 reps, so the swings after them count; so do swings dropped at the far end as too short (with
 `count_at: far`, a swing much bigger than the recent reps gets deep enough at once). Too short
 or too long a rep is dropped, and frames where the person is not seen (the visibility gate) are
 skipped; unseen for `lost_s` abandons the rep in progress. Each dropped swing that went at least
-half the depth needed says why (REJECTIONS).
+half the depth needed says why (REJECTIONS). With `alternating: pair`, a swing on the other side
+from the one that opened a pair completes it and is no rep of its own.
+
+What each rule is worth, switched off on both labelled sources (benchmarks/rules.py), is in that
+benchmark's docstring.
 
 A rep is `ready` when its swing began from the set-up position: the person in view and not
 walking, and the signal still (within the hysteresis) at the start, for `settle_s` and `still_s`
@@ -83,11 +90,10 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class Count:
-    """The counter after one frame: phase name, totals, and the rep completed now, if any."""
+    """The counter after one frame: the phase's name, and the rep completed now, if any (not yet
+    numbered: the set gate numbers the reps it counts)."""
 
     phase: str
-    reps: int
-    sets: int
     rep: RepEvent | None = None
     # Why a swing that went at least half the depth a rep needs was not counted, at the frame it
     # was dropped: one of REJECTIONS.
@@ -101,7 +107,8 @@ REJECTIONS = (TOO_SMALL, TOO_SHORT, TOO_LONG, NOT_HELD, NOT_SEEN, OUTSIDE_SET)
 
 
 class Counter:
-    """Counts the reps of one person doing one exercise."""
+    """Counts the reps of one person doing one exercise. Its reps are not numbered: the set gate
+    (SetGate), which decides which of them count, numbers those it counts."""
 
     def __init__(self, exercise: Exercise):
         self.spec = spec = exercise.count
@@ -114,10 +121,10 @@ class Counter:
         self.ranges: deque[float] = deque(maxlen=spec.recent_reps)
         self.recent = 0.0  # median of `ranges`, kept as they change (read every frame)
         self.partials: deque[float] = deque(maxlen=spec.recent_reps)  # since the last rep
-        self.reps = 0
-        self.sets = 0
+        self.reps = 0  # reps completed, before the set gate
         self.rejected: str | None = None  # set on the frame a swing is dropped
         self.last_rep_end: float | None = None
+        self.opener: str | None = None  # alternating: pair: the side of the swing that opened a pair
         self.seen_since: float | None = None
         self.last_seen: float | None = None
         self.stream_start: float | None = None  # the first frame's time
@@ -170,8 +177,6 @@ class Counter:
             self.drop_lost()
             self.seen_since = t
         self.last_seen = t
-        if t - self.seen_since < self.settle_s:
-            return self.result()
 
         self.window.append((t, v))
         while self.window[0][0] < t - spec.still_s:
@@ -180,13 +185,12 @@ class Counter:
         rep = step[self.phase](v, sample)
         self.frames.append(sample)
         if self.phase != Phase.START and self.start_t is not None and t - self.start_t > spec.max_rep_s:
-            if self.phase in (Phase.FAR, Phase.RETURNING) and not self.counted:
-                self.rejected = TOO_LONG
-            self.back_to_start(v, t)
+            self.give_up(v, t)
         return self.result(rep)
 
-    # One method per phase: each reads v (the signal turned so that the start is high) and the
-    # sample, moves to the next phase when its transition is met, and returns the rep completed.
+    # One method per phase reads v (the signal turned so that the start is high) and the sample,
+    # and calls the method named for the transition whose condition is met; that method moves to
+    # the next phase and returns the rep completed, if any.
 
     def at_start(self, v: float, sample: Sample) -> None:
         t, h = sample.t, self.spec.hysteresis
@@ -197,15 +201,12 @@ class Counter:
         if self.start_since is None:
             self.start_since = t
         if v < self.top - h and t - self.start_since >= self.spec.hold_near_s:
-            self.phase, self.bottom, self.ready = Phase.GOING, v, self.set_up(t)
+            self.leave_start(v, t)
 
     def going(self, v: float, sample: Sample) -> RepEvent | None:
         t, h = sample.t, self.spec.hysteresis
         if self.still():
-            # Stood still short of a rep (settling after walking in, a drifting stance, a hold):
-            # the rep, when it comes, starts from where the person rests now.
-            self.back_to_start(max(v for _, v in self.window), t)
-            return None
+            return self.settle(t)
         if v <= self.bottom:
             self.bottom, self.peak, self.peak_t = v, v, t
         elif v > self.peak:
@@ -214,18 +215,48 @@ class Counter:
         if self.top - v >= needed and (self.far_limit is None or v <= self.far_limit):
             return self.reach_far(v, sample, needed)
         if v > self.bottom + h and v >= self.top - h:
-            # Back at the top without going deep enough: a partial rep, not counted.
-            self.partial(self.top - self.bottom)
-            self.back_to_start(v, t)
-        elif self.peak - self.bottom >= self.spec.min_range and v < self.peak - h:
-            # Came back a rep's worth short of the top and turned down again: a partial rep too,
-            # and the next swing starts from that turn (the top has drifted).
-            self.partial(self.peak - self.bottom)
-            self.going_from_peak(v, t)
+            self.fall_short(v, t)
         return None
 
+    def at_far(self, v: float, sample: Sample) -> None:
+        self.bottom = min(self.bottom, v)
+        if v > self.bottom + self.spec.hysteresis:
+            self.turn_back(v, sample.t)
+
+    def returning(self, v: float, sample: Sample) -> RepEvent | None:
+        spec = self.spec
+        if v > self.peak:
+            self.peak, self.peak_t = v, sample.t
+        if v < self.bottom:
+            return self.turn_down(v)
+        if v >= self.bottom + spec.return_fraction * (self.top - self.bottom) and (
+            self.near_limit is None or v >= self.near_limit
+        ):
+            return self.come_back(v, sample)
+        if v < self.peak - spec.hysteresis:
+            if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
+                return self.return_short(v, sample.t)
+            return self.turn_down(v)
+        return None
+
+    # The transitions, START -> GOING -> FAR -> RETURNING -> START and the ways off that round.
+
+    def leave_start(self, v: float, t: float) -> None:
+        """START -> GOING: left the top by more than the hysteresis (after `hold_near_s` there)."""
+        self.phase, self.bottom, self.ready = Phase.GOING, v, self.set_up(t)
+
+    def settle(self, t: float) -> None:
+        """GOING -> START: stood still short of a rep (settling after walking in, a drifting stance,
+        a hold): the rep, when it comes, starts from where the person rests now."""
+        self.back_to_start(max(v for _, v in self.window), t)
+
+    def fall_short(self, v: float, t: float) -> None:
+        """GOING -> START: back at the top without going deep enough: a partial rep, not counted."""
+        self.partial(self.top - self.bottom)
+        self.back_to_start(v, t)
+
     def reach_far(self, v: float, sample: Sample, needed: float) -> RepEvent | None:
-        """Deep enough: at the far end now; with count_at: far, the rep counts here."""
+        """GOING -> FAR: deep enough; with count_at: far, the rep counts here."""
         self.phase, self.depth_needed = Phase.FAR, needed
         if self.spec.count_at != "far":
             return None
@@ -233,34 +264,35 @@ class Counter:
         self.counted = rep is not None
         return rep
 
-    def at_far(self, v: float, sample: Sample) -> None:
-        self.bottom = min(self.bottom, v)
-        if v > self.bottom + self.spec.hysteresis:
-            self.phase, self.peak, self.peak_t = Phase.RETURNING, v, sample.t
+    def turn_back(self, v: float, t: float) -> None:
+        """FAR -> RETURNING: turned back from the far end by more than the hysteresis."""
+        self.phase, self.peak, self.peak_t = Phase.RETURNING, v, t
 
-    def returning(self, v: float, sample: Sample) -> RepEvent | None:
-        spec, t = self.spec, sample.t
-        if v > self.peak:
-            self.peak, self.peak_t = v, t
-        if v < self.bottom:
-            self.bottom, self.phase = v, Phase.FAR
-            return None
-        if v >= self.bottom + spec.return_fraction * (self.top - self.bottom) and (
-            self.near_limit is None or v >= self.near_limit
-        ):
-            rep = self.came_back([*self.frames, sample], self.top - self.bottom)
-            self.back_to_start(v, t)
-            return rep
-        if v < self.peak - spec.hysteresis:
-            # Turned down again short of the start (the start was a spike, or the person's top
-            # drifted): a full rep if it came back as far as a rep goes down, and the next one
-            # has begun from here.
-            if self.peak - self.bottom >= self.needed_return() and self.near_limit is None:
-                rep = self.came_back([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
-                self.going_from_peak(v, t)
-                return rep
-            self.phase = Phase.FAR
-        return None
+    def turn_down(self, v: float) -> None:
+        """RETURNING -> FAR: turned towards the far end again before coming back (a wobble)."""
+        self.phase, self.bottom = Phase.FAR, min(self.bottom, v)
+
+    def come_back(self, v: float, sample: Sample) -> RepEvent | None:
+        """RETURNING -> START: came back `return_fraction` of the swing (and past `near_limit`):
+        the rep completes now (count_at: return)."""
+        rep = self.came_back([*self.frames, sample], self.top - self.bottom)
+        self.back_to_start(v, sample.t)
+        return rep
+
+    def return_short(self, v: float, t: float) -> RepEvent | None:
+        """RETURNING -> GOING: turned down again short of the start (the start was a spike, or the
+        person's top drifted), having come back `short_return` of the recent reps' range: a full
+        rep, and the next one has begun from that turn."""
+        rep = self.came_back([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
+        self.going_from_peak(v, t)
+        return rep
+
+    def give_up(self, v: float, t: float) -> None:
+        """Any phase -> START: the swing has lasted longer than max_rep_s (dropped as too long if it
+        had gone deep enough); a rep, if one comes, starts from here."""
+        if self.phase in (Phase.FAR, Phase.RETURNING) and not self.counted:
+            self.rejected = TOO_LONG
+        self.back_to_start(v, t)
 
     def drop_lost(self):
         """Unseen for lost_s: the rep in progress, if it had gone deep enough, is dropped as not seen."""
@@ -343,14 +375,37 @@ class Counter:
         else:
             if self.last_rep_end is None or self.start_t - self.last_rep_end > spec.rest_s:
                 # A new set: the person may move differently now, so the recent range starts afresh.
-                self.sets += 1
                 self.set_ranges([])
+                self.opener = None
             self.set_ranges([*self.ranges, span])
             self.partials.clear()
-            self.reps += 1
-            rep = self.rep_event(frames)
             self.last_rep_end = frames[-1].t
+            if not self.second_of_pair(frames):
+                self.reps += 1
+                rep = self.rep_event(frames)
         return rep
+
+    def second_of_pair(self, frames: list[Sample]) -> bool:
+        """With `alternating: pair`, whether this swing is the other side's turn after the swing
+        that opened a pair (counted then): the pair is done, and this swing is not a rep of its own."""
+        if self.spec.alternating != "pair":
+            return False
+        side = self.far_side(frames)
+        if side is not None and self.opener is not None and side != self.opener:
+            self.opener = None
+            return True
+        self.opener = side
+        return False
+
+    def far_side(self, frames: list[Sample]) -> str | None:
+        """The side that went further at the far end of this swing ('left' or 'right'), None where
+        one of them was not seen there."""
+        _, _, band = self.bottom_band(frames)
+        ends = [self.sign * np.array([getattr(frames[i], side) for i in band]) for side in ("left", "right")]
+        if not len(band) or any(np.isnan(end).all() for end in ends):
+            return None
+        left, right = (float(np.nanmean(end)) for end in ends)
+        return "left" if left < right else "right"
 
     def bottom_band(self, frames: list[Sample]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The frames' times and values, and the indices of those in the band at the far end."""
@@ -374,8 +429,8 @@ class Counter:
         both = ~np.isnan(left) & ~np.isnan(right)
         asymmetry = float(np.mean(np.abs(left[both] - right[both]))) if both.any() else None
         return RepEvent(
-            index=self.reps,
-            set_index=self.sets,
+            index=0,  # numbered by the set gate, which counts it
+            set_index=0,
             start_t=float(times[0]),
             end_t=float(times[-1]),
             rom_min=float(np.nanmin(values)),
@@ -391,7 +446,7 @@ class Counter:
         )
 
     def result(self, rep: RepEvent | None = None) -> Count:
-        return Count(self.names[self.phase], self.reps, self.sets, rep, self.rejected)
+        return Count(self.names[self.phase], rep, self.rejected)
 
 
 class SetGate:

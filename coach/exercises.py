@@ -134,7 +134,8 @@ class Visibility(Model):
     """When the person counts as seen: every listed keypoint at `min_score` or more.
 
     A side-less joint needs the whole list on at least one side (a side view sees one side).
-    `settle_s`: seen this long before counting starts (setting up, walking in).
+    `settle_s`: seen (and not walking) this long, and then still at the start for the count's
+    `still_s`, a rep begins from the set-up position (coach.counting: it counts at once).
     `lost_s`: unseen this long abandons the rep in progress.
     """
 
@@ -180,6 +181,7 @@ class Counting(Model):
     far_limit: float | None = None
     near_limit: float | None = None
     count_at: Literal["return", "far"] = "return"
+    alternating: Literal["each", "pair"] = "each"
     min_rep_s: float = Field(0.3, gt=0, le=60)
     still_s: float = Field(0.6, gt=0, le=10)
     max_rep_s: float = Field(10.0, gt=0, le=600)
@@ -325,6 +327,9 @@ class Exercise(Model):
                                    f"[{', '.join(p.value for p in signal.points)}]")
         if self.count is not None and self.count.signal not in self.signals:
             raise FieldProblem(("count", "signal"), f"unknown signal {self.count.signal!r} (signals: {', '.join(names)})")
+        if self.count is not None and self.count.alternating == "pair" and not self.signals[self.count.signal].two_sided:
+            raise FieldProblem(("count", "alternating"), f"`pair` needs a two-sided signal to tell the sides apart; "
+                               f"{self.count.signal!r} has none (name a side-less joint such as `knee`)")
         seen = set()
         for i, rule in enumerate(self.form):
             if rule.signal not in self.signals:

@@ -64,7 +64,8 @@ FIELDS: dict[str, dict[str, str]] = {
                      "whole list on at least one side, since a side view sees one side well.",
         "min_score": "The MoveNet score (0 to 1) each of those keypoints needs. Lower it for a dim room or baggy "
                      "clothes, raise it when a hidden limb gives wild angles.",
-        "settle_s": "Seconds the person must be seen before counting starts (walking in, setting up).",
+        "settle_s": "Seconds. Seen this long (and not walking), then still at the start for `still_s`, the person is "
+                    "set up: a rep from there counts at once, a set's first included (see `set_gap_s`).",
         "lost_s": "Seconds unseen after which the rep in progress is dropped.",
     },
     "Signal": {
@@ -145,12 +146,18 @@ FIELDS: dict[str, dict[str, str]] = {
                      "counts if it is like its set's last reps (`alike`): it is the set's last rep, after a pause.",
         "recent_reps": "How many of the last reps make up `depth`'s range of the recent reps.",
         "short_return": "Fraction (0 to 1) of the recent reps' range. A swing that turns back down before it is "
-                        "back at its start still counts if it came back this far (the start drifted); the next "
-                        "rep begins at that turn.",
+                        "back at its start still counts if it came back this far (the start was a spike, or it "
+                        "drifted); the next rep begins at that turn.",
         "alike": "Fraction (0 to 1). How alike swings must be: `recent_reps` partial reps in a row whose smallest "
                  "is at least this share of the largest become the recent range (the person's range changed); a rep "
                  "held when the stream ends counts if its range and time are within the spread of its set's last "
                  "`recent_reps` reps, widened by this share.",
+        "alternating": "For an exercise whose sides take turns (a lunge on the left leg, then on the right): `each` "
+                       "counts every swing, `pair` one rep per left-and-right pair, counted at the first of the two "
+                       "(a full cycle of the movement: Countix's labellers count lunges so); swings of the same side "
+                       "in a row count one each. The side of a swing is the one that went further at the far end, "
+                       "so `pair` needs a two-sided `signal`. The built-in lunge counts `each`: every lunge is "
+                       "said as it is done, and its shared clip is labelled so.",
         "count_at": "When a rep counts: `return` (back at the start, the default) or `far` (the moment it is "
                     "deep enough, for an exercise whose set may end at the far end, such as a pull-up at the bar).",
     },

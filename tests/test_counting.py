@@ -40,9 +40,11 @@ def count(exercise: Exercise, t, values, visible=None) -> tuple[Counter, list]:
 def test_counts_clean_reps_and_names_the_phases():
     t, v = reps_signal(5)
     counter, out = count(SQUAT, t, v)
-    assert counter.reps == 5 and counter.sets == 1
+    assert counter.reps == 5
     reps = [o.rep for o in out if o.rep]
-    assert [r.index for r in reps] == [1, 2, 3, 4, 5]
+    # The set gate numbers the reps it counts; the counter leaves them unnumbered.
+    assert {(r.index, r.set_index) for r in reps} == {(0, 0)}
+    assert [(r.index, r.set_index) for _, r in through_the_gate(SQUAT, t, v)[1]] == [(i, 1) for i in range(1, 6)]
     # Each rep completes on the way up, after the bottom: the phases go round in order.
     names = [o.phase for o in out]
     changes = [a for a, b in zip(names, names[1:]) if a != b]
@@ -157,24 +159,15 @@ def test_not_counted_while_out_of_view_and_a_lost_rep_is_dropped():
     assert count(SQUAT, t, v, visible)[0].reps == 4
 
 
-def test_nothing_is_counted_before_the_person_has_settled():
-    t, v = reps_signal(1, rest=0.0)
-    assert count(squat(), t, v)[0].reps == 1
-    exercise = SQUAT.model_copy(update={"visibility": SQUAT.visibility.model_copy(update={"settle_s": 1.5})})
-    assert count(exercise, t, v)[0].reps == 0
-
-
 def test_a_long_pause_closes_the_set():
     t1, v1 = reps_signal(3)
     t2, v2 = reps_signal(2)
     gap = 15.0  # standing still longer than rest_s (10)
     t = np.concatenate([t1, t1[-1] + gap + t2])
     v = np.concatenate([v1, v2])
-    counter, out = count(SQUAT, t, v)
-    reps = [o.rep for o in out if o.rep]
-    assert counter.reps == 5 and counter.sets == 2
-    assert [r.set_index for r in reps] == [1, 1, 1, 2, 2]
-    assert not out[-1].rep
+    counts, counted, _, end = through_the_gate(SQUAT, t, v)
+    assert counts[-1] == 5 and end == []
+    assert [r.set_index for _, r in counted] == [1, 1, 1, 2, 2]
 
 
 def test_a_spike_before_the_set_does_not_block_counting():
@@ -192,22 +185,37 @@ def test_phase_enum_matches_the_definition_order():
     assert counter.update(Sample(0.0, math.nan, visible=False)).phase == "standing"
 
 
-def test_repcount_accuracy_holds_the_target(repcount_dir, monkeypatch):
-    """The 69 labelled RepCount series (real, in-the-wild BlazePose keypoints), each fed frame by
-    frame at 30 fps, scored leave-one-subject-out: the depth, shortest-rep and set-gap factors the
-    benchmark tunes are chosen on the other subjects and scored on the held one. The cross-validated MAE at
-    most 0.20 and OBO at least 0.65 (PoseRAC: 0.236 / 0.560), within 0.03 of the tuned MAE.
-    benchmarks/repcount.py prints the table by exercise; its evaluation and scoring are used here."""
+# Each source's MAE with the factors chosen on the other, as measured when the bounds were set
+# (0.170 and 0.291), with a little room: RepCount's is issue 27's target, Countix's is not yet.
+BOUND_REPCOUNT, BOUND_COUNTIX = 0.18, 0.30
+
+
+def test_accuracy_holds_on_both_sources_each_tuned_on_the_other(repcount_dir, monkeypatch):
+    """The 69 labelled RepCount series and the 68 Countix ones (real, in-the-wild BlazePose
+    keypoints from two datasets), each fed frame by frame at 30 fps. RepCount scored
+    leave-one-subject-out (the depth, shortest-rep and set-gap factors the benchmark tunes are
+    chosen on the other subjects): MAE at most 0.20 and OBO at least 0.65 (PoseRAC: 0.236 /
+    0.560), within 0.03 of the tuned MAE. Each source with the factors chosen on the other: no
+    worse than measured when this test was written (RepCount BOUND_REPCOUNT, Countix BOUND_COUNTIX).
+    benchmarks/repcount.py prints the tables by exercise; its evaluation and scoring are used here
+    (each series goes once through the Session, the other factors replay the counter's input)."""
     monkeypatch.syspath_prepend(Path(__file__).parents[1] / "benchmarks")  # its worker processes import it by name
     benchmark = importlib.import_module("repcount")
+    countix_dir = repcount_dir.parent / "countix"
+    assert (countix_dir / "labels.csv").exists(), f"{countix_dir} is missing: the test reads ../shared in place"
 
-    results = benchmark.cross_validate(benchmark.evaluate(repcount_dir, 30.0, benchmark.CANDIDATES))
-    assert len(results) == 69
-    mae, obo = benchmark.score(results, "held")
-    tuned_mae, _ = benchmark.score(results, "tuned")
-    print(f"RepCount, cross-validated: MAE {mae:.3f}, OBO {obo:.3f} (tuned MAE {tuned_mae:.3f})")
+    repcount = benchmark.cross_validate(benchmark.evaluate(repcount_dir, 30.0, benchmark.CANDIDATES))
+    countix = benchmark.evaluate(countix_dir, 30.0, benchmark.CANDIDATES)
+    assert len(repcount) == 69 and len(countix) == 68
+    mae, obo = benchmark.score(repcount, "held")
+    tuned_mae, _ = benchmark.score(repcount, "tuned")
+    repcount_other, _ = benchmark.score(benchmark.cross_source(repcount, countix), "other")
+    countix_other, _ = benchmark.score(benchmark.cross_source(countix, repcount), "other")
+    print(f"RepCount, cross-validated: MAE {mae:.3f}, OBO {obo:.3f} (tuned MAE {tuned_mae:.3f}); tuned on the "
+          f"other source: RepCount {repcount_other:.3f}, Countix {countix_other:.3f}")
     assert mae <= 0.20 and obo >= 0.65
     assert mae - tuned_mae <= 0.03
+    assert repcount_other <= BOUND_REPCOUNT and countix_other <= BOUND_COUNTIX
 
 
 def settle_then_reps(settle_to: float, still_s: float = 5.0, fps: float = 30, n: int = 3):
@@ -262,8 +270,8 @@ def test_a_dropped_swing_says_why(case, values, reason):
 
 def test_a_rep_lost_from_view_is_rejected_as_not_seen():
     t, v = reps_signal(3)
-    # Gone from the bottom of rep 1 for 1.6 s (lost_s is 1) into rep 2: only rep 3 counts.
-    visible = ~((t > 1.9) & (t < 3.5))
+    # Gone from the bottom of rep 1 to the bottom of rep 2, 2 s (lost_s is 1): only rep 3 counts.
+    visible = ~((t > 1.9) & (t < 3.9))
     counter, out = count(SQUAT, t, v, visible)
     assert counter.reps == 1
     assert "not seen" in {o.rejected for o in out}
@@ -284,7 +292,7 @@ def test_counted_at_the_far_end_a_stream_may_end_there():
     at_far = squat(count_at="far")
     counter, out = count(at_far, t, v)
     reps = [o.rep for o in out if o.rep]
-    assert counter.reps == 4 and [r.index for r in reps] == [1, 2, 3, 4]
+    assert counter.reps == 4 and [r.index for _, r in through_the_gate(at_far, t, v)[1]] == [1, 2, 3, 4]
     # Counted while going down, before the bottom (at 1 s into each 2-s rep after the 1-s rest).
     assert all(r.end_t < 1 + 2 * i + 1.0 for i, r in enumerate(reps))
     stop = t < 1 + 3 * 2 + 1.0  # the last rep cut at its bottom
@@ -472,3 +480,47 @@ def test_a_slow_deliberate_set_is_a_set_with_every_shipped_definition(name):
     smoothing = make_filter(exercise.smoothing)
     counts, counted, rejected, end = through_the_gate(exercise, t, [smoothing.update(float(x), float(ti)) for ti, x in zip(t, v)])
     assert counts[-1] == 4 and rejected == [] and end == []
+
+
+def lunges(sides: str, fps: float = 30):
+    """Lunges of 2 s on the legs named in `sides` ('L', 'R'), 0.5 s standing between them: per
+    frame the time, each knee's angle (the working knee to 90 degrees, the other to 130) and
+    the drive, the more bent knee (the built-in lunge's `side: min`)."""
+    parts = [reps_signal(1, rest=0.5, fps=fps) for _ in sides]
+    t, working, _ = joined(*parts, fps=fps)
+    other = 170 - (170 - working) * 0.5
+    which = np.concatenate([np.full(len(p[0]), s) for p, s in zip(parts, sides)])
+    left, right = np.where(which == "L", working, other), np.where(which == "L", other, working)
+    return t, left, right, np.minimum(left, right)
+
+
+def lunge(alternating: str) -> Exercise:
+    data = load(BUILTIN_DIR / "lunge.yaml").model_dump()
+    data["count"]["alternating"] = alternating
+    return Exercise.model_validate(data)
+
+
+@pytest.mark.parametrize("sides, each, pair", [
+    ("LRLRLR", 6, 3),  # alternating legs: a rep is a left-and-right pair
+    ("LLLL", 4, 4),  # the same leg every time: each lunge is a whole cycle
+    ("RRLRLL", 6, 4),  # R, R, then the pairs LR and LL: the last L has no partner
+])
+def test_alternating_pair_counts_a_left_and_right_pair_as_one_rep(sides, each, pair):
+    """Countix's labellers count alternating lunges a pair at a time (benchmarks/repcount.py):
+    `alternating: pair` counts so, at the first lunge of each pair; `each` (the built-in
+    lunge) counts every lunge."""
+    t, left, right, drive = lunges(sides)
+    for alternating, expected in (("each", each), ("pair", pair)):
+        counter = Counter(lunge(alternating))
+        reps = [counter.update(Sample(float(ti), float(v), float(lv), float(rv))).rep
+                for ti, v, lv, rv in zip(t, drive, left, right)]
+        assert sum(r is not None for r in reps) == expected, alternating
+
+
+def test_alternating_pair_needs_a_two_sided_drive():
+    data = load(BUILTIN_DIR / "squat.yaml").model_dump()
+    data["signals"]["drive"] = {"kind": "height", "points": ["nose", "left_hip"]}
+    data["count"].update(signal="drive", alternating="pair")
+    with pytest.raises(ValueError, match="`pair` needs a two-sided signal"):
+        Exercise.model_validate(data)
+

@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from coach.app import any_exercise, live_notes, pages, resources, routine_view, settings, speech
+from coach.app import any_exercise, live_notes, pages, resources, routine_view, rtc, settings, speech
 from coach.app.held import holds_line
 from coach.app.overlay import draw_live
 from coach.app.text import plain
@@ -176,6 +176,7 @@ def page():
         st.session_state["live"] = session
 
     video, panel = st.columns([7, 3])
+    rtc.install()  # issue 28: frames reach the worker at their last packet, not the next frame's first
     with video.container(key="live-video"):
         ctx = webrtc_streamer(
             key=STREAM_KEY,
@@ -185,7 +186,10 @@ def page():
             video_frame_callback=session.worker.callback,
             on_video_ended=session.on_ended,
             desired_playing_state=desired,
-            async_processing=True,
+            # The callback never waits for the model (the worker's mailbox), so it runs in line:
+            # streamlit-webrtc's async mode sends each frame the previous one's output, 1-2 frames
+            # late (60 of 150 ms camera-to-screen, benchmarks/live_delay.py).
+            async_processing=False,
         )
         st.container(key="live-hint").caption("Press START and allow the camera. Stand so that your whole body is in view; "
                    f"{plain(session.workout.exercise.name.lower())} is best seen from the "

@@ -1,0 +1,232 @@
+"""Each rule of the counter (coach.counting's Counter and SetGate) switched off, one at a time, on
+both labelled sources, both ways: what each rule is worth on data it was not tuned on.
+
+    .venv/bin/python benchmarks/rules.py [--rules NAME ...] [--csv counts.csv]
+
+Each series of ../shared/data/repcount and ../shared/data/countix goes once through coach's
+Session as shipped (benchmarks/repcount.py's `counted`), and the counter's recorded input is
+replayed through a Counter and a SetGate with one rule off (`replay`), for each factor set of
+repcount.CANDIDATES. Per rule, for each source: its MAE / OBO as shipped, and with the factors
+chosen on the other source (the figure a change must hold); then all 137 with the factors chosen
+on the other source. A rule is worth keeping when switching it off costs on both sources (or a
+synthetic sequence with a known answer needs it: tests/test_counting.py).
+
+Measured (Dec 2026, branch counter at 8ea2e27), MAE with the factors chosen on the other source,
+RepCount / Countix; with every rule on: 0.170 / 0.291 (shipped 0.166 / 0.286). Each rule off:
+- settling 0.167 / 0.307: Countix needs it; kept, and a standing-still-first, a drifting stance
+  and a half-squat hold need it (test_standing_still_first_is_not_part_of_the_first_rep, ...).
+- partial range 0.180 / 0.288: RepCount needs it; kept for a shallower set after deep reps
+  (test_a_set_of_shallower_reps_is_counted_once_its_range_is_clear).
+- short return 0.195 / 0.255: worth 0.025 on RepCount, costs 0.036 on Countix; kept only because
+  a spike above the top before a set and brisk bench presses through their smoothing need it.
+- set reset 0.170 / 0.298: Countix needs it, RepCount is unmoved; kept.
+- too long 0.165 / 0.291: worth nothing here; kept, a definition's `max_rep_s` (too slow a swing).
+- ready 0.161 / 0.304: a rep from the set-up position counting at once (issue 27 item 3): costs
+  RepCount 0.009, worth 0.013 on Countix; kept for the live count of a first rep.
+- set gate 0.182 / 0.289 (shipped 0.171 / 0.290): worth 0.012 on RepCount, 0.002 against on
+  Countix with the other's factors, 0.005 and 0.004 for it as shipped; kept, and walking in and
+  off around a set need it.
+- slow join 0.170 / 0.291: unmoved; kept, a slow deliberate set needs it.
+- alike at end 0.179 / 0.288: RepCount needs it; kept, a set's last rep after a pause needs it.
+- lones at end 0.173 / 0.291: RepCount needs it, Countix unmoved; kept.
+Gone, as they did not hold on both sources and nothing synthetic needs them: the drifted-top turn
+in GOING (off: 0.174 / 0.290 against 0.172 / 0.293 on, measured before it went) and skipping
+`settle_s` after coming into view (off: 0.167 / 0.294 against 0.172 / 0.293; as shipped 0.164 /
+0.286 against 0.168 / 0.294).
+Tried and not kept, a candidate for issue 27 item 2: `+hold unlike` (a rep just after a set and
+unlike it, such as kneeling down, held as a set's first rep not set up) 0.224 / 0.275.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from repcount import CANDIDATES, SHARED, SOURCES, best, column, counted, definition, replay, scaled, score  # noqa: E402
+
+from coach.counting import Counter, SetGate, alike  # noqa: E402
+from coach.keypoints import KeypointSeries  # noqa: E402
+
+FPS = 30.0
+
+
+class NoSettling(Counter):
+    """GOING never goes back to START for standing still short of a rep."""
+
+    def still(self) -> bool:
+        return False
+
+
+class NoPartialRange(Counter):
+    """Partial reps alike in a row never become the recent reps' range."""
+
+    def remember_partial(self, span):
+        pass
+
+
+class NoShortReturn(Counter):
+    """A swing that turns down again short of the start is never a rep."""
+
+    def needed_return(self) -> float:
+        return math.inf
+
+
+class NoSetReset(Counter):
+    """The recent reps' range carries over from one set to the next."""
+
+    def set_ranges(self, ranges):
+        if ranges or not self.ranges:
+            super().set_ranges(ranges)
+
+
+class NoReady(Counter):
+    """No rep begins from the set-up position: the set gate holds every set's first rep."""
+
+    def set_up(self, t) -> bool:
+        return False
+
+
+class NoTooLong(Counter):
+    """No swing is dropped for lasting longer than `max_rep_s`."""
+
+    def __init__(self, exercise):
+        super().__init__(exercise)
+        self.spec = self.spec.model_copy(update={"max_rep_s": math.inf})
+
+
+class NoGate(SetGate):
+    """Every rep the counter completes counts on its frame."""
+
+    def update(self, rep, t):
+        self.dropped = None
+        if rep is not None:
+            self.confirm(rep)
+        return self.count(self.confirmed.popleft(), t) if self.confirmed else None
+
+
+class NoSlowJoin(SetGate):
+    """The next rep joins a set only within `set_gap_s`, however slow the reps."""
+
+    def joins(self, previous, rep) -> bool:
+        return rep.start_t - previous.end_t <= self.gap_s
+
+
+class NoAlikeAtEnd(SetGate):
+    """A rep still held when the stream ends never counts after a set (only lone reps do)."""
+
+    def finish(self, t):
+        if self.held is not None and self.in_set:
+            self.held = None
+        return super().finish(t)
+
+
+class NoLonesAtEnd(SetGate):
+    """A stream in which no two reps made a set counts nothing."""
+
+    def finish(self, t):
+        if self.held is not None and not self.in_set:
+            self.held, self.alone = None, []
+        return super().finish(t)
+
+
+class HoldUnlike(SetGate):
+    """A candidate rule (issue 27 item 2), not in coach: a rep within `rest_s` of a set's last
+    rep and unlike its last reps (kneeling down, getting off the bar after the set) is held as
+    the first rep of a set not set up is: it counts once the next rep joins it."""
+
+    def update(self, rep, t):
+        if rep is not None and self.in_set and rep.start_t - self.in_set[-1].end_t <= self.rest_s \
+                and not alike(self.in_set, rep, self.alike_share):
+            rep, self.previous = dataclasses.replace(rep, ready=False), None
+        return super().update(rep, t)
+
+
+# name: (counter, gate, what the rule does); a name starting with + is a candidate rule switched on.
+RULES = {
+    "none off": (Counter, SetGate, ""),
+    "settling": (NoSettling, SetGate, "GOING -> START when still for still_s short of a rep"),
+    "partial range": (NoPartialRange, SetGate, "recent_reps alike partial reps become the range"),
+    "short return": (NoShortReturn, SetGate, "RETURNING -> GOING, a rep, after coming back short_return"),
+    "set reset": (NoSetReset, SetGate, "a new set (after rest_s) forgets the recent range"),
+    "too long": (NoTooLong, SetGate, "a swing over max_rep_s is dropped"),
+    "ready": (NoReady, SetGate, "a rep from the set-up position counts at once"),
+    "set gate": (Counter, NoGate, "a set's first rep not set up is held until the next joins"),
+    "slow join": (Counter, NoSlowJoin, "slow reps join within twice the quicker's length"),
+    "alike at end": (Counter, NoAlikeAtEnd, "a held rep alike the set's last counts at the end"),
+    "lones at end": (Counter, NoLonesAtEnd, "lone reps count at the end when no set was made"),
+    "+hold unlike": (Counter, HoldUnlike, "a ready rep unlike the set just done is held"),
+}
+
+
+def series_counts(job) -> dict:
+    """One series: its label, and its count for each rule off and each factor set."""
+    folder, name, exercise_id, reps, rules = job
+    series = np.load(folder / f"{name}.npy")
+    exercise = definition(folder, exercise_id)
+    _, samples = counted(exercise, KeypointSeries.from_movenet(series, np.arange(len(series)) / FPS))
+    out = {"name": name, "exercise": exercise_id, "reps": reps}
+    for rule in rules:
+        counter, gate, _ = RULES[rule]
+        for factors in CANDIDATES:
+            out[f"{rule}|{column(factors)}"] = replay(scaled(exercise, factors), samples, counter, gate)
+    return out
+
+
+def rule_frame(results: pd.DataFrame, rule: str) -> pd.DataFrame:
+    """`results` with one rule's counts under repcount's column names."""
+    prefix = f"{rule}|"
+    counts = {name[len(prefix):]: results[name] for name in results if name.startswith(prefix)}
+    return results[["name", "exercise", "reps"]].assign(**counts)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rules", nargs="+", choices=list(RULES), default=list(RULES))
+    parser.add_argument("--csv", help="also write the per-series counts here")
+    args = parser.parse_args()
+    rules = ["none off", *[r for r in args.rules if r != "none off"]]
+    start = time.perf_counter()
+    results = {}
+    with ProcessPoolExecutor(os.cpu_count(), mp_context=multiprocessing.get_context("spawn")) as pool:
+        for source, label in SOURCES.items():
+            folder = SHARED / "data" / source
+            labels = pd.read_csv(folder / "labels.csv")
+            jobs = [(folder, row.name, row.exercise, row.reps, rules) for row in labels.itertuples()]
+            results[label] = pd.DataFrame(pool.map(series_counts, jobs))
+    (a, ra), (b, rb) = results.items()
+    rows = []
+    for rule in rules:
+        fa, fb = rule_frame(ra, rule), rule_frame(rb, rule)
+        # Each source with the factors chosen on the other.
+        other = {a: fa.assign(other=fa[column(best(fb))]), b: fb.assign(other=fb[column(best(fa))])}
+        row = {"rule off": rule}
+        for label, frame in other.items():
+            row[f"{label} shipped"] = "{:.3f} / {:.2f}".format(*score(frame, "ours"))
+            row[f"{label} other"] = "{:.3f} / {:.2f}".format(*score(frame, "other"))
+        together = pd.concat(other.values(), ignore_index=True)
+        row["all other"] = "{:.3f} / {:.2f}".format(*score(together, "other"))
+        row["all shipped"] = "{:.3f} / {:.2f}".format(*score(together, "ours"))
+        rows.append(row)
+    print("MAE / OBO; 'other': factors chosen on the other source (the figure a change must hold)")
+    print(pd.DataFrame(rows).set_index("rule off").to_string())
+    for rule in rules[1:]:
+        print(f"  {rule}: {RULES[rule][2]}")
+    print(f"{len(ra) + len(rb)} series, {len(rules)} rules x {len(CANDIDATES)} factor sets, in {time.perf_counter() - start:.0f} s")
+    if args.csv:
+        pd.concat([ra.assign(source=a), rb.assign(source=b)], ignore_index=True).to_csv(args.csv, index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
