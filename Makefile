@@ -59,7 +59,7 @@ test: $(STAMP) system-deps
 	@mkdir -p out
 	(trap - INT; exec $(BIN)/python -m pytest -m browser -p no:cacheprovider >$(BROWSER_LOG) 2>&1) & browser=$$!; \
 	nice -n 19 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -m "not browser"; rest=$$?; \
-	wait $$browser; browser=$$?; echo "== the browser tests ($(BROWSER_LOG)) =="; cat $(BROWSER_LOG); \
+	echo "== the browser tests ($(BROWSER_LOG)), once they end =="; wait $$browser; browser=$$?; cat $(BROWSER_LOG); \
 	test $$rest -eq 0 && test $$browser -eq 0
 
 check: $(STAMP)
