@@ -10,7 +10,7 @@ CONSTRAINTS ?= -c constraints.txt
 UV := $(BIN)/uv pip install --quiet --python $(BIN)/python $(CONSTRAINTS)
 
 # Tests in parallel (pytest-xdist), one worker per core; a module stays on one worker, so its
-# fixtures (the app, a browser) start once.
+# fixtures (the app, a browser) start once; tests/conftest.py hands out two modules test by test.
 WORKERS ?= auto
 
 .PHONY: run test check bench install system-deps lock

@@ -35,8 +35,9 @@ def pytest_collection_modifyitems(items):
 
 # The modules whose tests pytest-xdist's `--dist loadscope` hands out one by one; it keeps every
 # other module on one worker, so that its app, browser or wheel starts once. test_analyze runs
-# every clip through three models (about 190 s of CPU) and test_store_faults starts the CLI some
-# 40 times (half of `make check`'s CPU): each on one worker, the other worker ran out of work.
+# every clip through three models (about 190 s of CPU on CI) and test_store_faults starts the CLI
+# some 40 times (108 of the 196 CPU-s of `make check`): kept whole, either can leave the other
+# worker idle until it ends.
 SPREAD = ("tests/test_analyze.py::", "tests/test_store_faults.py::")
 
 
