@@ -14,6 +14,7 @@ import pickle
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from support import missing
 
@@ -30,6 +31,25 @@ def pytest_collection_modifyitems(items):
             item.add_marker("shared")
         if needs & BROWSER_FIXTURES:
             item.add_marker("browser")
+
+
+# The modules whose tests pytest-xdist's `--dist loadscope` hands out one by one; it keeps every
+# other module on one worker, so that its app, browser or wheel starts once. test_analyze runs
+# every clip through three models (about 190 s of CPU on CI) and test_store_faults starts the CLI
+# some 40 times (108 of the 196 CPU-s of `make check`): kept whole, either can leave the other
+# worker idle until it ends.
+SPREAD = ("tests/test_analyze.py::", "tests/test_store_faults.py::")
+
+
+class SpreadScheduling(LoadScopeScheduling):
+    def _split_scope(self, nodeid: str) -> str:
+        return nodeid if nodeid.startswith(SPREAD) else super()._split_scope(nodeid)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") == "loadscope":
+        return SpreadScheduling(config, log)
 
 
 def require(path: Path) -> Path:
