@@ -42,9 +42,12 @@ def app(tmp_path_factory, models_dir):
 
 
 def count_place(page) -> tuple[str, str]:
-    """The panel's count: (label, value)."""
+    """The panel's count: (label, value), read in one go: two reads can straddle a redraw and pair
+    the set's label with the rest's clock."""
     box = page.locator(".st-key-live-panel [data-testid=stMetric]").first
-    return box.get_by_test_id("stMetricLabel").inner_text(), box.get_by_test_id("stMetricValue").inner_text()
+    label, value = box.evaluate("m => ['stMetricLabel', 'stMetricValue'].map("
+                                "id => m.querySelector(`[data-testid=${id}]`).innerText)")
+    return label, value
 
 
 def test_a_two_block_routine_counts_rests_and_starts_the_next_exercise(page, app, shots):
