@@ -322,6 +322,33 @@ def test_counting_starts_when_the_countdown_after_the_set_up_check_ends(model, l
     assert [later.update(Frame(f.image, f.t + 1.009, f.index)).countdown for f in squats[:5]] == [3] * 5
 
 
+def test_a_dropout_of_a_frame_keeps_the_countdown_and_leaving_view_starts_it_again(model, library, squats):
+    """squat_side_3's standing start with an empty frame (no one in view) put in: one empty frame
+    at 1 s is a dropout the countdown runs through, saying nothing of it (the live page once
+    started the countdown again on a frame whose ankle the model lost); a second of empty frames is
+    the person gone, and the countdown waits for them, saying why, then counts from 3 again."""
+    empty = np.zeros_like(squats[0].image)
+    standing = squats[0].image
+    dt = squats[1].t - squats[0].t
+
+    def run(gone_s: float):
+        workout = Workout(model, library.get("squat"), countdown_s=3.0)
+        steps, t = [], 0.0
+        while t < 6.0:
+            image = empty if 1.0 <= t < 1.0 + max(gone_s, dt / 2) else standing
+            steps.append((t, workout.update(Frame(image, t, len(steps)))))
+            t += dt
+        return steps
+
+    dropout = run(0.0)
+    assert all(step.setup is None for _, step in dropout)
+    assert next(t for t, step in dropout if step.countdown is None) == pytest.approx(3.0, abs=dt)
+    gone = run(1.0)
+    assert any(step.countdown is None and step.setup.startswith("Step into view") for t, step in gone if t < 2.0)
+    back = next(t for t, step in gone if t > 2.0 and step.countdown == 3)
+    assert next(t for t, step in gone if step.countdown is None and t > back) == pytest.approx(back + 3.0, abs=dt)
+
+
 def test_a_camera_on_the_wrong_side_does_not_hold_the_countdown(model, library, squats):
     """Jumping jacks picked, side-view squats seen: the body is in view, so the countdown runs and
     says nothing of the side; once counting starts, the page asks the person to turn, and every rep
@@ -334,8 +361,11 @@ def test_a_camera_on_the_wrong_side_does_not_hold_the_countdown(model, library, 
     counting = [step for step in steps if step.countdown is None]
     assert counting and counting[-1].message == (
         "setup", "Turn so the camera sees you from the front or back: it sees your side now.")
-    workout.finish()  # the one swing left held by the set gate counts at the end
-    assert workout.progress.done == 1 and "wrong_view" in workout.pipeline.last_rep.flags
+    counted = [step.result.rep for step in steps if step.result.rep is not None]
+    workout.finish()  # the swing left held by the set gate counts at the end
+    # The two squats after the countdown, each counted as a swing and flagged.
+    assert workout.progress.done == 2 and "wrong_view" in workout.pipeline.last_rep.flags
+    assert all("wrong_view" in rep.flags for rep in counted)
 
 
 def test_a_pause_keeps_the_count_and_is_neither_rest_nor_a_gap_between_sets(model, library, squats):

@@ -29,6 +29,10 @@ from coach.types import Frame, FrameResult, HoldSet
 
 # The live page's countdown after START, in seconds of stream time.
 COUNTDOWN_S = 3.0
+# Out of view this long, the countdown starts again. Shorter dropouts are the model losing a
+# keypoint for a frame or two (an ankle behind a knee, a frame the encoder smeared); a person
+# stepping out of view takes longer.
+COUNTDOWN_DROPOUT_S = 0.5
 
 
 class Workout:
@@ -73,6 +77,7 @@ class Workout:
         self.counting = False  # until the countdown ends (at once without one)
         self.paused = False
         self.ready_t: float | None = None  # when the body came into view, for the countdown
+        self.seen_t = -math.inf  # when the body was last in view
         self.shift = 0.0  # stream seconds not counted so far, taken out of the pipeline's times
         self.last_t = -math.inf  # the stream time of the last frame taken
         self.last: StepResult | None = None  # the last counted step: its count shows while not counting
@@ -106,15 +111,19 @@ class Workout:
         return result
 
     def countdown_left(self, check: StepResult) -> float:
-        """Seconds of countdown left at this check's frame; inf while the body is not in view (the
-        countdown starts again once it is)."""
-        if not check.result.visible:
+        """Seconds of countdown left at this check's frame; inf while the body is not in view,
+        or was out of view for over COUNTDOWN_DROPOUT_S (the countdown starts again once it is)."""
+        t = check.result.t
+        if check.result.visible:
+            self.seen_t = t
+            if self.ready_t is None:
+                self.ready_t = t
+        elif t - self.seen_t > COUNTDOWN_DROPOUT_S:
             self.ready_t = None
-            return math.inf
         if self.ready_t is None:
-            self.ready_t = check.result.t
+            return math.inf
         # Elapsed time first: (t + 3) - t may round to a hair over 3, and show a 4.
-        return self.countdown_s - (check.result.t - self.ready_t)
+        return self.countdown_s - (t - self.ready_t)
 
     def not_counting(self, t: float, check: StepResult | None, countdown: int | None = None,
                      paused: bool = False) -> StepResult:
@@ -127,8 +136,9 @@ class Workout:
                              last.sets if last else 0, now.visible if now else True,
                              held_s=last.held_s if last else None, hold=last.hold if last else None,
                              progress=self.progress)
-        # While counting down, the only set-up message is the one that holds it (step into view).
-        setup = check.setup if check is not None and not check.result.visible else None
+        # While counting down, the only set-up message is the one that holds it (step into view),
+        # and only once it holds it: a dropout the countdown runs through says nothing.
+        setup = check.setup if check is not None and countdown is None and not check.result.visible else None
         return StepResult(result, setup=setup, view=check.view if check else None,
                           last_rep=self.last.last_rep if self.last else None, fps=check.fps if check else 0.0,
                           countdown=countdown, paused=paused)
