@@ -43,8 +43,9 @@ WRONG_VIEW = "wrong_view"
 class StepResult:
     """What one frame's step produced, and what a view shows after it.
 
-    result: the session's FrameResult. progress: where the driving signal is between the start
-    (0) and the far end (1) of the recent reps, None before it is known. setup: a sentence for the
+    result: the session's FrameResult (its `progress`: the count or the time held). meter: what the
+    on-screen meter fills, from 0 to 1: where the driving signal is between the start and the far
+    end of the recent reps (a hold: how far to its target time), None before it is known. setup: a sentence for the
     person while they are not ready to count (out of view, wrong camera angle), else None.
     view: the camera angle seen, 'front', 'side' or None. cue: the cue on screen now.
     rest_s: seconds since the last rep while resting, else None. last_rep: the latest rep.
@@ -57,7 +58,7 @@ class StepResult:
     """
 
     result: FrameResult
-    progress: float | None = None
+    meter: float | None = None
     setup: str | None = None
     view: str | None = None
     cue: Cue | None = None
@@ -164,11 +165,11 @@ class Pipeline:
             self.last_rep = result.rep
             self.wrong_view_reps += WRONG_VIEW in result.rep.flags
         if self.meter is not None:
-            progress = self.meter.update(result.signals.get(self.exercise.count.signal, math.nan), result.rep)
+            filled = self.meter.update(result.signals.get(self.exercise.count.signal, math.nan), result.rep)
         else:  # a hold: how far to the target time
-            progress = min(1.0, result.held_s / self.session.hold.target_s)
+            filled = min(1.0, result.held_s / self.session.hold.target_s)
         pace = self.last_rep.end_t - self.last_rep.start_t if self.last_rep is not None else None
-        step = StepResult(result, progress if result.visible else None, self.setup_message(result, view), view,
+        step = StepResult(result, filled if result.visible else None, self.setup_message(result, view), view,
                           self.cue, self.rest_seconds(result), self.last_rep, fps, needed_fps(pace),
                           self.wrong_view_reps, self.seen.view)
         for sink in self.sinks:

@@ -163,10 +163,10 @@ def test_the_live_panel_and_voice_word_a_hold_as_time_not_reps(clip_poses):
     assert before.result.progress.phase_words(before.result.phase) == "get into position"
     assert before.result.progress.banner(exercise.name) == "Get into position: the timer starts when you hold the wall sit."
     held = during.result.progress
-    assert held.phase_words(during.result.phase) == "holding" and during.progress == pytest.approx(during.result.held_s / 5)
+    assert held.phase_words(during.result.phase) == "holding" and during.meter == pytest.approx(during.result.held_s / 5)
     assert (held.label, held.figure) == ("Seconds held (target 5 s)", int(during.result.held_s))
     assert held.banner(exercise.name) == f"Holding: {5 - during.result.held_s:.0f} s to the target."
-    assert after.result.progress.banner(exercise.name) == "Target reached: hold on, or rest." and after.progress == 1.0
+    assert after.result.progress.banner(exercise.name) == "Target reached: hold on, or rest." and after.meter == 1.0
     # Over all the holds: the one going on counts once it is long enough to be a set.
     assert after.result.progress.done == pytest.approx(after.result.hold.held_s) and after.result.hold.held_s > 5
     announcer.end(progress.of(exercise, held_s=42.4))

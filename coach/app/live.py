@@ -337,8 +337,8 @@ def show(session: LiveSession, slots: list):
     # to its target time), it does not judge.
     label, of = done.meter(signal)
     meter.markdown(f'<p>{label} ({html.escape(of)})</p><div class="coach-meter" role="meter" aria-label="{label}" '
-                   f'aria-valuenow="{live.progress or 0.0:.2f}">'
-                   f'<div style="width: {100 * (live.progress or 0.0):.0f}%"></div></div>', unsafe_allow_html=True)
+                   f'aria-valuenow="{live.meter or 0.0:.2f}">'
+                   f'<div style="width: {100 * (live.meter or 0.0):.0f}%"></div></div>', unsafe_allow_html=True)
     if session.workout.holds:
         last.caption(holds_line(list(session.workout.holds.values())).capitalize())
     elif live.last_rep is not None:

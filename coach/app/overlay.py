@@ -35,8 +35,8 @@ def draw_live(image: np.ndarray, shown, latest=None) -> np.ndarray:
     live = shown.result
     unit = hud_unit(image)
     big_count(out, live.result, unit)
-    if live.progress is not None:
-        meter(out, live.progress, unit)
+    if live.meter is not None:
+        meter(out, live.meter, unit)
     if live.message is not None:
         kind, what = live.message
         banner(out, what.text if kind == "cue" else what, message_colour(kind, what), unit)
