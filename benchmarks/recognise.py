@@ -6,9 +6,11 @@ with the given one.
     .venv/bin/python benchmarks/recognise.py [--fps 30] [--evidence runs.pickle]
 
 Each series goes once through coach.recognise.Recogniser with every candidate counting to the
-end; at each rep any candidate counts, the body's features over the window are kept
-(coach.recognise.Body). The decision, coach.recognise.classify with the REPS gate, is then
-replayed on them for each set of thresholds in GRID, so the thresholds cost no new run. Honest
+end; the times of each candidate's reps and the poses are kept (--evidence keeps them in a file).
+The body's features over the window at each of those times (as coach.recognise.Body reads them)
+are then computed from the poses, and the decision, coach.recognise.classify with the REPS gate,
+replayed on them for each set of thresholds in GRID: neither a new feature nor the thresholds
+cost a new run of the candidates. Honest
 figures: the shipped thresholds (coach.recognise.Limits, round numbers read off what each feature
 means) on both sources, then the thresholds best on one source (most right, then lowest MAE)
 scored on the other, both ways. A series where nothing is recognised counts 0 and is wrong.
@@ -60,7 +62,8 @@ import pandas as pd
 from repcount import SHARED, library, relative_errors, score  # noqa: E402  (benchmarks/ is on the path)
 
 from coach.keypoints import KeypointSeries  # noqa: E402
-from coach.recognise import REPS, Limits, Recogniser, candidates, classify  # noqa: E402
+from coach.kinematics import gated  # noqa: E402
+from coach.recognise import MIN_SCORE, REPS, WINDOW_S, Features, Limits, Recogniser, candidates, classify, features  # noqa: E402
 
 SOURCES = ("repcount", "countix")
 # Every STRIDE-th frame only (15 fps, coach's FPS_FLOOR): eleven candidates a frame are costly on
@@ -68,34 +71,41 @@ SOURCES = ("repcount", "countix")
 STRIDE = 2
 # The thresholds varied around the shipped ones (each a Limits field and its values).
 GRID = {"lying": (0.1, 0.2, 0.3), "hips_travel": (0.07, 0.1, 0.13), "at_shoulders": (0.1, 0.15, 0.2),
-        "arms_swing": (0.15, 0.2, 0.3), "uneven": (0.3, 0.5, 0.7)}
+        "arms_swing": (0.15, 0.2, 0.3), "uneven": (0.3, 0.5, 0.7), "hanging": (0.4, 0.5, 0.6),
+        "in_step": (0.3, 0.5, 0.7)}
 
 
 def evidence_of(job) -> dict:
-    """One series: when each candidate counted its reps, the body's features at each of those
-    moments, and each candidate's final count."""
+    """One series: when each candidate counted its reps, each candidate's final count, and the
+    poses as the Recogniser's Body keeps them (gated positions and their times)."""
     folder, name, exercise, reps, fps = job
     series = np.load(folder / f"{name}.npy")[::STRIDE]
     fps /= STRIDE
     recogniser = Recogniser(candidates(library()), reps=10**9)  # never decides: all the evidence
-    read = []  # (t, Features) at each moment some candidate counted a rep
-    for pose, t in KeypointSeries.from_movenet(series, np.arange(len(series)) / fps).poses():
-        before = sum(map(len, recogniser.counted.values()))
+    poses = list(KeypointSeries.from_movenet(series, np.arange(len(series)) / fps).poses())
+    for pose, t in poses:
         recogniser.update(pose, t)
-        if sum(map(len, recogniser.counted.values())) > before and (features := recogniser.body.features()):
-            read.append((t, features))
     counts = {}
     for candidate, session in recogniser.sessions.items():
         session.finish()  # the reps the set gate counts only at the end
         counts[candidate] = session.gate.reps
-    return {"name": name, "exercise": exercise, "reps": reps, "counted": recogniser.counted, "read": read,
-            "counts": counts}
+    return {"name": name, "exercise": exercise, "reps": reps, "counted": recogniser.counted, "counts": counts,
+            "t": np.array([t for _, t in poses]), "xy": np.stack([gated(pose.keypoints, MIN_SCORE) for pose, _ in poses])}
+
+
+def read(row: dict) -> list[tuple[float, Features]]:
+    """(t, the body's features over the window) at each moment some candidate counted a rep, as
+    coach.recognise.Body reads them then; kept in the row, so that each set of thresholds reuses them."""
+    if "read" not in row:
+        moments = sorted({t for times in row["counted"].values() for t in times})
+        row["read"] = [(t, features(row["xy"][(row["t"] >= t - WINDOW_S) & (row["t"] <= t)])) for t in moments]
+    return row["read"]
 
 
 def decide(row: dict, limits: Limits) -> tuple[str | None, float]:
     """(the candidate chosen, the time it was), as coach.recognise.Recogniser decides."""
-    for t, features in row["read"]:
-        shown = classify(features, limits)
+    for t, body in read(row):
+        shown = classify(body, limits)
         if shown in row["counted"] and sum(when <= t for when in row["counted"][shown]) >= REPS:
             return shown, t
     return None, float("nan")
