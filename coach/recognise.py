@@ -14,8 +14,8 @@ Two questions, each answered by what the body shows:
    hands over the head in most frames (the feet not opening as they rise) or staying up and going
    over the head is a pull-up, the arms from the sides to overhead with the feet opening a
    jumping jack, the hips or the knees travelling a squat (a lunge when one knee goes far under
-   the other), else the arms alone: a bicep curl when the elbows stay put, a shoulder press when
-   the hands never come under the shoulders, else a front raise.
+   the other), else the arms alone, the feet staying put: a bicep curl when the elbows stay put, a
+   shoulder press when the hands never come under the shoulders, else a front raise.
 2. Does that exercise's own definition swing like reps? Every candidate counts the stream side by
    side with its own Session (signals, smoothing, counter and form rules, as when it is chosen);
    at each rep any of them counts, the body is read, and the exercise it shows is chosen once its
@@ -184,7 +184,7 @@ class Limits:
     shoulders_rise: float = 0.25  # shoulders_move over this: the torso lifts (a sit-up)
     hips_travel: float = 0.1  # hips_move over this: the hips go up and down (a bridge, a squat, a lunge)
     thighs_turn: float = 0.15  # thighs_move over this: the knees rise towards the hips' height
-    feet_open: float = 0.3  # feet_move over this: the feet jump apart and together
+    feet_open: float = 0.3  # feet_move over this: the feet move apart and together (a jumping jack; not the arms alone)
     uneven: float = 0.5  # knees_uneven over this: one knee far under the other (a split stance)
     arms_swing: float = 0.2  # wrists_move over this: the hands travel
     at_shoulders: float = 0.15  # wrists_low under this: the hands never come down past the shoulders
@@ -213,7 +213,7 @@ def classify(f: Features, limits: Limits = Limits()) -> str | None:
         return "jumping_jack"
     if f.hips_move > limits.hips_travel or f.thighs_move > limits.thighs_turn:
         return "lunge" if f.knees_uneven > limits.uneven else "squat"
-    if f.wrists_move > limits.arms_swing:
+    if f.wrists_move > limits.arms_swing and not f.feet_move > limits.feet_open:  # the arms alone: the feet stay put
         if f.elbows_move < limits.elbows_still * f.wrists_move:
             return "bicep_curl"
         return "shoulder_press" if f.wrists_low < limits.at_shoulders else "front_raise"

@@ -79,6 +79,20 @@ def test_hands_over_the_head_most_of_the_time_is_a_pull_up_unless_the_feet_jump_
     assert classify(jacks_read) == "jumping_jack"
 
 
+def test_arms_that_swing_while_the_feet_open_and_close_are_no_arms_only_exercise():
+    """The first jumping jacks of a set, the arms only to the shoulders' height, the feet jumping
+    apart: the arms alone would read as a raise, but a raise, a curl or a press keeps the feet
+    still (RepCount's stu5_18 was taken for front raises so, and squats with the arms swinging
+    forward and the stance shifting)."""
+    t = np.arange(0, 6, 1 / 30)
+    arms = -0.55 - 0.45 * np.cos(2 * np.pi * t / 1.2)  # from the sides (-1) to the shoulders' height (-0.1)
+    still = features(np.stack([facing(h, 0) for h in arms]))
+    jumping = features(np.stack([facing(h, 80 * (h + 1)) for h in arms]))
+    assert classify(still) == "front_raise"  # the same arms, the feet still: a raise (to the side)
+    assert jumping.feet_move > LIMITS.feet_open and jumping.wrists_high > LIMITS.overhead  # not yet overhead
+    assert classify(jumping) is None
+
+
 def squatter(knee: float) -> Pose:
     """A side-on squatter in a 640x480 frame as people squat: the thighs turn twice as far as
     the shins, so the knees come up towards the hips' height (test_session's squatter keeps them
