@@ -154,6 +154,7 @@ def features(xy: np.ndarray) -> Features:
         feet = np.where(np.isnan(ankles), hips, ankles)  # upper body only: the hips are the lowest seen
         chain = np.stack([nose, shoulders, hips, knees, ankles], axis=1)  # head to feet, (n, 5, 2)
         legs = np.maximum(np.abs(feet[:, 1] - hips[:, 1]), 0.05)
+        apart = np.abs(xy[:, K.left_ankle, 0] - xy[:, K.right_ankle, 0])  # the feet's distance apart
         return Features(
             upright=median(along(chain[..., 1]) - np.abs(along(chain[..., 0]))),
             hands_up=float(np.mean(wrists[:, 1] < nose[:, 1])),
@@ -161,7 +162,7 @@ def features(xy: np.ndarray) -> Features:
             hips=median(hips[:, 1]),
             hips_move=spread(hips[:, 1]),
             shoulders_move=spread(shoulders[:, 1]),
-            feet_move=spread(np.abs(xy[:, K.left_ankle, 0] - xy[:, K.right_ankle, 0])),
+            feet_move=spread(apart),
             elbows_move=spread(elbows[:, 1] - shoulders[:, 1]),
             knees_uneven=float(np.nanpercentile(np.abs(xy[:, K.left_knee, 1] - xy[:, K.right_knee, 1]) / legs, 90))
             if not np.isnan(xy[:, [K.left_knee, K.right_knee], 1]).all() else math.nan,
@@ -169,7 +170,7 @@ def features(xy: np.ndarray) -> Features:
             wrists_move=spread(wrists[:, 1] - shoulders[:, 1]),
             wrists_low=percentile(wrists[:, 1] - shoulders[:, 1], 90),
             wrists_high=percentile(wrists[:, 1] - shoulders[:, 1], 10),
-            feet_with_hands=together(np.abs(xy[:, K.left_ankle, 0] - xy[:, K.right_ankle, 0]), shoulders[:, 1] - wrists[:, 1]),
+            feet_with_hands=together(apart, shoulders[:, 1] - wrists[:, 1]),
         )
 
 
