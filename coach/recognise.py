@@ -11,9 +11,10 @@ Two questions, each answered by what the body shows:
    the feet apart and together, one knee under the other). `classify` reads them in a fixed
    order: hands under the hips is a push-up in any view; a body lying is a sit-up when the
    shoulders rise, a glute bridge when the hips do, a bench press when the arms do; standing, the
-   hands staying up and going over the head is a pull-up, the arms from the sides to overhead with
-   the feet opening a jumping jack, the hips or the knees travelling a squat (a lunge when one
-   knee goes far under the other), else the arms alone: a bicep curl when the elbows stay put, a
+   hands over the head in most frames (the feet not opening as they rise) or staying up and going
+   over the head is a pull-up, the arms from the sides to overhead with the feet opening a
+   jumping jack, the hips or the knees travelling a squat (a lunge when one knee goes far under
+   the other), else the arms alone, the feet staying put: a bicep curl when the elbows stay put, a
    shoulder press when the hands never come under the shoulders, else a front raise.
 2. Does that exercise's own definition swing like reps? Every candidate counts the stream side by
    side with its own Session (signals, smoothing, counter and form rules, as when it is chosen);
@@ -25,9 +26,9 @@ Pairs that are the same movement to these features, and so may be confused: a fr
 shoulder press or a bicep curl (the hands travel, the body is still; told apart by where the hands
 start and whether the elbows rise), a squat and a lunge (told apart only by the knees' heights, which
 a camera in front of a lunge barely shows), a pull-up and a jumping jack (the hands over the head;
-told apart by whether they come down), a bench press filmed from its end and any standing exercise
-(the body then runs down the picture). Only the built-in exercises are known: one a user defines is
-never recognised.
+told apart by how long they stay there and whether the feet jump with them), a bench press filmed
+from its end and any standing exercise (the body then runs down the picture). Only the built-in
+exercises are known: one a user defines is never recognised.
 
 Once decided the choice stays, and its Session, which has counted from the first frame, goes on
 counting: the reps before the decision are not lost (`Recogniser.session`). The thresholds
@@ -92,6 +93,15 @@ def along(values: np.ndarray) -> np.ndarray:
     return correlation * (np.nanmax(values, axis=1) - np.nanmin(values, axis=1))  # a chain bunched up says little
 
 
+def together(a: np.ndarray, b: np.ndarray) -> float:
+    """The correlation of two measures over the frames where both are seen: 1 when they rise and
+    fall together; NaN when either stays put or too few frames see both."""
+    seen = ~np.isnan(a) & ~np.isnan(b)
+    if seen.sum() < 5 or np.std(a[seen]) == 0 or np.std(b[seen]) == 0:
+        return math.nan
+    return float(np.corrcoef(a[seen], b[seen])[0, 1])
+
+
 def percentile(values: np.ndarray, q: float) -> float:
     values = values[~np.isnan(values)]
     return float(np.percentile(values, q)) if len(values) else math.nan
@@ -110,7 +120,10 @@ class Features:
     `hips` (the hips' height: about 0.5 standing, near 1 sitting up with the knees raised). Motion,
     90th less 10th percentile: `hips_move` and `shoulders_move` (their height), `feet_move` (the
     ankles' distance apart), `elbows_move` (the elbows' height from the shoulders); `knees_uneven`
-    (90th percentile of one knee's height over the other's, per hip-to-feet height)."""
+    (90th percentile of one knee's height over the other's, per hip-to-feet height);
+    `feet_with_hands` (the correlation of the ankles' distance apart with the wrists' height over
+    the shoulders: near 1 when the feet open as the hands rise, as in a jumping jack; NaN when the
+    feet or the hands are not seen)."""
 
     upright: float
     hands_up: float
@@ -125,6 +138,7 @@ class Features:
     wrists_move: float
     wrists_low: float
     wrists_high: float
+    feet_with_hands: float
 
 
 def features(xy: np.ndarray) -> Features:
@@ -140,6 +154,7 @@ def features(xy: np.ndarray) -> Features:
         feet = np.where(np.isnan(ankles), hips, ankles)  # upper body only: the hips are the lowest seen
         chain = np.stack([nose, shoulders, hips, knees, ankles], axis=1)  # head to feet, (n, 5, 2)
         legs = np.maximum(np.abs(feet[:, 1] - hips[:, 1]), 0.05)
+        apart = np.abs(xy[:, K.left_ankle, 0] - xy[:, K.right_ankle, 0])  # the feet's distance apart
         return Features(
             upright=median(along(chain[..., 1]) - np.abs(along(chain[..., 0]))),
             hands_up=float(np.mean(wrists[:, 1] < nose[:, 1])),
@@ -147,7 +162,7 @@ def features(xy: np.ndarray) -> Features:
             hips=median(hips[:, 1]),
             hips_move=spread(hips[:, 1]),
             shoulders_move=spread(shoulders[:, 1]),
-            feet_move=spread(np.abs(xy[:, K.left_ankle, 0] - xy[:, K.right_ankle, 0])),
+            feet_move=spread(apart),
             elbows_move=spread(elbows[:, 1] - shoulders[:, 1]),
             knees_uneven=float(np.nanpercentile(np.abs(xy[:, K.left_knee, 1] - xy[:, K.right_knee, 1]) / legs, 90))
             if not np.isnan(xy[:, [K.left_knee, K.right_knee], 1]).all() else math.nan,
@@ -155,6 +170,7 @@ def features(xy: np.ndarray) -> Features:
             wrists_move=spread(wrists[:, 1] - shoulders[:, 1]),
             wrists_low=percentile(wrists[:, 1] - shoulders[:, 1], 90),
             wrists_high=percentile(wrists[:, 1] - shoulders[:, 1], 10),
+            feet_with_hands=together(apart, shoulders[:, 1] - wrists[:, 1]),
         )
 
 
@@ -169,12 +185,14 @@ class Limits:
     shoulders_rise: float = 0.25  # shoulders_move over this: the torso lifts (a sit-up)
     hips_travel: float = 0.1  # hips_move over this: the hips go up and down (a bridge, a squat, a lunge)
     thighs_turn: float = 0.15  # thighs_move over this: the knees rise towards the hips' height
-    feet_open: float = 0.3  # feet_move over this: the feet jump apart and together
+    feet_open: float = 0.3  # feet_move over this: the feet move apart and together (a jumping jack; not the arms alone)
     uneven: float = 0.5  # knees_uneven over this: one knee far under the other (a split stance)
     arms_swing: float = 0.2  # wrists_move over this: the hands travel
     at_shoulders: float = 0.15  # wrists_low under this: the hands never come down past the shoulders
     overhead: float = -0.15  # wrists_high under this: the hands go over the shoulders
     elbows_still: float = 0.25  # elbows_move under this share of wrists_move: the upper arms stay put
+    hanging: float = 0.5  # hands_up over this: the hands over the head most of the time
+    in_step: float = 0.5  # feet_with_hands over this: the feet open as the hands rise
 
 
 def classify(f: Features, limits: Limits = Limits()) -> str | None:
@@ -188,13 +206,15 @@ def classify(f: Features, limits: Limits = Limits()) -> str | None:
         if f.hips_move > limits.hips_travel and f.hands_down > 0:
             return "glute_bridge"
         return "bench_press" if f.wrists_move > limits.arms_swing else None
+    if f.hands_up > limits.hanging and not f.feet_with_hands > limits.in_step:
+        return "pull_up"  # hanging: the hands over the head most of the time, the legs not jumping with them
     if f.wrists_low < limits.at_shoulders and f.wrists_high < limits.overhead:
         return "pull_up"  # hanging: the hands stay up
     if f.wrists_high < limits.overhead and f.wrists_low > limits.at_shoulders and f.feet_move > limits.feet_open:
         return "jumping_jack"
     if f.hips_move > limits.hips_travel or f.thighs_move > limits.thighs_turn:
         return "lunge" if f.knees_uneven > limits.uneven else "squat"
-    if f.wrists_move > limits.arms_swing:
+    if f.wrists_move > limits.arms_swing and not f.feet_move > limits.feet_open:  # the arms alone: the feet stay put
         if f.elbows_move < limits.elbows_still * f.wrists_move:
             return "bicep_curl"
         return "shoulder_press" if f.wrists_low < limits.at_shoulders else "front_raise"
