@@ -190,8 +190,8 @@ def exemplar_count(exercise, series: KeypointSeries, own: dict, min_range: float
         if refresh and rep is not None:
             anchors.append(ends(rep))
             top, far = (np.nanmean([a[i] for a in anchors[-2:]], axis=0) for i in (0, 1))
-        counted += gate.update(rep) is not None
-    return counted + len(gate.finish())
+        counted += gate.update(rep, float(t)) is not None
+    return counted + len(gate.finish(float(times[-1])))
 
 
 def evaluate_series(job) -> dict:
