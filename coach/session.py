@@ -207,13 +207,17 @@ class Session:
     def in_own_units(self, rep: RepEvent | None) -> RepEvent | None:
         """A counted rep that another of the definition's candidate drives completed (coach.drives)
         is shown and stored in the units of the definition's own drive, as every rep is: its range
-        is that signal's over the rep, and it has no depth line on it."""
+        and fastest speed are that signal's over the rep, and it has no depth line on it."""
         own = self.exercise.count.signal
         if rep is None or self.driven_by.pop(rep.start_t, own) == own:
             return rep
-        values = [signals[own] for t, signals in self.history if rep.start_t <= t <= rep.end_t and not math.isnan(signals[own])]
-        low, high = (min(values), max(values)) if values else (math.nan, math.nan)
-        return dataclasses.replace(rep, rom_min=low, rom_max=high, depth_needed=math.nan)
+        seen = [(t, signals[own]) for t, signals in self.history if rep.start_t <= t <= rep.end_t and not math.isnan(signals[own])]
+        if not seen:
+            return dataclasses.replace(rep, rom_min=math.nan, rom_max=math.nan, peak_speed=math.nan, depth_needed=math.nan)
+        times, values = np.array(seen).T
+        speed = np.abs(np.diff(values) / np.maximum(np.diff(times), 1e-6)) if len(seen) > 1 else np.zeros(1)
+        return dataclasses.replace(rep, rom_min=float(values.min()), rom_max=float(values.max()),
+                                   peak_speed=float(speed.max()), depth_needed=math.nan)
 
     def catch_up(self, t: float, confidence: float) -> RepEvent | None:
         """A `principal` drive has no value until its movement has a direction (coach.motion).

@@ -298,5 +298,6 @@ def test_a_rep_counted_by_a_candidate_drive_is_shown_in_the_definitions_own_unit
     assert analysis.count == 5
     for rep in analysis.reps:
         assert (rep.rom_min, rep.rom_max) == pytest.approx((60, 60), abs=0.5) and math.isnan(rep.depth_needed)
+        assert rep.peak_speed == pytest.approx(0, abs=0.05)  # degrees a second: the angle does not move
     alone = exercise.model_copy(update={"count": exercise.count.model_copy(update={"alternatives": []})})
     assert analyze_poses(alone, poses).count == 0
