@@ -45,11 +45,6 @@ class Drives:
         self.drive = count.signal  # the candidate in use
         self.last_rep_t = -math.inf  # when the drive in use last completed a rep
 
-    @property
-    def counter(self) -> Counter:
-        """The counter of the drive in use."""
-        return self.counters[self.drive]
-
     def update(self, samples: dict[str, Sample]) -> Count:
         """One frame: `samples` has each candidate's Sample by signal name. Returns the Count of the
         drive in use."""
