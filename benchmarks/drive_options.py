@@ -33,17 +33,19 @@ A configuration is one choice of each option's free settings; "tuned on X" is th
 lowest MAE on source X, and its figures on the other source are the honest ones. Nothing here
 changes what coach counts.
 
-Measured (Dec 2026, main at 410665f), MAE / OBO; the definitions as shipped score RepCount 0.152 /
-0.77, Countix 0.372 / 0.54, all 137 0.261 / 0.66. None of the three holds on both sources, so none
-is in the pipeline:
-(a) tuned on RepCount (definition + alternative, 3 s, |step|): Countix 0.385 / 0.54; tuned on
-    Countix (definition + auto, 3 s, |step|): RepCount 0.211 / 0.68. Worse both ways.
-(c) tuned on either (3 s, 1.5 x min_range): RepCount 0.194 / 0.72, Countix 0.384 / 0.51. Worse
+Measured again (Dec 2026, branch counter2, the definitions as shipped with the front raise's
+candidate drive, Countix's lunges counted a pair at a time as labelled), MAE / OBO; the definitions
+score RepCount 0.165 / 0.75, Countix 0.260 / 0.68, all 137 0.212 / 0.72. None of the three holds
+on both sources, so none is in the pipeline (at 410665f, with Countix's lunges counted one by one,
+none held either; (b) was then better on Countix, 0.264 against 0.372, from its lunges):
+(a) tuned on RepCount (definition + alternative, 3 s, |step|): Countix 0.317 / 0.66; tuned on
+    Countix (definition + auto, 3 s, |second difference|): RepCount 0.206 / 0.70. Worse both ways.
+(c) tuned on either (3 s, 1.5 x min_range): RepCount 0.213 / 0.72, Countix 0.308 / 0.62. Worse
     both ways.
-(b) tuned on either (min_range 0.1, no refresh): Countix 0.264 / 0.59 (its lunges and squats),
-    RepCount 0.282 / 0.59 (long series drift away from the first reps' exemplars: 29 push-ups
-    counted 2, 92 jumping jacks 65). Better on one source only.
-Each drive alone: the alternatives 0.511 on RepCount's (bench press 0.855), auto 0.331 / 0.335.
+(b) tuned on RepCount (min_range 0.1, no refresh): Countix 0.278 / 0.63 (lunges 0.394 -> 0.228
+    and squats better, front raises and pull-ups worse); tuned on Countix (0.1, refresh): RepCount
+    0.388 / 0.45 (long series drift away from the first reps' exemplars). Worse both ways.
+Each drive alone: the alternatives 0.498 / 0.342 on their exercises, auto 0.310 / 0.350.
 (d), measured Dec 2026 (branch counter2), MAE of the chosen subset (the definition's own drive
 alone in brackets):
     front raise: each source chooses wrist_up (the higher wrist over its shoulder in arm lengths);
@@ -112,10 +114,10 @@ FALLBACKS = [(window_s, share) for window_s in (3.0, 6.0, 10.0) for share in (1.
 EXEMPLARS = [(min_range, refresh) for min_range in (0.1, 0.2, 0.3) for refresh in (False, True)]
 
 
-def drives(exercise_id: str) -> dict:
+def drives(source: str, exercise_id: str) -> dict:
     """The candidate definitions of one exercise by name: the definition, its alternative (where
     the issue names one), and auto."""
-    exercise = library().get(exercise_id)
+    exercise = definition(SHARED / "data" / source, exercise_id)  # counting as the source's labels do
     out = {"definition": exercise, "auto": library().get("auto")}
     if exercise_id in ALTERNATIVES:
         signal, start, min_range, hysteresis = ALTERNATIVES[exercise_id]
@@ -227,7 +229,7 @@ def evaluate_series(job) -> dict:
     source, name, exercise_id, reps = job
     yxs = np.load(SHARED / "data" / source / f"{name}.npy")
     series = KeypointSeries.from_movenet(yxs, np.arange(len(yxs)) / FPS)
-    candidates = drives(exercise_id)
+    candidates = drives(source, exercise_id)
     traces = {name: trace(exercise, series) for name, exercise in candidates.items()}
     out = {"source": source, "name": name, "exercise": exercise_id, "frames": len(yxs), "reps": reps}
     out |= {name: trace["count"] for name, trace in traces.items()}
