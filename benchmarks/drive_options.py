@@ -1,7 +1,8 @@
-"""The three ways of issue 27 (item 1) to keep a drive from collapsing, measured on both labelled
-sources before any is built into the pipeline: tuned on one source, scored on the other, both ways.
+"""The ways of issue 27 (item 1) to keep a drive from collapsing, measured on both labelled sources:
+tuned on one source, scored on the other, both ways. (a) to (c) were measured before any was built
+into the pipeline, and none held; (d) holds for the front raise and is coach.drives.
 
-    .venv/bin/python benchmarks/drive_options.py [--csv counts.csv]
+    .venv/bin/python benchmarks/drive_options.py [--option abc|d] [--csv counts.csv]
 
 Each series of ../shared/data/repcount and ../shared/data/countix goes through coach's Session
 (coach.analyze.analyze_poses, 30 fps) once per candidate drive: the definition's own; an alternative where
@@ -22,21 +23,41 @@ and `auto`'s principal motion (exercises/auto.yaml). From those traces:
     `min_range` in that unit; with `refresh`, each rep counted replaces the exemplars by the
     mean of the last two reps' ends.
 
+(d) candidates (--option d, what coach.drives does): the definition names candidate drives beside
+    its own (CANDIDATES) and the session picks, between sets, the one that swung most over the
+    last 3 s in its own `min_range`. Each series goes once through the Session with every
+    candidate of its exercise, and each subset of them is replayed through coach.drives.Drives;
+    per exercise the subset best on one source (on a tie, the fewest) is scored on the other.
+
 A configuration is one choice of each option's free settings; "tuned on X" is the one with the
 lowest MAE on source X, and its figures on the other source are the honest ones. Nothing here
 changes what coach counts.
 
-Measured (Dec 2026, main at 410665f), MAE / OBO; the definitions as shipped score RepCount 0.152 /
-0.77, Countix 0.372 / 0.54, all 137 0.261 / 0.66. None of the three holds on both sources, so none
-is in the pipeline:
-(a) tuned on RepCount (definition + alternative, 3 s, |step|): Countix 0.385 / 0.54; tuned on
-    Countix (definition + auto, 3 s, |step|): RepCount 0.211 / 0.68. Worse both ways.
-(c) tuned on either (3 s, 1.5 x min_range): RepCount 0.194 / 0.72, Countix 0.384 / 0.51. Worse
+Measured again (Dec 2026, branch counter2, the definitions as shipped with the front raise's
+candidate drive, Countix's lunges counted a pair at a time as labelled), MAE / OBO; the definitions
+score RepCount 0.165 / 0.75, Countix 0.260 / 0.68, all 137 0.212 / 0.72. None of the three holds
+on both sources, so none is in the pipeline (at 410665f, with Countix's lunges counted one by one,
+none held either; (b) was then better on Countix, 0.264 against 0.372, from its lunges):
+(a) tuned on RepCount (definition + alternative, 3 s, |step|): Countix 0.317 / 0.66; tuned on
+    Countix (definition + auto, 3 s, |second difference|): RepCount 0.206 / 0.70. Worse both ways.
+(c) tuned on either (3 s, 1.5 x min_range): RepCount 0.213 / 0.72, Countix 0.308 / 0.62. Worse
     both ways.
-(b) tuned on either (min_range 0.1, no refresh): Countix 0.264 / 0.59 (its lunges and squats),
-    RepCount 0.282 / 0.59 (long series drift away from the first reps' exemplars: 29 push-ups
-    counted 2, 92 jumping jacks 65). Better on one source only.
-Each drive alone: the alternatives 0.511 on RepCount's (bench press 0.855), auto 0.331 / 0.335.
+(b) tuned on RepCount (min_range 0.1, no refresh): Countix 0.278 / 0.63 (lunges 0.394 -> 0.228
+    and squats better, front raises and pull-ups worse); tuned on Countix (0.1, refresh): RepCount
+    0.388 / 0.45 (long series drift away from the first reps' exemplars). Worse both ways.
+Each drive alone: the alternatives 0.498 / 0.342 on their exercises, auto 0.310 / 0.350.
+(d), measured Dec 2026 (branch counter2), MAE of the chosen subset (the definition's own drive
+alone in brackets):
+    front raise: each source chooses wrist_up (the higher wrist over its shoulder in arm lengths);
+        tuned on RepCount 0.049 (0.058), Countix scores 0.127 (0.243); tuned on Countix 0.127,
+        RepCount scores 0.049. Holds both ways: exercises/front_raise.yaml names it.
+    push-up: RepCount chooses none (every subset scores alike there, 0.076 with the arm-scaled
+        shoulders); Countix chooses the shoulders over the wrists in arm lengths, 0.246 (0.288),
+        from one series (push_up022: 12 -> 9, labelled 8). Not shown to hold: not shipped.
+    bench press: RepCount chooses none; Countix chooses the wrists over the shoulders in arm
+        lengths, 0.276 (0.282), which scores 0.309 (0.226) on RepCount. Does not hold: not shipped.
+    The torso-scaled heights are worse on both sources wherever they are chosen (push-up alone:
+    RepCount 0.278, Countix 0.723).
 A session's CPU time a frame on a push-up series: definition 246 us, alternative 270 us, auto
 1499 us, so (a) and (c) with auto beside the definition would cost about 7 times today's.
 """
@@ -58,7 +79,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from repcount import SHARED, library, score  # noqa: E402
+from repcount import SHARED, counted, definition, library, replay, score  # noqa: E402
 
 from coach.analyze import analyze_poses  # noqa: E402
 from coach.counting import Counter, Sample, SetGate  # noqa: E402
@@ -76,6 +97,16 @@ ALTERNATIVES = {
     "bench_press": ({"kind": "height", "points": ["wrist", "shoulder"]}, "high", 0.2, 0.04),
     "front_raise": ({"kind": "angle", "points": ["hip", "shoulder", "wrist"], "side": "max"}, "low", 20, 5),
 }
+# Option (d)'s candidate drives beside each definition's own, by name: (signal, start, min_range,
+# hysteresis); heights in arm lengths (the arm is seen where the hips may not be) or torso lengths.
+CANDIDATES = {
+    "push_up": {"shoulders_arm": ({"kind": "height", "points": ["shoulder", "wrist"], "scale": "arm"}, "high", 0.2, 0.04),
+                "shoulders_torso": ({"kind": "height", "points": ["shoulder", "wrist"]}, "high", 0.2, 0.04)},
+    "bench_press": {"wrists_arm": ({"kind": "height", "points": ["wrist", "shoulder"], "scale": "arm"}, "high", 0.2, 0.04),
+                    "wrists_torso": ({"kind": "height", "points": ["wrist", "shoulder"]}, "high", 0.2, 0.04)},
+    "front_raise": {"wrist_up": ({"kind": "height", "points": ["wrist", "shoulder"], "side": "max", "scale": "arm"}, "low", 0.2, 0.04),
+                    "raise_max": ({"kind": "angle", "points": ["hip", "shoulder", "wrist"], "side": "max"}, "low", 20, 5)},
+}
 CHOICES = [(names, window_s, noise) for names in (("definition", "alternative"), ("definition", "auto"),
                                                   ("definition", "alternative", "auto"))
            for window_s in (3.0, 6.0) for noise in ("hysteresis", "min_range", "step", "curve")]
@@ -83,10 +114,10 @@ FALLBACKS = [(window_s, share) for window_s in (3.0, 6.0, 10.0) for share in (1.
 EXEMPLARS = [(min_range, refresh) for min_range in (0.1, 0.2, 0.3) for refresh in (False, True)]
 
 
-def drives(exercise_id: str) -> dict:
+def drives(source: str, exercise_id: str) -> dict:
     """The candidate definitions of one exercise by name: the definition, its alternative (where
     the issue names one), and auto."""
-    exercise = library().get(exercise_id)
+    exercise = definition(SHARED / "data" / source, exercise_id)  # counting as the source's labels do
     out = {"definition": exercise, "auto": library().get("auto")}
     if exercise_id in ALTERNATIVES:
         signal, start, min_range, hysteresis = ALTERNATIVES[exercise_id]
@@ -190,15 +221,15 @@ def exemplar_count(exercise, series: KeypointSeries, own: dict, min_range: float
         if refresh and rep is not None:
             anchors.append(ends(rep))
             top, far = (np.nanmean([a[i] for a in anchors[-2:]], axis=0) for i in (0, 1))
-        counted += gate.update(rep) is not None
-    return counted + len(gate.finish())
+        counted += gate.update(rep, float(t)) is not None
+    return counted + len(gate.finish(float(times[-1])))
 
 
 def evaluate_series(job) -> dict:
     source, name, exercise_id, reps = job
     yxs = np.load(SHARED / "data" / source / f"{name}.npy")
     series = KeypointSeries.from_movenet(yxs, np.arange(len(yxs)) / FPS)
-    candidates = drives(exercise_id)
+    candidates = drives(source, exercise_id)
     traces = {name: trace(exercise, series) for name, exercise in candidates.items()}
     out = {"source": source, "name": name, "exercise": exercise_id, "frames": len(yxs), "reps": reps}
     out |= {name: trace["count"] for name, trace in traces.items()}
@@ -206,6 +237,53 @@ def evaluate_series(job) -> dict:
     out |= {fallback_column(*c): fallback(traces, *c) for c in FALLBACKS}
     out |= {exemplar_column(*c): exemplar_count(candidates["definition"], series, traces["definition"], *c) for c in EXEMPLARS}
     return out
+
+
+def with_candidates(exercise, names) -> object:
+    """The definition with `names` of CANDIDATES as its `count.alternatives` (coach.drives), and
+    every candidate among its signals."""
+    candidates = CANDIDATES[exercise.id]
+    signals = {**exercise.signals, **{name: Signal(**candidates[name][0]) for name in candidates}}
+    alternatives = [{"signal": name, "start": start, "min_range": min_range, "hysteresis": hysteresis}
+                    for name, (_, start, min_range, hysteresis) in candidates.items() if name in names]
+    count = exercise.count.model_validate({**exercise.count.model_dump(), "alternatives": alternatives})
+    return exercise.model_copy(update={"signals": signals, "count": count})
+
+
+def subsets(exercise_id: str) -> list[tuple[str, ...]]:
+    names = list(CANDIDATES[exercise_id])
+    return [(), *[(name,) for name in names], tuple(names)]
+
+
+def candidate_counts(job) -> dict:
+    """Option (d): one series through the Session with every candidate of its exercise beside the
+    definition's own drive, then each subset of them replayed through coach.drives.Drives."""
+    source, name, exercise_id, reps = job
+    folder = SHARED / "data" / source
+    yxs = np.load(folder / f"{name}.npy")
+    exercise = definition(folder, exercise_id)
+    _, samples = counted(with_candidates(exercise, CANDIDATES[exercise_id]), KeypointSeries.from_movenet(yxs, np.arange(len(yxs)) / FPS))
+    out = {"source": source, "name": name, "exercise": exercise_id, "reps": reps}
+    return out | {"+".join(names) or "own": replay(with_candidates(exercise, names), samples) for names in subsets(exercise_id)}
+
+
+def option_d() -> pd.DataFrame:
+    """Per exercise: the subset of candidates with the lowest MAE on one source (on a tie, the
+    fewest), scored on the other, both ways."""
+    jobs = [(source, row.name, row.exercise, row.reps) for source in SOURCES
+            for row in pd.read_csv(SHARED / "data" / source / "labels.csv").itertuples() if row.exercise in CANDIDATES]
+    with ProcessPoolExecutor(os.cpu_count(), mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = pd.DataFrame(pool.map(candidate_counts, jobs))
+    rows = []
+    for exercise, group in results.groupby("exercise"):
+        columns = ["+".join(names) or "own" for names in subsets(exercise)]
+        on = {source: group[group["source"] == source] for source in SOURCES}
+        for tuned, scored in (SOURCES, SOURCES[::-1]):
+            chosen = min(columns, key=lambda c: (score(on[tuned], c)[0], c.count("+") + (c != "own")))
+            rows.append({"exercise": exercise, "tuned on": tuned, "chosen": chosen,
+                         f"on {tuned}": "{:.3f} (own {:.3f})".format(score(on[tuned], chosen)[0], score(on[tuned], "own")[0]),
+                         "scored on the other": "{:.3f} (own {:.3f})".format(score(on[scored], chosen)[0], score(on[scored], "own")[0])})
+    return pd.DataFrame(rows)
 
 
 def choice_column(names, window_s, noise) -> str:
@@ -250,11 +328,16 @@ def both_ways(results: pd.DataFrame, option: str) -> pd.DataFrame:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--csv", help="also write the per-series counts here")
+    parser.add_argument("--option", choices=["abc", "d"], default="abc",
+                        help="abc: the first three (minutes: auto costs 1.5 ms a frame); d: candidate drives")
     args = parser.parse_args()
     missing = [s for s in SOURCES if not (SHARED / "data" / s / "labels.csv").exists()]
     if missing:
         print(f"{SHARED / 'data'} lacks {', '.join(missing)}: the benchmark reads ../shared in place", file=sys.stderr)
         return 1
+    if args.option == "d":
+        print(option_d().to_string(index=False))
+        return 0
     results = evaluate()
     if args.csv:
         results.to_csv(args.csv, index=False)

@@ -9,8 +9,9 @@ MAE is mean |predicted - true| / true (a series with 0 true reps counts |predict
 dividing by zero); OBO is the share of series within one rep; MedAE the median of |predicted -
 true| / true. Each series goes frame by frame through coach's Session exactly as a live camera
 would (30 fps, as both sources advise), once, with the definitions as shipped; the other factor
-sets replay the counter's recorded input through a Counter and a SetGate of their own (`replay`:
-nothing before the counter depends on them; the same counts as a Session each, on all 137).
+sets replay the counters' recorded input through Drives (coach.drives) and a SetGate of their own
+(`replay`: nothing before the counters depends on them; the same counts as a Session each, on all
+137).
 Countix's lunges are scored counting a left-and-right pair as one rep, as its labellers count
 (LABELLED).
 
@@ -66,6 +67,7 @@ sys.path.insert(0, str(ROOT))
 
 from coach.analyze import analyze_poses  # noqa: E402
 from coach.counting import Counter, Sample, SetGate  # noqa: E402
+from coach.drives import Drives  # noqa: E402
 from coach.exercise_library import Library  # noqa: E402
 from coach.keypoints import KeypointSeries  # noqa: E402
 from coach.kinematics import angle  # noqa: E402
@@ -173,25 +175,27 @@ def evaluate_series(job) -> dict:
     return out
 
 
-def counted(exercise, series: KeypointSeries) -> tuple[int, list[Sample]]:
-    """The count of one series through coach's Session (coach.session.run), and the counter's
-    input on every frame, for `replay`."""
+def counted(exercise, series: KeypointSeries) -> tuple[int, list[dict[str, Sample]]]:
+    """The count of one series through coach's Session (coach.session.run), and the counters'
+    input on every frame (each candidate drive's Sample by name, coach.drives), for `replay`."""
     samples = []
     pipeline = Pipeline(None, exercise)
-    update = pipeline.session.counter.update
-    pipeline.session.counter.update = lambda sample: samples.append(sample) or update(sample)
+    update = pipeline.session.drives.update
+    pipeline.session.drives.update = lambda frame: samples.append(frame) or update(frame)
     return pipeline.run_poses(series.poses()).count, samples
 
 
-def replay(exercise, samples: list[Sample], counter=Counter, gate=SetGate) -> int:
-    """The count of `samples` (from `counted`) through a Counter and a SetGate of `exercise`:
-    what the Session would count with these counting settings, since nothing before the
-    counter depends on them, in a fraction of the time. `counter` and `gate` may be variants
-    of the two (benchmarks/rules.py switches rules off that way)."""
-    counting, setting = counter(exercise), gate(exercise.count)
-    for sample in samples:
-        setting.update(counting.update(sample).rep, sample.t)
-    return setting.reps + len(setting.finish(samples[-1].t if samples else 0.0))
+def replay(exercise, samples: list[dict[str, Sample]], counter=Counter, gate=SetGate) -> int:
+    """The count of `samples` (from `counted`) through the Drives (with a Counter each) and a
+    SetGate of `exercise`: what the Session would count with these counting settings, since
+    nothing before the counters depends on them, in a fraction of the time. `counter` and `gate`
+    may be variants of the two (benchmarks/rules.py switches rules off that way)."""
+    driving, setting = Drives(exercise, counter), gate(exercise.count)
+    t = 0.0
+    for frame in samples:
+        t = next(iter(frame.values())).t
+        setting.update(driving.update(frame).rep, t)
+    return setting.reps + len(setting.finish(t))
 
 
 @functools.cache

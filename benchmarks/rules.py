@@ -11,30 +11,47 @@ chosen on the other source (the figure a change must hold); then all 137 with th
 on the other source. A rule is worth keeping when switching it off costs on both sources (or a
 synthetic sequence with a known answer needs it: tests/test_counting.py).
 
-Measured (Dec 2026, branch counter at 8ea2e27), MAE with the factors chosen on the other source,
-RepCount / Countix; with every rule on: 0.170 / 0.291 (shipped 0.166 / 0.286). Each rule off:
-- settling 0.167 / 0.307: Countix needs it; kept, and a standing-still-first, a drifting stance
-  and a half-squat hold need it (test_standing_still_first_is_not_part_of_the_first_rep, ...).
-- partial range 0.180 / 0.288: RepCount needs it; kept for a shallower set after deep reps
-  (test_a_set_of_shallower_reps_is_counted_once_its_range_is_clear).
-- short return 0.195 / 0.255: worth 0.025 on RepCount, costs 0.036 on Countix; kept only because
-  a spike above the top before a set and brisk bench presses through their smoothing need it.
-- set reset 0.170 / 0.298: Countix needs it, RepCount is unmoved; kept.
-- too long 0.165 / 0.291: worth nothing here; kept, a definition's `max_rep_s` (too slow a swing).
-- ready 0.161 / 0.304: a rep from the set-up position counting at once (issue 27 item 3): costs
-  RepCount 0.009, worth 0.013 on Countix; kept for the live count of a first rep.
-- set gate 0.182 / 0.289 (shipped 0.171 / 0.290): worth 0.012 on RepCount, 0.002 against on
-  Countix with the other's factors, 0.005 and 0.004 for it as shipped; kept, and walking in and
-  off around a set need it.
-- slow join 0.170 / 0.291: unmoved; kept, a slow deliberate set needs it.
-- alike at end 0.179 / 0.288: RepCount needs it; kept, a set's last rep after a pause needs it.
-- lones at end 0.173 / 0.291: RepCount needs it, Countix unmoved; kept.
+Measured (Dec 2026, branch counter2 at 370f649, with the front raise's candidate drive), MAE with
+the factors chosen on the other source, RepCount / Countix; with every rule on: 0.157 / 0.251
+(shipped 0.165 / 0.260; at 8ea2e27, before the candidate drive, 0.170 / 0.291). Each rule off:
+- settling 0.156 / 0.264 (8ea2e27: 0.167 / 0.307): Countix needs it; kept, and a
+  standing-still-first, a drifting stance and a half-squat hold need it
+  (test_standing_still_first_is_not_part_of_the_first_rep, ...).
+- partial range 0.168 / 0.251 (0.180 / 0.288): RepCount needs it; kept for a shallower set after
+  deep reps (test_a_set_of_shallower_reps_is_counted_once_its_range_is_clear).
+- short return 0.200 / 0.234 (0.195 / 0.255): worth 0.043 on RepCount, costs 0.017 on Countix;
+  kept, and a spike above the top before a set and brisk bench presses through their smoothing
+  need it.
+- set reset 0.157 / 0.258 (0.170 / 0.298): Countix needs it, RepCount is unmoved; kept.
+- too long 0.152 / 0.251 (0.165 / 0.291): worth nothing here; kept, a definition's `max_rep_s`
+  (too slow a swing).
+- ready 0.150 / 0.254 (0.161 / 0.304): a rep from the set-up position counting at once (issue 27
+  item 3): costs RepCount 0.007, worth 0.003 on Countix; kept for the live count of a first rep.
+- set gate 0.160 / 0.256 (0.182 / 0.289): worth 0.003 on RepCount and 0.005 on Countix; kept, and
+  walking in and off around a set need it.
+- slow join 0.157 / 0.251 (0.170 / 0.291): unmoved; kept, a slow deliberate set needs it.
+- alike at end 0.157 / 0.243 (0.179 / 0.288): RepCount is unmoved now, and Countix is 0.008
+  better without it (all 137: 0.200 against 0.203); kept only because a set's last rep after a
+  pause needs it (tests/test_counting.py, test_a_rep_held_at_the_end_counts_when_it_is_as_alike_
+  ...). The next rule to question.
+- lones at end 0.160 / 0.251 (0.173 / 0.291): RepCount needs it, Countix unmoved; kept.
 Gone, as they did not hold on both sources and nothing synthetic needs them: the drifted-top turn
 in GOING (off: 0.174 / 0.290 against 0.172 / 0.293 on, measured before it went) and skipping
 `settle_s` after coming into view (off: 0.167 / 0.294 against 0.172 / 0.293; as shipped 0.164 /
 0.286 against 0.168 / 0.294).
 Tried and not kept, a candidate for issue 27 item 2: `+hold unlike` (a rep just after a set and
-unlike it, such as kneeling down, held as a set's first rep not set up) 0.224 / 0.275.
+unlike it, such as kneeling down, held as a set's first rep not set up) 0.226 / 0.267 (8ea2e27:
+0.224 / 0.275).
+Tried and not kept for issue 27 item 2, a camera cut starting a new range (measured on branch
+counter2, with the front raise's candidate drive: 0.157 / 0.251 without it, all 137 0.203, by a
+prototype that replayed the counters' input with resets, not in this file): a cut is a frame where
+at least a share (80% or 90%) of the keypoints seen in it and the frame before moved more than J
+torso lengths (0.5 or 1), confirmed when the torso's centre stays over J/2 from where it was for
+P s (0.5 or 1); then every counter starts afresh (the rep in progress dropped, the recent range
+forgotten). It fires in 4 to 24 RepCount series and 7 to 22 Countix ones. Chosen on RepCount (J 1,
+80%, 1 s): 0.155 there, Countix 0.250 (OBO of all 137 0.715 against 0.730); chosen on Countix (J
+0.5, 80%, 0.5 s): 0.230 there, RepCount 0.188. Forgetting the range alone, keeping the rep in
+progress: no setting better on either source (RepCount 0.157-0.229, Countix 0.253-0.260).
 """
 
 from __future__ import annotations

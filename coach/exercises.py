@@ -153,6 +153,29 @@ class Visibility(Model):
 HYSTERESIS_SHARE = 0.1
 
 
+def with_default_hysteresis(data):
+    """A drive's fields with `hysteresis` filled in where left out: a tenth of `min_range`."""
+    if isinstance(data, dict) and data.get("hysteresis") is None and isinstance(data.get("min_range"), (int, float)):
+        data = {**data, "hysteresis": HYSTERESIS_SHARE * data["min_range"]}
+    return data
+
+
+class Alternative(Model):
+    """Another signal that may drive the rep (coach.drives), in its own units: where a rep starts on
+    it, its smallest rep and its hysteresis (left out, a tenth of `min_range`); the rest of the
+    `count:` block holds for it as for `signal`."""
+
+    signal: Identifier
+    start: Literal["high", "low"]
+    min_range: float = Field(gt=0)
+    hysteresis: float = Field(None, ge=0, validate_default=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def default_hysteresis(cls, data):
+        return with_default_hysteresis(data)
+
+
 class Counting(Model):
     """Which signal drives the rep, and how its phases are told apart (the `count:` block).
 
@@ -192,13 +215,12 @@ class Counting(Model):
     recent_reps: int = Field(3, ge=1, le=20)
     short_return: float = Field(0.5, gt=0, le=1)
     alike: float = Field(0.7, gt=0, le=1)
+    alternatives: list[Alternative] = []
 
     @model_validator(mode="before")
     @classmethod
     def default_hysteresis(cls, data):
-        if isinstance(data, dict) and data.get("hysteresis") is None and isinstance(data.get("min_range"), (int, float)):
-            data = {**data, "hysteresis": HYSTERESIS_SHARE * data["min_range"]}
-        return data
+        return with_default_hysteresis(data)
 
     @model_validator(mode="after")
     def check_phases_and_limits(self):
@@ -327,6 +349,10 @@ class Exercise(Model):
                                    f"[{', '.join(p.value for p in signal.points)}]")
         if self.count is not None and self.count.signal not in self.signals:
             raise FieldProblem(("count", "signal"), f"unknown signal {self.count.signal!r} (signals: {', '.join(names)})")
+        for i, alternative in enumerate(self.count.alternatives if self.count is not None else []):
+            if alternative.signal not in self.signals:
+                raise FieldProblem(("count", "alternatives", i, "signal"),
+                                   f"unknown signal {alternative.signal!r} (signals: {', '.join(names)})")
         if self.count is not None and self.count.alternating == "pair" and not self.signals[self.count.signal].two_sided:
             raise FieldProblem(("count", "alternating"), f"`pair` needs a two-sided signal to tell the sides apart; "
                                f"{self.count.signal!r} has none (name a side-less joint such as `knee`)")

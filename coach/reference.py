@@ -158,8 +158,19 @@ FIELDS: dict[str, dict[str, str]] = {
                        "in a row count one each. The side of a swing is the one that went further at the far end, "
                        "so `pair` needs a two-sided `signal`. The built-in lunge counts `each`: every lunge is "
                        "said as it is done, and its shared clip is labelled so.",
+        "alternatives": "Other signals that may drive the rep, each `{signal, start, min_range, hysteresis}` in "
+                        "its own units (the other fields hold for them as for `signal`). Before each set the "
+                        "candidate that swung most over the last 3 s, in its own `min_range`, drives the set "
+                        "(a front raise: the higher wrist's height, for a camera that sees the arms' angle at the shoulder hardly "
+                        "change).",
         "count_at": "When a rep counts: `return` (back at the start, the default) or `far` (the moment it is "
                     "deep enough, for an exercise whose set may end at the far end, such as a pull-up at the bar).",
+    },
+    "Alternative": {
+        "signal": "Another signal that may drive the rep instead of `count.signal` (one of `signals`).",
+        "start": "Where a rep starts on this signal: `high` or `low`, as `count.start`.",
+        "min_range": "This signal's units. Its smallest swing that can be a rep.",
+        "hysteresis": "This signal's units. As `count.hysteresis`; left out, a tenth of `min_range`.",
     },
     "FormRule": {
         "rule": "The rule's name (each once per definition); rep tables list the rules a rep broke.",
@@ -187,7 +198,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("top level", schema.Exercise), ("visibility", schema.Visibility), ("signals.NAME", schema.Signal),
     ("smoothing, filter: butterworth", schema.Butterworth), ("smoothing, filter: one_euro", schema.OneEuro),
     ("smoothing, filter: ema", schema.Ema), ("smoothing, filter: none", schema.NoFilter),
-    ("count", schema.Counting), ("hold", schema.Holding), ("hold.position.NAME", schema.Band), ("form[]", schema.FormRule), ("praise", schema.Praise), ("metrics[]", schema.Metric),
+    ("count", schema.Counting), ("count.alternatives[]", schema.Alternative), ("hold", schema.Holding), ("hold.position.NAME", schema.Band), ("form[]", schema.FormRule), ("praise", schema.Praise), ("metrics[]", schema.Metric),
 ]
 
 

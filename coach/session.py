@@ -15,7 +15,8 @@ from collections import deque
 
 import numpy as np
 
-from coach.counting import Counter, Sample, SetGate
+from coach.counting import Sample, SetGate
+from coach.drives import Drives
 from coach.exercises import Exercise
 from coach.feedback import Feedback
 from coach.framerate import frame_rate
@@ -121,8 +122,10 @@ class Session:
                         for name, spec in exercise.signals.items() if spec.kind == "principal"}
         self.person = PersonGate(self.min_score)
         self.walking = Walking(self.min_score)
-        # A rep exercise is counted, a hold exercise timed (the definition's `count:` or `hold:`).
-        self.counter = Counter(exercise) if exercise.count is not None else None
+        # A rep exercise is counted, a hold exercise timed (the definition's `count:` or `hold:`);
+        # the count by the drive in use of the definition's candidates (coach.drives).
+        self.drives = Drives(exercise) if exercise.count is not None else None
+        self.driven_by: dict[float, str] = {}  # a rep's start_t -> the drive that completed it, until counted
         self.gate = SetGate(exercise.count) if exercise.count is not None else None
         self.hold = Hold(exercise) if exercise.hold is not None else None
         self.feedback = Feedback(exercise)
@@ -154,7 +157,7 @@ class Session:
             raw[name] = (motion.update(pose.keypoints if visible else None, t),) * 3
         if not visible and not warnings:
             warnings.append("the body is not fully in view")
-        caught_up = self.catch_up(t, confidence) if self.counter is not None else None
+        caught_up = self.catch_up(t, confidence) if self.drives is not None else None
         sides = {name: mix.update(raw[name][1], raw[name][2], t) for name, mix in self.mixes.items()}
         signals = {name: self.filters[name].update(raw[name][0], t) if name in self.filters else sides[name][0] for name in raw}
         if self.hold is not None:
@@ -162,18 +165,21 @@ class Session:
             advice = self.feedback.update(t, held.phase, signals, None, visible)
             return FrameResult(t, pose, signals, held.phase, 0, held.sets, visible, None, advice.cue, tuple(warnings),
                                held_s=held.held_s, hold=held.hold, progress=held.progress)
-        drive = self.exercise.count.signal
-        left, right = sides[drive][1:] if drive in sides else (math.nan, math.nan)
         walking = self.walking.update(pose if visible else None, t)
-        count = self.counter.update(Sample(t, signals[drive], left, right, visible, confidence, walking))
+        count = self.drives.update({name: Sample(t, signals[name], *(sides[name][1:] if name in sides else (math.nan, math.nan)),
+                                                 visible, confidence, walking) for name in self.drives.counters})
         done = count.rep or caught_up
+        if count.rep is not None:
+            self.driven_by[count.rep.start_t] = self.drives.drive
         # Form and the frame rate are judged on the rep just done; the set gate may count it later.
         counted = done is not None and self.gate.counts_now(done)
         advice = self.feedback.update(t, count.phase, signals, done, visible, counted)
         if done is not None:
             done = dataclasses.replace(done, flags=advice.flags, metrics=self.rep_metrics(done),
                                        fps=self.frame_rate(done, t))
-        rep = self.gate.update(done, t)
+        rep = self.in_own_units(self.gate.update(done, t))
+        if self.gate.dropped is not None:
+            self.driven_by.pop(self.gate.dropped.start_t, None)
         if rep is not None:
             log.info("rep %d at %.2f s: %.0f..%.0f", rep.index, rep.end_t, rep.rom_min, rep.rom_max)
         self.history.append((t, signals))
@@ -190,13 +196,28 @@ class Session:
         if self.gate is None:
             return []
         out = []
-        for rep in self.gate.finish(self.last_t):
+        for rep in map(self.in_own_units, self.gate.finish(self.last_t)):
             self.last_t += 1e-3
             log.info("rep %d at the end: %.0f..%.0f", rep.index, rep.rom_min, rep.rom_max)
             out.append(FrameResult(self.last_t, None, {name: math.nan for name in self.exercise.signals},
                                    self.exercise.count.phases[0], self.gate.reps, self.gate.sets, False, rep,
                                    progress=self.gate.progress))
         return out
+
+    def in_own_units(self, rep: RepEvent | None) -> RepEvent | None:
+        """A counted rep that another of the definition's candidate drives completed (coach.drives)
+        is shown and stored in the units of the definition's own drive, as every rep is: its range
+        and fastest speed are that signal's over the rep, and it has no depth line on it."""
+        own = self.exercise.count.signal
+        if rep is None or self.driven_by.pop(rep.start_t, own) == own:
+            return rep
+        seen = [(t, signals[own]) for t, signals in self.history if rep.start_t <= t <= rep.end_t and not math.isnan(signals[own])]
+        if not seen:
+            return dataclasses.replace(rep, rom_min=math.nan, rom_max=math.nan, peak_speed=math.nan, depth_needed=math.nan)
+        times, values = np.array(seen).T
+        speed = np.abs(np.diff(values) / np.maximum(np.diff(times), 1e-6)) if len(seen) > 1 else np.zeros(1)
+        return dataclasses.replace(rep, rom_min=float(values.min()), rom_max=float(values.max()),
+                                   peak_speed=float(speed.max()), depth_needed=math.nan)
 
     def catch_up(self, t: float, confidence: float) -> RepEvent | None:
         """A `principal` drive has no value until its movement has a direction (coach.motion).
@@ -209,7 +230,7 @@ class Session:
         rep = None
         for frame_t, value in self.motions[drive].take_backlog(t):
             smoothed = self.filters[drive].update(value, frame_t)  # it has had only NaN before
-            rep = self.counter.update(Sample(frame_t, smoothed, confidence=confidence)).rep or rep
+            rep = self.drives.counters[drive].update(Sample(frame_t, smoothed, confidence=confidence)).rep or rep
         return rep
 
     def frame_rate(self, rep: RepEvent, t: float) -> float:

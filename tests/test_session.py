@@ -263,3 +263,41 @@ def test_the_signal_chart_marks_each_swing_not_counted_and_why():
     marks = [layer["mark"]["type"] for layer in chart["layer"]]
     assert marks[-2:] == ["point", "text"]
     assert chart["layer"][-1]["encoding"]["text"]["field"] == "reason"
+
+
+def arm_pose(reach: float) -> Pose:
+    """A person standing side-on, both arms held forward-down at 60 degrees from the body, the
+    wrist `reach` px from the shoulder along that line (upper arm and forearm 100 px each: 200
+    is a straight arm, less bends the elbow): the arm's angle at the shoulder never changes, the
+    wrist's height does."""
+    kp = np.zeros((17, 3), np.float32)
+    kp[:, 2] = 0.8
+    shoulder, along = np.array([320.0, 200.0]), np.array([math.sin(math.radians(60)), math.cos(math.radians(60))])
+    elbow = shoulder + reach / 2 * along + math.sqrt(100**2 - (reach / 2) ** 2) * np.array([along[1], -along[0]])
+    for side in ("left", "right"):
+        kp[K[f"{side}_shoulder"], :2] = shoulder
+        kp[K[f"{side}_elbow"], :2] = elbow
+        kp[K[f"{side}_wrist"], :2] = shoulder + reach * along
+        kp[K[f"{side}_hip"], :2] = (320, 330)
+        kp[K[f"{side}_knee"], :2] = (320, 400)
+        kp[K[f"{side}_ankle"], :2] = (320, 460)
+    kp[:5, :2] = shoulder + (10, -40)
+    return Pose(kp, SIZE)
+
+
+def test_a_rep_counted_by_a_candidate_drive_is_shown_in_the_definitions_own_units():
+    """Five reps of the wrist rising (0.35 arm lengths, 1.75 of wrist_up's smallest rep) while the
+    front raise's own drive, the arm's angle at the shoulder, stays at 60 degrees: the candidate
+    counts them through the same step as every frame (coach.drives), and each rep's range is
+    given in the angle's degrees, as the app and the history show every front raise, with no depth
+    line on it. Without the candidate, none is counted."""
+    exercise = load(BUILTIN_DIR / "front_raise.yaml")
+    t, reach = reps_signal(5, period=2.5, top=200, bottom=60)
+    poses = [(arm_pose(r), ti) for r, ti in zip(reach, t)]
+    analysis = analyze_poses(exercise, poses)
+    assert analysis.count == 5
+    for rep in analysis.reps:
+        assert (rep.rom_min, rep.rom_max) == pytest.approx((60, 60), abs=0.5) and math.isnan(rep.depth_needed)
+        assert rep.peak_speed == pytest.approx(0, abs=0.05)  # degrees a second: the angle does not move
+    alone = exercise.model_copy(update={"count": exercise.count.model_copy(update={"alternatives": []})})
+    assert analyze_poses(alone, poses).count == 0
