@@ -72,7 +72,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from repcount import CANDIDATES, SHARED, SOURCES, best, column, counted, definition, replay, scaled, score  # noqa: E402
 
-from coach.counting import Counter, SetGate  # noqa: E402
+from coach.counting import Counter, SetGate, alike  # noqa: E402
 from coach.keypoints import KeypointSeries  # noqa: E402
 
 FPS = 30.0
@@ -139,30 +139,13 @@ class NoSlowJoin(SetGate):
         return rep.start_t - previous.end_t <= self.gap_s
 
 
-class AlikeAtEnd(SetGate):
-    """A rule taken out of coach (it cost Countix 0.008 and moved nothing on RepCount): a rep
-    still held when the stream ends counts if it is like the set's last reps (the set's last rep,
-    after a pause)."""
+class NoAlikeAtEnd(SetGate):
+    """A rep still held when the stream ends never counts after a set (only lone reps do)."""
 
     def finish(self, t):
-        last = self.held if self.held is not None and self.in_set and alike(self.in_set, self.held, ALIKE) else None
-        counted = super().finish(t)
-        return counted + [self.count(last, t)] if last is not None else counted
-
-
-# The definitions' `alike` (coach.exercises.Counting), for the rules here that compare reps.
-ALIKE = 0.7
-
-
-def alike(reps, rep, share: float) -> bool:
-    """Whether `rep` is like `reps` (a set's last ones): its range and its time each within the
-    spread of theirs, widened by `share` (at least `share` of the smallest, at most the largest
-    over `share`). The spread, not one neighbour: reps of one set vary in time."""
-    for size in (lambda r: r.rom_max - r.rom_min, lambda r: r.duration):
-        sizes = [size(r) for r in reps]
-        if not share * min(sizes) <= size(rep) <= max(sizes) / share:
-            return False
-    return True
+        if self.held is not None and self.in_set:
+            self.held = None
+        return super().finish(t)
 
 
 class NoLonesAtEnd(SetGate):
@@ -181,7 +164,7 @@ class HoldUnlike(SetGate):
 
     def update(self, rep, t):
         if rep is not None and self.in_set and rep.start_t - self.in_set[-1].end_t <= self.rest_s \
-                and not alike(self.in_set, rep, ALIKE):
+                and not alike(self.in_set, rep, self.alike_share):
             rep, self.previous = dataclasses.replace(rep, ready=False), None
         return super().update(rep, t)
 
@@ -197,7 +180,7 @@ RULES = {
     "ready": (NoReady, SetGate, "a rep from the set-up position counts at once"),
     "set gate": (Counter, NoGate, "a set's first rep not set up is held until the next joins"),
     "slow join": (Counter, NoSlowJoin, "slow reps join within twice the quicker's length"),
-    "+alike at end": (Counter, AlikeAtEnd, "a held rep alike the set's last counts at the end"),
+    "alike at end": (Counter, NoAlikeAtEnd, "a held rep alike the set's last counts at the end"),
     "lones at end": (Counter, NoLonesAtEnd, "lone reps count at the end when no set was made"),
     "+hold unlike": (Counter, HoldUnlike, "a ready rep unlike the set just done is held"),
 }

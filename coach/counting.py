@@ -52,6 +52,7 @@ import dataclasses
 import enum
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -457,13 +458,12 @@ class SetGate:
     one frame never counts two. A held rep that stays alone was motion outside a set (walking in,
     setting up, getting off the bar): it is dropped, `outside a set`, when the next rep starts
     too late.
-    When the stream ends (`finish`), a stream in which no two reps ever made a set (one rep, or
-    singles with rests between) counts its lone reps; a rep held after a set stays uncounted, as
-    motion after it. (Counting it when it was like the set's last reps cost Countix 0.008 and
-    moved nothing on RepCount: benchmarks/rules.py, "+alike at end".)"""
+    When the stream ends (`finish`), a rep still held counts if it is alike the set's last reps
+    (it is the set's last rep, after a pause), and a stream in which no two reps ever made a set
+    (one rep, or singles with rests between) counts its lone reps."""
 
     def __init__(self, spec: Counting):
-        self.gap_s, self.rest_s = spec.set_gap_s, spec.rest_s
+        self.gap_s, self.rest_s, self.alike_share = spec.set_gap_s, spec.rest_s, spec.alike
         self.reps = 0
         self.sets = 0
         self.dropped: RepEvent | None = None  # a held rep, on the frame it is dropped
@@ -527,6 +527,8 @@ class SetGate:
         left = list(self.confirmed)
         if self.held is not None and not self.in_set:
             left = [*self.alone, self.held]
+        elif self.held is not None and alike(self.in_set, self.held, self.alike_share):
+            left.append(self.held)
         self.confirmed.clear()
         self.held, self.alone = None, []
         return [self.count(rep, t) for rep in left]
@@ -537,3 +539,14 @@ class SetGate:
         self.reps += 1
         self.last_counted = rep
         return dataclasses.replace(rep, index=self.reps, set_index=self.sets, counted_t=t)
+
+
+def alike(reps: Iterable[RepEvent], rep: RepEvent, share: float) -> bool:
+    """Whether `rep` is like `reps` (a set's last ones): its range and its time each within the
+    spread of theirs, widened by `share` (at least `share` of the smallest, at most the largest
+    over `share`). The spread, not one neighbour: reps of one set vary in time."""
+    for size in (lambda r: r.rom_max - r.rom_min, lambda r: r.duration):
+        sizes = [size(r) for r in reps]
+        if not share * min(sizes) <= size(rep) <= max(sizes) / share:
+            return False
+    return True

@@ -141,14 +141,17 @@ FIELDS: dict[str, dict[str, str]] = {
         "set_gap_s": "Seconds. A rep that did not begin from the set-up position (in view, not walking, still "
                      "at the start) counts once it is part of a set: the first rep of a set is counted when "
                      "the next one starts within this long of its end (or within twice the quicker rep's length), and a "
-                     "rep left alone is motion outside a set (walking in, setting up, walking off), not counted. "
-                     "When no two reps ever made a set (a single rep), the lone reps count at the end.",
+                     "rep left alone is motion outside a set (walking in, setting up), not counted. When no two "
+                     "reps ever made a set (a single rep), the lone reps count at the end, and a rep held at the end "
+                     "counts if it is like its set's last reps (`alike`): it is the set's last rep, after a pause.",
         "recent_reps": "How many of the last reps make up `depth`'s range of the recent reps.",
         "short_return": "Fraction (0 to 1) of the recent reps' range. A swing that turns back down before it is "
                         "back at its start still counts if it came back this far (the start was a spike, or it "
                         "drifted); the next rep begins at that turn.",
         "alike": "Fraction (0 to 1). How alike swings must be: `recent_reps` partial reps in a row whose smallest "
-                 "is at least this share of the largest become the recent range (the person's range changed).",
+                 "is at least this share of the largest become the recent range (the person's range changed); a rep "
+                 "held when the stream ends counts if its range and time are within the spread of its set's last "
+                 "`recent_reps` reps, widened by this share.",
         "alternating": "For an exercise whose sides take turns (a lunge on the left leg, then on the right): `each` "
                        "counts every swing, `pair` one rep per left-and-right pair, counted at the first of the two "
                        "(a full cycle of the movement: Countix's labellers count lunges so); swings of the same side "

@@ -379,14 +379,13 @@ def walked(part):
     # slower and smaller than the set's reps: the set only.
     ("walking before and after a set", [walked(reps_signal(1, period=3.5, bottom=120, rest=2.5)), reps_signal(5, rest=2.5),
                                         walked(reps_signal(1, period=3.5, bottom=120, rest=2.5))], (5, 0), (5, 0)),
-    # The set's last rep after a 5 s pause, like the others: begun from the set-up position, it
-    # counts at once; else it is held for a next that never comes, as a swing of walking off is
-    # (counting it at the end when like the set cost Countix 0.008: benchmarks/rules.py).
-    ("a set's last rep after a pause", [reps_signal(5, rest=2.5), reps_signal(1, rest=2.5)], (5, 0), (6, 0)),
-    # Quick and slow reps in turn (1.4 and 2.2 s), and the last, a slow one, after a 5 s pause.
+    # The set's last rep after a 5 s pause, like the others: counted when the stream ends.
+    ("a set's last rep after a pause", [reps_signal(5, rest=2.5), reps_signal(1, rest=2.5)], (5, 1), (6, 0)),
+    # Quick and slow reps in turn (1.4 and 2.2 s), and the last, a slow one, after a 5 s pause:
+    # like the set's reps, though not like the quick one just before it.
     ("a set of quick and slow reps, its last after a pause",
      [reps_signal(1, period=p, rest=0.3) for p in (1.4, 2.2, 1.4, 2.2, 1.4)] + [reps_signal(1, period=2.2, rest=2.5)],
-     (5, 0), (6, 0)),
+     (5, 1), (6, 0)),
     ("one rep and nothing else", [reps_signal(1)], (0, 1), (1, 0)),
     ("singles with long rests between", [reps_signal(1, rest=6), reps_signal(1, rest=6), reps_signal(1, rest=6)],
      (0, 3), (3, 0)),
@@ -412,15 +411,12 @@ def test_a_rep_counts_once_it_is_part_of_a_set_or_began_from_the_set_up_position
         assert end == [] and all(r.set_index == 1 for _, r in counted)
 
 
-@pytest.mark.parametrize("bottom, period", [(120, 3.5), (90, 2.0)])
-def test_a_swing_while_walking_off_after_a_set_is_not_counted_when_the_stream_ends(bottom, period):
-    """A set of 5, then 5 s later one more swing while walking, smaller and slower than the set's
-    reps (50 against 80 degrees, 3.5 against 2 s) or just like them: motion after the set, held by
-    the gate and never joined, so the stream's end counts nothing more. (It counted the one like
-    the set until the two-source test measured that rule: benchmarks/rules.py, "+alike at end".)"""
-    t, v, walking = joined(reps_signal(5, rest=2.5), walked(reps_signal(1, period=period, bottom=bottom, rest=2.5)))
-    counts, counted, rejected, end = through_the_gate(SQUAT, t, v, walking)
-    assert len(counted) == 5 and end == []
+def test_a_rep_held_at_the_end_counts_when_it_is_as_alike_its_sets_last_as_the_definition_asks():
+    """A set of 5, then 5 s later a smaller, slower swing while walking (50 against 80 degrees,
+    3.5 against 2 s): walking off at the default `alike` (0.7), the set's last rep at `alike: 0.5`."""
+    t, v, walking = joined(reps_signal(5, rest=2.5), walked(reps_signal(1, period=3.5, bottom=120, rest=2.5)))
+    assert through_the_gate(SQUAT, t, v, walking)[3] == []
+    assert [rep.index for rep in through_the_gate(squat(alike=0.5), t, v, walking)[3]] == [6]
 
 
 def test_the_first_rep_of_a_set_not_set_up_counts_when_the_second_comes_back_and_the_second_on_the_next_frame():
