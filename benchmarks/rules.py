@@ -34,8 +34,7 @@ the factors chosen on the other source, RepCount / Countix; with every rule on: 
   better without it (all 137: 0.1997 against 0.203); kept because a set's last rep after a
   pause needs it: pushup_side_30's last push-up on lightning and lightning-int8 (29 of 30
   without it) and tests/test_counting.py, test_a_rep_held_at_the_end_counts_when_it_is_as_alike_
-  .... The next rule to question: narrower, it could count such a rep only at a live stream's
-  end or a file's, where no more can come.
+  .... The next rule to question.
 - lones at end 0.160 / 0.251 (0.173 / 0.291): RepCount needs it, Countix unmoved; kept.
 Gone, as they did not hold on both sources and nothing synthetic needs them: the drifted-top turn
 in GOING (off: 0.174 / 0.290 against 0.172 / 0.293 on, measured before it went) and skipping
