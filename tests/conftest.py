@@ -39,11 +39,23 @@ def pytest_collection_modifyitems(items):
 # some 40 times (108 of the 196 CPU-s of `make check`): kept whole, either can leave the other
 # worker idle until it ends.
 SPREAD = ("tests/test_analyze.py::", "tests/test_store_faults.py::")
+# The tests handed out first, the longest first. xdist hands out the modules with the most tests
+# first, so these two, each a scope of one test, came last and one worker ran them alone while the
+# other had nothing left: thunder and lightning-int8 over the clips took 80 and 63 of the 721
+# CPU-s of the tests outside the browser.
+FIRST = ("tests/test_analyze.py::test_every_shared_clip_gets_its_labelled_count[thunder]",
+         "tests/test_analyze.py::test_every_shared_clip_gets_its_labelled_count[lightning-int8]")
 
 
 class SpreadScheduling(LoadScopeScheduling):
     def _split_scope(self, nodeid: str) -> str:
         return nodeid if nodeid.startswith(SPREAD) else super()._split_scope(nodeid)
+
+    def _assign_work_unit(self, node):
+        for scope in reversed(FIRST):  # the queue is whole by the first assignment
+            if scope in self.workqueue:
+                self.workqueue.move_to_end(scope, last=False)
+        super()._assign_work_unit(node)
 
 
 @pytest.hookimpl(optionalhook=True)
