@@ -143,7 +143,10 @@ def clip_poses(clips_dir, tmp_path_factory):
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 if not file.exists():
                     if model not in models:
-                        models[model] = load_model(model)
+                        # One thread: beside the other worker and the browser tests, two threads
+                        # spent more CPU on the same poses (lightning on squat_side_3: 2.8
+                        # CPU-s, 2.4 on one; int8 and thunder about 5% more).
+                        models[model] = load_model(model, threads=1)
                     tracker = PoseTracker(models[model])
                     found = [(tracker.update(frame), frame.t) for frame in read_video(clips_dir / clip)]
                     file.with_suffix(".part").write_bytes(pickle.dumps(found))
