@@ -39,11 +39,23 @@ def pytest_collection_modifyitems(items):
 # some 40 times (108 of the 196 CPU-s of `make check`): kept whole, either can leave the other
 # worker idle until it ends.
 SPREAD = ("tests/test_analyze.py::", "tests/test_store_faults.py::")
+# The tests handed out first, the longest first. xdist hands out the modules with the most tests
+# first, so these two, each a scope of one test, came last and one worker ran them alone while the
+# other had nothing left: thunder and lightning-int8 over the clips took 80 and 63 of the 721
+# CPU-s of the tests outside the browser.
+FIRST = ("tests/test_analyze.py::test_every_shared_clip_gets_its_labelled_count[thunder]",
+         "tests/test_analyze.py::test_every_shared_clip_gets_its_labelled_count[lightning-int8]")
 
 
 class SpreadScheduling(LoadScopeScheduling):
     def _split_scope(self, nodeid: str) -> str:
         return nodeid if nodeid.startswith(SPREAD) else super()._split_scope(nodeid)
+
+    def _assign_work_unit(self, node):
+        for scope in reversed(FIRST):  # the queue is whole by the first assignment
+            if scope in self.workqueue:
+                self.workqueue.move_to_end(scope, last=False)
+        super()._assign_work_unit(node)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -131,7 +143,10 @@ def clip_poses(clips_dir, tmp_path_factory):
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 if not file.exists():
                     if model not in models:
-                        models[model] = load_model(model)
+                        # One thread: beside the other worker and the browser tests, two threads
+                        # spent more CPU on the same poses (lightning on squat_side_3: 2.8
+                        # CPU-s, 2.4 on one; int8 and thunder about 5% more).
+                        models[model] = load_model(model, threads=1)
                     tracker = PoseTracker(models[model])
                     found = [(tracker.update(frame), frame.t) for frame in read_video(clips_dir / clip)]
                     file.with_suffix(".part").write_bytes(pickle.dumps(found))
