@@ -423,7 +423,6 @@ class Counter:
         times, values, band = self.bottom_band(frames)
         v = self.sign * values
         first, last = (band[0], band[-1]) if len(band) else (int(np.argmin(v)),) * 2
-        speed = np.abs(np.diff(values) / np.maximum(np.diff(times), 1e-6)) if len(times) > 1 else np.zeros(1)
         left = np.array([f.left for f in frames])
         right = np.array([f.right for f in frames])
         both = ~np.isnan(left) & ~np.isnan(right)
@@ -438,7 +437,7 @@ class Counter:
             time_down=float(times[first] - times[0]),
             time_bottom=float(times[last] - times[first]),
             time_up=float(times[-1] - times[last]),
-            peak_speed=float(np.nanmax(speed)) if len(speed) else 0.0,
+            peak_speed=peak_speed(times, values),
             asymmetry=asymmetry,
             confidence=float(np.mean([f.confidence for f in frames])),
             depth_needed=self.depth_needed,
@@ -550,3 +549,10 @@ def alike(reps: Iterable[RepEvent], rep: RepEvent, share: float) -> bool:
         if not share * min(sizes) <= size(rep) <= max(sizes) / share:
             return False
     return True
+
+
+def peak_speed(times: np.ndarray, values: np.ndarray) -> float:
+    """A rep's fastest change of its signal, in its units a second (0 with one frame)."""
+    if len(times) < 2:
+        return 0.0
+    return float(np.nanmax(np.abs(np.diff(values) / np.maximum(np.diff(times), 1e-6))))

@@ -40,7 +40,6 @@ class Drives:
         for alternative in count.alternatives:
             spec = count.model_copy(update=alternative.model_dump())
             self.counters[alternative.signal] = counter(exercise.model_copy(update={"count": spec}))
-        self.ranges = {name: counter.spec.min_range for name, counter in self.counters.items()}
         self.windows: dict[str, deque[tuple[float, float]]] = {name: deque() for name in self.counters}
         self.drive = count.signal  # the candidate in use
         self.last_rep_t = -math.inf  # when the drive in use last completed a rep
@@ -72,4 +71,4 @@ class Drives:
         if len(values) < 10:
             return 0.0
         low, high = np.percentile(values, [5, 95])
-        return float(high - low) / self.ranges[name]
+        return float(high - low) / self.counters[name].spec.min_range

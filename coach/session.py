@@ -15,7 +15,7 @@ from collections import deque
 
 import numpy as np
 
-from coach.counting import Sample, SetGate
+from coach.counting import Sample, SetGate, peak_speed
 from coach.drives import Drives
 from coach.exercises import Exercise
 from coach.feedback import Feedback
@@ -215,9 +215,8 @@ class Session:
         if not seen:
             return dataclasses.replace(rep, rom_min=math.nan, rom_max=math.nan, peak_speed=math.nan, depth_needed=math.nan)
         times, values = np.array(seen).T
-        speed = np.abs(np.diff(values) / np.maximum(np.diff(times), 1e-6)) if len(seen) > 1 else np.zeros(1)
         return dataclasses.replace(rep, rom_min=float(values.min()), rom_max=float(values.max()),
-                                   peak_speed=float(speed.max()), depth_needed=math.nan)
+                                   peak_speed=peak_speed(times, values), depth_needed=math.nan)
 
     def catch_up(self, t: float, confidence: float) -> RepEvent | None:
         """A `principal` drive has no value until its movement has a direction (coach.motion).
