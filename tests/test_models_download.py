@@ -1,6 +1,7 @@
 """Model lookup and the real download code, against a local HTTP server that mirrors TF Hub's paths."""
 
 import http.server
+import shutil
 import tarfile
 import threading
 from functools import partial
@@ -33,10 +34,11 @@ class TruncatingHandler(Handler):
         self.wfile.write(body[: len(body) // 2])
 
 
-@pytest.fixture
-def mirror(tmp_path, models_dir, monkeypatch):
-    """A TF Hub mirror on 127.0.0.1 holding the int8 TFLite and the Lightning SavedModel archive."""
-    root = tmp_path / "mirror"
+@pytest.fixture(scope="module")
+def mirror_files(tmp_path_factory, models_dir):
+    """What a TF Hub mirror holds: the int8 TFLite, MultiPose and the Lightning SavedModel archive.
+    Made once: gzipping the SavedModel takes seconds."""
+    root = tmp_path_factory.mktemp("mirror")
     (root / INT8_PATH).parent.mkdir(parents=True)
     (root / INT8_PATH).write_bytes((models_dir / "movenet_lightning_int8.tflite").read_bytes())
     (root / MULTIPOSE_PATH).parent.mkdir(parents=True, exist_ok=True)
@@ -45,6 +47,14 @@ def mirror(tmp_path, models_dir, monkeypatch):
     with tarfile.open(root / HUB_PATH, "w:gz") as archive:
         for item in (models_dir / "movenet_lightning_savedmodel").iterdir():
             archive.add(item, arcname=item.name)
+    return root
+
+
+@pytest.fixture
+def mirror(mirror_files, tmp_path, monkeypatch):
+    """`mirror(handler) -> cache`: a TF Hub mirror on 127.0.0.1 (a copy of mirror_files under
+    tmp_path/mirror, which a test may spoil) and the empty model cache coach downloads into."""
+    root = shutil.copytree(mirror_files, tmp_path / "mirror")
     cache = tmp_path / "cache"
     monkeypatch.setenv("COACH_MODEL_DIR", str(tmp_path / "no-models"))  # not the checkout's ../shared/models
     monkeypatch.setenv("COACH_CACHE_DIR", str(cache))
