@@ -1,7 +1,7 @@
 """Where the counter's errors are: each counted rep of the 69 RepCount series set against the
 labelled reps' start and end frames (`rep_bounds` in ../shared/data/repcount/labels.csv), each
 extra or missing rep put in a class, and whether a counted rep outside the labelled reps can be
-told from one inside by its range, its time or its start pose.
+told from one inside by its range, its time, its start pose or the pose's jumps.
 
     .venv/bin/python benchmarks/rep_errors.py [--factors 1.25,1,1] [--csv classes.csv]
 
@@ -28,7 +28,7 @@ Measured (December 2026, main at 959323c, factors 1.25,1,1: MAE 0.157):
 | missing: pose missing | 33 | 8 | 0.022 |
 | extra: two alike swings in one labelled rep | 11 | 6 | 0.015 |
 | extra: edge, after the last labelled rep at the clip's end | 9 | 9 | 0.015 |
-| extra: between sets / after the set / before the set | 14 / 6 / 14 | 9 / 5 / 11 | 0.010 / 0.009 / 0.009 |
+| extra: between labelled reps / after the set / before the set | 14 / 6 / 14 | 9 / 5 / 11 | 0.010 / 0.009 / 0.009 |
 | missing: never deep enough | 15 | 5 | 0.008 |
 | extra: a wobble counted as a second rep | 2 | 2 | 0.008 |
 | missing: edge, the first or last labelled rep | 4 | 4 | 0.006 |
@@ -39,7 +39,8 @@ reps with 3 others before them within 10 s, 23 are outside a labelled rep and 73
 threshold catches (outside / inside):
 - range over the 3 reps' largest: > 1.5: 0 / 10; > 2: 0 / 4;
 - time over their longest: > 1.5: 1 / 21; > 2: 1 / 11;
-- start pose (17 keypoints, in the body's box) from theirs: > 0.15: 7 / 66; > 0.3: 4 / 28.
+- start pose (17 keypoints, in the body's box) from theirs: > 0.15: 7 / 66; > 0.3: 4 / 28;
+- keypoints jumping from frame to frame, over the series' usual: > 1.5: 8 / 108; > 2: 5 / 46.
 None tells them apart: the reps outside the labelled ones move like the set's.
 
 Countix has no rep bounds. Its 17 worst series (78% of its error; each 0.375 or more), classed by plotting
@@ -130,7 +131,7 @@ def classes(series: dict) -> collections.Counter:
         elif rep.end_t <= bounds[0][0] + 0.5:
             out["+before the set"] += 1
         else:
-            out["+between sets"] += 1
+            out["+between labelled reps"] += 1
     for on in used.values():
         # More than one counted rep within one labelled rep: a wobble when one swung under half
         # the other's range, else two swings alike (the label counts a cycle of two, or missed one).
@@ -173,9 +174,13 @@ def pose_at(keypoints: np.ndarray, t: float, around_s: float = 0.2) -> np.ndarra
 
 
 def features(series: dict) -> list[dict]:
-    """Each counted rep after 3 others within 10 s: inside a labelled rep or not, and its range,
-    time and start pose against those 3."""
-    rows, reps = [], series["counted"]
+    """Each counted rep after 3 others within 10 s: inside a labelled rep or not; its range, time
+    and start pose against those 3; and how much its keypoints jump from frame to frame (the
+    median over the rep of their mean move, over the series' median)."""
+    rows, reps, keypoints = [], series["counted"], series["keypoints"]
+    seen = keypoints[:, 0, 2] > 0
+    moves = np.linalg.norm(np.diff(keypoints[:, :, :2], axis=0), axis=2).mean(axis=1)
+    moves = np.where(seen[1:] & seen[:-1], moves, np.nan)
     for k in range(3, len(reps)):
         rep, before = reps[k], [r for r in reps[k - 3:k] if reps[k].start_t - r.end_t < 10]
         if len(before) < 3:
@@ -185,7 +190,8 @@ def features(series: dict) -> list[dict]:
                                  for r in before])
         rows.append(dict(inside=bool(overlaps(series["bounds"], rep)),
                          range=(rep.rom_max - rep.rom_min) / max(r.rom_max - r.rom_min for r in before),
-                         time=rep.duration / max(r.duration for r in before), pose=distance))
+                         time=rep.duration / max(r.duration for r in before), pose=distance,
+                         jumps=np.nanmedian(moves[int(rep.start_t * FPS):int(rep.end_t * FPS) + 1]) / np.nanmedian(moves)))
     return rows
 
 
@@ -226,7 +232,7 @@ def main() -> int:
     reps_after = pd.DataFrame([row for series in results if series["bounds"] for row in features(series)])
     print(f"\nCounted reps after 3 others: {int((~reps_after.inside).sum())} outside a labelled rep, "
           f"{int(reps_after.inside.sum())} inside; outside caught / inside lost by each threshold:")
-    for name, thresholds in (("range", (1.5, 2)), ("time", (1.5, 2)), ("pose", (0.15, 0.3))):
+    for name, thresholds in (("range", (1.5, 2)), ("time", (1.5, 2)), ("pose", (0.15, 0.3)), ("jumps", (1.5, 2))):
         print(f"  {name}: " + "; ".join(f"> {th}: {int(((reps_after[name] > th) & ~reps_after.inside).sum())} / "
                                         f"{int(((reps_after[name] > th) & reps_after.inside).sum())}" for th in thresholds))
     if args.csv:
