@@ -53,6 +53,20 @@ forgotten). It fires in 4 to 24 RepCount series and 7 to 22 Countix ones. Chosen
 80%, 1 s): 0.155 there, Countix 0.250 (OBO of all 137 0.715 against 0.730); chosen on Countix (J
 0.5, 80%, 0.5 s): 0.230 there, RepCount 0.188. Forgetting the range alone, keeping the rep in
 progress: no setting better on either source (RepCount 0.157-0.229, Countix 0.253-0.260).
+Tried and not kept (branch counter3, on main at 959323c: 0.157 / 0.251, all 137 0.2035 / OBO
+0.730), the three `+` candidates below, MAE / OBO of RepCount / Countix with the factors chosen
+on the other source, and all 137:
+- `+still from start` (a swing within still_s of the stream's start is not set up) 0.161 / 0.250,
+  all 0.205 / 0.723: RepCount's push-ups pay (0.059 -> 0.151), Countix gains 0.001.
+- `+own depth` (a set's first short return judged by the swing's own depth) 0.164 / 0.239, all
+  0.2013 / 0.730: it cures Countix sit_up025 (a wobble at the top of each sit-up counted as a rep,
+  8 for 4: the first short return's 15 degrees became the recent range, so every wobble after it
+  counted) and breaks RepCount stu10_24 (a front raise whose arms never come back down after the
+  first rep: 14 -> 9). One series each way.
+- `+depth as range` (a short return's rep enters the range as deep as it went) 0.180 / 0.234, all
+  0.207 / 0.723: Countix gains, RepCount pays (pull-up, sit-up, bench press).
+Where the errors are, and why reps outside the labelled set are not told apart by their range,
+time or start pose: benchmarks/rep_errors.py.
 """
 
 from __future__ import annotations
@@ -170,6 +184,33 @@ class HoldUnlike(SetGate):
         return super().update(rep, t)
 
 
+class StillFromStart(Counter):
+    """A candidate rule (issue 27 item 2), not in coach: a camera started on a person is no
+    exception to still_s, so a swing within still_s of the stream's start is not from the set-up
+    position (it waives settle_s only)."""
+
+    def set_up(self, t) -> bool:
+        return super().set_up(t) and t - self.settled_since >= self.spec.still_s
+
+
+class OwnDepth(Counter):
+    """A candidate rule, not in coach: at a set's first rep, with no recent reps to judge by, a
+    return short of the start must come back `short_return` of the swing's own depth."""
+
+    def needed_return(self) -> float:
+        return max(self.spec.min_range, self.spec.short_return * (self.recent or self.top - self.bottom))
+
+
+class DepthAsRange(Counter):
+    """A candidate rule, not in coach: a rep that came back short of its start enters the recent
+    reps' range as deep as it went (top to bottom), not as far as it came back."""
+
+    def return_short(self, v, t):
+        rep = self.came_back([f for f in self.frames if f.t <= self.peak_t], self.top - self.bottom)
+        self.going_from_peak(v, t)
+        return rep
+
+
 # name: (counter, gate, what the rule does); a name starting with + is a candidate rule switched on.
 RULES = {
     "none off": (Counter, SetGate, ""),
@@ -184,6 +225,9 @@ RULES = {
     "alike at end": (Counter, NoAlikeAtEnd, "a held rep alike the set's last counts at the end"),
     "lones at end": (Counter, NoLonesAtEnd, "lone reps count at the end when no set was made"),
     "+hold unlike": (Counter, HoldUnlike, "a ready rep unlike the set just done is held"),
+    "+still from start": (StillFromStart, SetGate, "still for still_s at the stream's start too"),
+    "+own depth": (OwnDepth, SetGate, "a set's first short return is judged by its own depth"),
+    "+depth as range": (DepthAsRange, SetGate, "a short return's rep is as big as it went deep"),
 }
 
 
