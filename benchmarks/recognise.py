@@ -96,8 +96,9 @@ GRID = {"lying": (0.1, 0.2, 0.3), "hips_travel": (0.07, 0.1, 0.13), "at_shoulder
 
 
 def evidence_of(job) -> dict:
-    """One series: when each candidate counted its reps, each candidate's final count, and the
-    poses as the Recogniser's Body keeps them (gated positions and their times)."""
+    """One series: when each candidate counted its reps and the reps themselves (their range and
+    times, "events"), each candidate's final count, and the poses as the Recogniser's Body keeps
+    them (gated positions and their times)."""
     folder, name, exercise, reps, fps = job
     series = np.load(folder / f"{name}.npy")[::STRIDE]
     fps /= STRIDE
@@ -109,7 +110,9 @@ def evidence_of(job) -> dict:
     for candidate, session in recogniser.sessions.items():
         session.finish()  # the reps the set gate counts only at the end
         counts[candidate] = session.gate.reps
-    return {"name": name, "exercise": exercise, "reps": reps, "counted": recogniser.counted, "counts": counts,
+    return {"name": name, "exercise": exercise, "reps": reps, "counts": counts,
+            "counted": {candidate: [rep.counted_t for rep in done] for candidate, done in recogniser.counted.items()},
+            "events": recogniser.counted,
             "t": np.array([t for _, t in poses]), "xy": np.stack([gated(pose.keypoints, MIN_SCORE) for pose, _ in poses])}
 
 

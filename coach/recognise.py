@@ -52,7 +52,7 @@ from coach.exercises import Exercise
 from coach.kinematics import gated
 from coach.pose.skeleton import Keypoint as K
 from coach.session import Session
-from coach.types import Pose
+from coach.types import Pose, RepEvent
 
 # The exercise id that asks for the exercise to be recognised: `coach analyze --exercise any`, and
 # "Any exercise" on the app's pickers.
@@ -262,7 +262,7 @@ class Recogniser:
                  limits: Limits = Limits()):
         self.exercises = {exercise.id: exercise for exercise in exercises}
         self.sessions = {name: Session(exercise) for name, exercise in self.exercises.items()}
-        self.counted: dict[str, list[float]] = {name: [] for name in self.exercises}  # the times of each one's reps
+        self.counted: dict[str, list[RepEvent]] = {name: [] for name in self.exercises}  # each one's reps so far
         self.body = Body(window_s)
         self.reps = reps
         self.limits = limits
@@ -284,8 +284,8 @@ class Recogniser:
         self.body.update(pose, t)
         counted = False
         for name, session in self.sessions.items():
-            if session.step(pose, t).rep is not None:
-                self.counted[name].append(t)
+            if (rep := session.step(pose, t).rep) is not None:
+                self.counted[name].append(rep)
                 counted = True
         if counted:  # the body is read only when some definition counts a rep
             features = self.body.features()
