@@ -91,7 +91,7 @@ SOURCES = ("repcount", "countix")
 STRIDE = 2
 # The thresholds varied around the shipped ones (each a Limits field and its values).
 GRID = {"lying": (0.1, 0.2, 0.3), "hips_travel": (0.07, 0.1, 0.13), "at_shoulders": (0.1, 0.15, 0.2),
-        "arms_swing": (0.15, 0.2, 0.3), "uneven": (0.3, 0.5, 0.7), "hanging": (0.4, 0.5, 0.6),
+        "arms_swing": (0.15, 0.2, 0.3), "uneven": (0.3, 0.5, 0.7), "hanging": (0.4, 0.5, 0.6), "reach_up": (0.0, 0.1, 0.2),
         "in_step": (0.3, 0.5, 0.7), "feet_open": (0.2, 0.3, 0.4)}
 
 
