@@ -12,10 +12,11 @@ Two questions, each answered by what the body shows:
    order: hands under the hips is a push-up in any view; a body lying is a sit-up when the
    shoulders rise, a glute bridge when the hips do, a bench press when the arms do; standing, the
    hands over the head in most frames (the feet not opening as they rise) or staying over the
-   shoulders and going over the head at times (the straight arms of a hang) is a pull-up, the arms from the sides to overhead with the feet opening a
-   jumping jack, the hips or the knees travelling a squat (a lunge when one knee goes far under
-   the other), else the arms alone, the feet staying put: a bicep curl when the elbows stay put, a
-   shoulder press when the hands never come under the shoulders, else a front raise.
+   shoulders and going over the head at times (the straight arms of a hang) is a pull-up, the
+   arms from the sides to overhead with the feet opening as they rise a jumping jack, the hips or
+   the knees travelling a squat (a lunge when one knee goes far under the other), else the arms
+   alone, the feet staying put: a bicep curl when the elbows stay put, a shoulder press when the
+   hands never come under the shoulders, else a front raise.
 2. Does that exercise's own definition swing like reps? Every candidate counts the stream side by
    side with its own Session (signals, smoothing, counter and form rules, as when it is chosen);
    at each rep any of them counts, the body is read, and the exercise it shows is chosen once its
@@ -211,8 +212,9 @@ def classify(f: Features, limits: Limits = Limits()) -> str | None:
         return "pull_up"  # hanging: the hands over the head most of the time, the legs not jumping with them
     if f.wrists_low < limits.at_shoulders and f.wrists_high < limits.overhead and f.hands_up > limits.reach_up:
         return "pull_up"  # hanging: the hands stay up, and go over the head as the arms straighten
-    if f.wrists_high < limits.overhead and f.wrists_low > limits.at_shoulders and f.feet_move > limits.feet_open:
-        return "jumping_jack"
+    if (f.wrists_high < limits.overhead and f.wrists_low > limits.at_shoulders and f.feet_move > limits.feet_open
+            and f.feet_with_hands > limits.in_step):
+        return "jumping_jack"  # the feet open as the hands rise
     if f.hips_move > limits.hips_travel or f.thighs_move > limits.thighs_turn:
         return "lunge" if f.knees_uneven > limits.uneven else "squat"
     if f.wrists_move > limits.arms_swing and not f.feet_move > limits.feet_open:  # the arms alone: the feet stay put
