@@ -11,11 +11,12 @@ Two questions, each answered by what the body shows:
    the feet apart and together, one knee under the other). `classify` reads them in a fixed
    order: hands under the hips is a push-up in any view; a body lying is a sit-up when the
    shoulders rise, a glute bridge when the hips do, a bench press when the arms do; standing, the
-   hands over the head in most frames (the feet not opening as they rise) or staying up and going
-   over the head is a pull-up, the arms from the sides to overhead with the feet opening a
-   jumping jack, the hips or the knees travelling a squat (a lunge when one knee goes far under
-   the other), else the arms alone, the feet staying put: a bicep curl when the elbows stay put, a
-   shoulder press when the hands never come under the shoulders, else a front raise.
+   hands over the head in most frames (the feet not opening as they rise) or staying over the
+   shoulders and going over the head at times (the straight arms of a hang) is a pull-up, the
+   arms from the sides to overhead with the feet opening as they rise a jumping jack, the hips or
+   the knees travelling a squat (a lunge when one knee goes far under the other), else the arms
+   alone, the feet staying put: a bicep curl when the elbows stay put, a shoulder press when the
+   hands never come under the shoulders, else a front raise.
 2. Does that exercise's own definition swing like reps? Every candidate counts the stream side by
    side with its own Session (signals, smoothing, counter and form rules, as when it is chosen);
    at each rep any of them counts, the body is read, and the exercise it shows is chosen once its
@@ -52,7 +53,7 @@ from coach.exercises import Exercise
 from coach.kinematics import gated
 from coach.pose.skeleton import Keypoint as K
 from coach.session import Session
-from coach.types import Pose
+from coach.types import Pose, RepEvent
 
 # The exercise id that asks for the exercise to be recognised: `coach analyze --exercise any`, and
 # "Any exercise" on the app's pickers.
@@ -192,6 +193,7 @@ class Limits:
     overhead: float = -0.15  # wrists_high under this: the hands go over the shoulders
     elbows_still: float = 0.25  # elbows_move under this share of wrists_move: the upper arms stay put
     hanging: float = 0.5  # hands_up over this: the hands over the head most of the time
+    reach_up: float = 0.1  # hands_up over this: the hands go over the head at times (a hang's straight arms)
     in_step: float = 0.5  # feet_with_hands over this: the feet open as the hands rise
 
 
@@ -208,10 +210,11 @@ def classify(f: Features, limits: Limits = Limits()) -> str | None:
         return "bench_press" if f.wrists_move > limits.arms_swing else None
     if f.hands_up > limits.hanging and not f.feet_with_hands > limits.in_step:
         return "pull_up"  # hanging: the hands over the head most of the time, the legs not jumping with them
-    if f.wrists_low < limits.at_shoulders and f.wrists_high < limits.overhead:
-        return "pull_up"  # hanging: the hands stay up
-    if f.wrists_high < limits.overhead and f.wrists_low > limits.at_shoulders and f.feet_move > limits.feet_open:
-        return "jumping_jack"
+    if f.wrists_low < limits.at_shoulders and f.wrists_high < limits.overhead and f.hands_up > limits.reach_up:
+        return "pull_up"  # hanging: the hands stay up, and go over the head as the arms straighten
+    if (f.wrists_high < limits.overhead and f.wrists_low > limits.at_shoulders and f.feet_move > limits.feet_open
+            and f.feet_with_hands > limits.in_step):
+        return "jumping_jack"  # the feet open as the hands rise
     if f.hips_move > limits.hips_travel or f.thighs_move > limits.thighs_turn:
         return "lunge" if f.knees_uneven > limits.uneven else "squat"
     if f.wrists_move > limits.arms_swing and not f.feet_move > limits.feet_open:  # the arms alone: the feet stay put
@@ -262,7 +265,7 @@ class Recogniser:
                  limits: Limits = Limits()):
         self.exercises = {exercise.id: exercise for exercise in exercises}
         self.sessions = {name: Session(exercise) for name, exercise in self.exercises.items()}
-        self.counted: dict[str, list[float]] = {name: [] for name in self.exercises}  # the times of each one's reps
+        self.counted: dict[str, list[RepEvent]] = {name: [] for name in self.exercises}  # each one's reps so far
         self.body = Body(window_s)
         self.reps = reps
         self.limits = limits
@@ -284,8 +287,8 @@ class Recogniser:
         self.body.update(pose, t)
         counted = False
         for name, session in self.sessions.items():
-            if session.step(pose, t).rep is not None:
-                self.counted[name].append(t)
+            if (rep := session.step(pose, t).rep) is not None:
+                self.counted[name].append(rep)
                 counted = True
         if counted:  # the body is read only when some definition counts a rep
             features = self.body.features()
