@@ -13,6 +13,11 @@ CONSTRAINTS ?= -c constraints.txt
 # with them; test_store_faults, which starts the CLI some 40 times, 138 CPU-s, 74 with them.
 UV := $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(CONSTRAINTS)
 
+# pytest with bytecode written (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE is set,
+# as on this machine: otherwise each of the three pytest processes rewrote every test module's asserts
+# again (collection 8.5 CPU-s, 3.7 with them), and each `coach` the tests start compiled coach again.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
+
 # Tests in parallel (pytest-xdist), one worker per core; a module stays on one worker, so its
 # fixtures (the app, a browser) start once; tests/conftest.py hands out two modules test by test.
 WORKERS ?= auto
@@ -61,13 +66,13 @@ SHELL := /bin/bash
 BROWSER_LOG := out/browser-tests.log
 test: $(STAMP) system-deps
 	@mkdir -p out
-	(trap - INT; exec $(BIN)/python -m pytest -m browser -p no:cacheprovider >$(BROWSER_LOG) 2>&1) & browser=$$!; \
-	nice -n 19 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -m "not browser"; rest=$$?; \
+	(trap - INT; exec $(PYTEST) -m browser -p no:cacheprovider >$(BROWSER_LOG) 2>&1) & browser=$$!; \
+	nice -n 19 $(PYTEST) -n $(WORKERS) --dist loadscope -m "not browser"; rest=$$?; \
 	echo "== the browser tests ($(BROWSER_LOG)), once they end =="; wait $$browser; browser=$$?; cat $(BROWSER_LOG); \
 	test $$rest -eq 0 && test $$browser -eq 0
 
 check: $(STAMP)
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -m "not shared and not browser"
+	$(PYTEST) -n $(WORKERS) --dist loadscope -m "not shared and not browser"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pose_speed.py
