@@ -1,18 +1,22 @@
 """Camera to screen: how late the annotated video shows what the camera saw, in a real browser,
-and where that time goes.
+at 30 frames a second, and where that time goes.
 
-`coach app` on 127.0.0.1 and headless Chromium; the page's camera is a canvas that paints the
-browser's clock (Date.now(), ms) as 24 black and white blocks across the middle of each frame.
-The frame goes over WebRTC to the server, through the live worker's callback (the overlay drawn
-on it) and back; the page decodes the blocks of each frame it shows (requestVideoFrameCallback)
-and subtracts them from the clock then. That is the whole path a person sees, less the camera's
-own exposure and the screen's refresh.
+`coach app` on 127.0.0.1 and headless Chromium. The page's camera is a worker that paints the
+browser's clock (Date.now(), ms) as 24 black and white blocks across the middle of a 640x480
+frame, 30 times a second on its own timer, and writes each frame into a MediaStreamTrackGenerator
+that getUserMedia returns: off the page's main thread, so Streamlit's reruns do not slow it, as
+they do not slow a webcam. The frame goes over WebRTC to the server, through the live worker's
+callback (the overlay drawn on it) and back; the page decodes the blocks of each frame it shows
+(requestVideoFrameCallback) and subtracts them from the clock then. That is the whole path a
+person sees, less the camera's own exposure and the screen's refresh.
 
 The server runs with benchmarks/delay_probe.py, which reads the same blocks where aiortc
 receives, decodes and encodes each frame and where the worker's callback takes it, so each
 frame's delay splits into stages (the browser's side from requestVideoFrameCallback's
 receiveTime and presentationTime). Prints, per app, the median, 10th and 90th percentiles over
-the frames after a warm-up, the frame rate shown and its longest gap, and each stage's median.
+the frames after a warm-up; the frames a second the camera made, Chromium sent, the page received
+back and showed (the page's WebRTC statistics, counted over the same stretch) and the longest gap
+between frames shown; and each stage's median.
 
 --against CHECKOUT (repeatable) runs the app of another checkout (e.g. a worktree of main at an
 earlier commit) beside this one's and alternates the streams between them, round after round, so
@@ -41,23 +45,41 @@ ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT.parent / "shared" / "models"
 BITS = 24
 WRAP = 1 << BITS
+FPS = 30
+
+# The camera's worker. Chromium has no VideoTrackGenerator in workers, so the page makes a
+# MediaStreamTrackGenerator and hands its writable over. (A canvas painted on the page's main
+# thread sent only about 26 fps: Streamlit's reruns delayed its ticks.)
+PAINTER = """
+self.onmessage = async ({ data: { writable, bits, fps } }) => {
+  const writer = writable.getWriter();
+  const canvas = new OffscreenCanvas(640, 480);
+  const g = canvas.getContext("2d");
+  const start = performance.now();
+  for (let n = 1; ; n++) {
+    const now = Date.now() % (1 << bits);
+    g.fillStyle = "#808080"; g.fillRect(0, 0, 640, 480);
+    for (let i = 0; i < bits; i++) {
+      g.fillStyle = (now >> i) & 1 ? "#fff" : "#000";
+      g.fillRect(80 + i * 20, 200, 20, 80);
+    }
+    const frame = new VideoFrame(canvas, { timestamp: Math.round(performance.now() * 1000) });
+    await writer.write(frame);
+    frame.close();
+    // Frame n+1 is due at start + n/fps whatever this one cost: a late tick does not slow the rate.
+    await new Promise((resolve) => setTimeout(resolve, start + (n * 1000) / fps - performance.now()));
+  }
+};
+"""
 
 CAMERA = """
 (() => {
-  const BITS = %d;
+  const BITS = %d, FPS = %d, PAINTER = %s;
   const stamp = () => {
-    const canvas = document.createElement("canvas");
-    canvas.width = 640; canvas.height = 480;
-    const g = canvas.getContext("2d");
-    setInterval(() => {
-      const now = Date.now() %% (1 << BITS);
-      g.fillStyle = "#808080"; g.fillRect(0, 0, 640, 480);
-      for (let i = 0; i < BITS; i++) {
-        g.fillStyle = (now >> i) & 1 ? "#fff" : "#000";
-        g.fillRect(80 + i * 20, 200, 20, 80);
-      }
-    }, 1000 / 30);
-    return canvas.captureStream(30);
+    const track = new MediaStreamTrackGenerator({ kind: "video" });
+    const painter = new Worker(URL.createObjectURL(new Blob([PAINTER], { type: "text/javascript" })));
+    painter.postMessage({ writable: track.writable, bits: BITS, fps: FPS }, [track.writable]);
+    return new MediaStream([track]);
   };
   if (navigator.mediaDevices) navigator.mediaDevices.getUserMedia = async () => stamp();
   // The page's peer connections, for their statistics.
@@ -97,17 +119,24 @@ CAMERA = """
   };
   setInterval(() => document.querySelectorAll("video").forEach((v) => v.srcObject && watch(v)), 200);
 })();
-""" % BITS
+""" % (BITS, FPS, json.dumps(PAINTER))
 
 STATS = """async () => {
   const out = {};
   for (const pc of window.__pcs) {
     (await pc.getStats()).forEach((s) => {
-      if (s.kind === "video" && (s.type === "outbound-rtp" || s.type === "inbound-rtp")) out[s.type] = s;
+      if (s.kind === "video" && ["media-source", "outbound-rtp", "inbound-rtp"].includes(s.type)) out[s.type] = s;
     });
   }
   return out;
 }"""
+
+# Frame counters of the page's WebRTC statistics, read at both ends of a stream: their rates.
+RATES = [
+    ("camera", "media-source", "frames"),
+    ("sent", "outbound-rtp", "framesSent"),
+    ("received back", "inbound-rtp", "framesReceived"),
+]
 
 # Stages in the order a frame passes them: (name, from, to), each an event of the joined record.
 STAGES = [
@@ -140,6 +169,7 @@ class App:
     server_ms: list = field(default_factory=list)
     seconds: float = 0.0
     browser: list = field(default_factory=list)  # the page's WebRTC statistics, per stream
+    counted: dict = field(default_factory=dict)  # RATES name -> frames over the streams
     undecoded: int = 0  # frames aiortc's decoder refused or gave nothing for
 
 
@@ -182,6 +212,7 @@ def stream(context, app: App, seconds: float, dump: Path | None = None) -> None:
     frame = max(page.frames, key=lambda f: f.evaluate("() => (window.__frames || []).length"))
     frame.evaluate("() => { window.__frames = []; }")
     app.probe.write_text("")
+    first = frame.evaluate(STATS)
     start = time.monotonic()
     while time.monotonic() < start + seconds:
         found = re.search(r"skeleton (\d+) ms", caption.inner_text())
@@ -189,8 +220,12 @@ def stream(context, app: App, seconds: float, dump: Path | None = None) -> None:
             app.server_ms.append(float(found.group(1)))
         page.wait_for_timeout(500)
     shown = frame.evaluate("() => window.__frames")
-    app.browser.append(frame.evaluate(STATS))
+    last = frame.evaluate(STATS)
     app.seconds += time.monotonic() - start
+    app.browser.append(last)
+    for name, kind, counter in RATES:
+        frames = last.get(kind, {}).get(counter, 0) - first.get(kind, {}).get(counter, 0)
+        app.counted[name] = app.counted.get(name, 0) + frames
     page.close()
     probe = [json.loads(line) for line in app.probe.read_text().splitlines()]
     before = len(app.frames)
@@ -253,6 +288,8 @@ def report(app: App) -> None:
           f"p10 {percentile(delays, 0.1):.0f} ms, p90 {percentile(delays, 0.9):.0f} ms; "
           f"shown {len(delays) / app.seconds:.1f} fps, longest gap {max(app.gaps, default=0):.0f} ms, "
           f"gaps over 50 ms: {sum(g > 50 for g in app.gaps)}; frames the server could not decode: {app.undecoded}")
+    rates = ", ".join(f"{name} {app.counted.get(name, 0) / app.seconds:.1f}" for name, _, _ in RATES)
+    print(f"  frames a second over {app.seconds:.0f} s: {rates}, shown {len(delays) / app.seconds:.1f}")
     for name, _, _ in STAGES:
         values = app.stages.get(name)
         if values:
