@@ -7,16 +7,18 @@ frame, 30 times a second on its own timer, and writes each frame into a MediaStr
 that getUserMedia returns: off the page's main thread, so Streamlit's reruns do not slow it, as
 they do not slow a webcam. The frame goes over WebRTC to the server, through the live worker's
 callback (the overlay drawn on it) and back; the page decodes the blocks of each frame it shows
-(requestVideoFrameCallback) and subtracts them from the clock then. That is the whole path a
-person sees, less the camera's own exposure and the screen's refresh.
+(requestVideoFrameCallback; a bit is what most of its block's inside is, since the overlay draws
+the skeleton MoveNet finds on the blocks) and subtracts them from the clock then. That is the
+whole path a person sees, less the camera's own exposure and the screen's refresh.
 
 The server runs with benchmarks/delay_probe.py, which reads the same blocks where aiortc
 receives, decodes and encodes each frame and where the worker's callback takes it, so each
 frame's delay splits into stages (the browser's side from requestVideoFrameCallback's
 receiveTime and presentationTime). Prints, per app, the median, 10th and 90th percentiles over
-the frames after a warm-up; the frames a second the camera made, Chromium sent, the page received
-back and showed (the page's WebRTC statistics, counted over the same stretch) and the longest gap
-between frames shown; and each stage's median.
+the frames after a warm-up; the frames a second the camera made, Chromium sent and the page
+received back (its WebRTC statistics), showed (the video's count of frames presented) and read a
+clock from (the callback misses a frame presented while the page's main thread is busy), all over
+the same stretch, and the longest gap between frames read; and each stage's median.
 
 --against CHECKOUT (repeatable) runs the app of another checkout (e.g. a worktree of main at an
 earlier commit) beside this one's and alternates the streams between them, round after round, so
@@ -93,7 +95,8 @@ CAMERA = """
     };
     window.RTCPeerConnection.prototype = Native.prototype;
   }
-  // Per frame shown: [clock painted, shown, last packet received, presented], epoch ms.
+  // Per frame shown: [clock painted, shown, last packet received, presented] (epoch ms) and the
+  // video's count of frames presented, which also counts those presented between two callbacks.
   window.__frames = [];
   const read = document.createElement("canvas");
   read.width = 640; read.height = 480;
@@ -105,13 +108,24 @@ CAMERA = """
       const shown = Date.now();
       if (video.videoWidth) {
         r.drawImage(video, 0, 0, 640, 480);
+        // A bit is white where most of its block's inside is: the overlay draws the skeleton
+        // MoveNet finds on the blocks, over a few of their pixels (as delay_probe.stamp reads).
+        const band = r.getImageData(0, 210, 640, 60).data;
         let value = 0;
         for (let i = 0; i < BITS; i++) {
-          const px = r.getImageData(90 + i * 20, 240, 1, 1).data;
-          if (px[0] > 128) value |= 1 << i;
+          let white = 0, all = 0;
+          for (let y = 0; y < 60; y += 2) {
+            for (let x = 84 + i * 20; x < 96 + i * 20; x += 2) {
+              const at = (y * 640 + x) * 4;
+              white += band[at] + band[at + 1] + band[at + 2] > 384;
+              all++;
+            }
+          }
+          if (2 * white > all) value |= 1 << i;
         }
         const epoch = (t) => (t === undefined ? null : performance.timeOrigin + t);
-        window.__frames.push([value, shown, epoch(meta.receiveTime), epoch(meta.presentationTime)]);
+        window.__frames.push([value, shown, epoch(meta.receiveTime), epoch(meta.presentationTime),
+                              meta.presentedFrames]);
       }
       video.requestVideoFrameCallback(onFrame);
     };
@@ -163,13 +177,13 @@ class App:
     server: subprocess.Popen | None = None
     url: str = ""
     probe: Path | None = None
-    frames: list = field(default_factory=list)  # [painted, shown, received, presented] per frame
-    gaps: list = field(default_factory=list)  # ms between frames shown
+    frames: list = field(default_factory=list)  # camera to screen, ms, per frame whose clock was read
+    gaps: list = field(default_factory=list)  # ms between frames read
     stages: dict = field(default_factory=dict)  # name -> [ms per frame]
     server_ms: list = field(default_factory=list)
     seconds: float = 0.0
     browser: list = field(default_factory=list)  # the page's WebRTC statistics, per stream
-    counted: dict = field(default_factory=dict)  # RATES name -> frames over the streams
+    counted: dict = field(default_factory=dict)  # RATES name or "shown" -> frames over the streams
     undecoded: int = 0  # frames aiortc's decoder refused or gave nothing for
 
 
@@ -226,6 +240,8 @@ def stream(context, app: App, seconds: float, dump: Path | None = None) -> None:
     for name, kind, counter in RATES:
         frames = last.get(kind, {}).get(counter, 0) - first.get(kind, {}).get(counter, 0)
         app.counted[name] = app.counted.get(name, 0) + frames
+    if shown:
+        app.counted["shown"] = app.counted.get("shown", 0) + shown[-1][4] - shown[0][4]
     page.close()
     probe = [json.loads(line) for line in app.probe.read_text().splitlines()]
     before = len(app.frames)
@@ -257,7 +273,7 @@ def join(app: App, shown: list, probe: list) -> None:
             events.setdefault("encode_in", record["start"])
             events.setdefault("encoded", record["end"])
     previous = None
-    for painted, at, received, presented in shown:
+    for painted, at, received, presented, _ in shown:
         delay = (at - painted) % WRAP
         if delay >= 10_000:  # a block misread
             continue
@@ -286,10 +302,11 @@ def report(app: App) -> None:
         return
     print(f"\n{app.name}: camera to screen over {len(delays)} frames: median {statistics.median(delays):.0f} ms, "
           f"p10 {percentile(delays, 0.1):.0f} ms, p90 {percentile(delays, 0.9):.0f} ms; "
-          f"shown {len(delays) / app.seconds:.1f} fps, longest gap {max(app.gaps, default=0):.0f} ms, "
+          f"longest gap between frames read {max(app.gaps, default=0):.0f} ms, "
           f"gaps over 50 ms: {sum(g > 50 for g in app.gaps)}; frames the server could not decode: {app.undecoded}")
-    rates = ", ".join(f"{name} {app.counted.get(name, 0) / app.seconds:.1f}" for name, _, _ in RATES)
-    print(f"  frames a second over {app.seconds:.0f} s: {rates}, shown {len(delays) / app.seconds:.1f}")
+    names = [name for name, _, _ in RATES] + ["shown"]
+    rates = ", ".join(f"{name} {app.counted.get(name, 0) / app.seconds:.1f}" for name in names)
+    print(f"  frames a second over {app.seconds:.0f} s: {rates}, clock read {len(delays) / app.seconds:.1f}")
     for name, _, _ in STAGES:
         values = app.stages.get(name)
         if values:
