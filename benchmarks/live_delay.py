@@ -1,18 +1,24 @@
 """Camera to screen: how late the annotated video shows what the camera saw, in a real browser,
-and where that time goes.
+at 30 frames a second, and where that time goes.
 
-`coach app` on 127.0.0.1 and headless Chromium; the page's camera is a canvas that paints the
-browser's clock (Date.now(), ms) as 24 black and white blocks across the middle of each frame.
-The frame goes over WebRTC to the server, through the live worker's callback (the overlay drawn
-on it) and back; the page decodes the blocks of each frame it shows (requestVideoFrameCallback)
-and subtracts them from the clock then. That is the whole path a person sees, less the camera's
-own exposure and the screen's refresh.
+`coach app` on 127.0.0.1 and headless Chromium. The page's camera is a worker that paints the
+browser's clock (Date.now(), ms) as 24 black and white blocks across the middle of a 640x480
+frame, 30 times a second on its own timer, and writes each frame into a MediaStreamTrackGenerator
+that getUserMedia returns: off the page's main thread, so Streamlit's reruns do not slow it, as
+they do not slow a webcam. The frame goes over WebRTC to the server, through the live worker's
+callback (the overlay drawn on it) and back; the page decodes the blocks of each frame it shows
+(requestVideoFrameCallback; a bit is what most of its block's inside is, since the overlay draws
+the skeleton MoveNet finds on the blocks) and subtracts them from the clock then. That is the
+whole path a person sees, less the camera's own exposure and the screen's refresh.
 
 The server runs with benchmarks/delay_probe.py, which reads the same blocks where aiortc
 receives, decodes and encodes each frame and where the worker's callback takes it, so each
 frame's delay splits into stages (the browser's side from requestVideoFrameCallback's
 receiveTime and presentationTime). Prints, per app, the median, 10th and 90th percentiles over
-the frames after a warm-up, the frame rate shown and its longest gap, and each stage's median.
+the frames after a warm-up; the frames a second the camera made, Chromium sent and the page
+received back (its WebRTC statistics), showed (the video's count of frames presented) and read a
+clock from (the callback misses a frame presented while the page's main thread is busy), all over
+the same stretch, and the longest gap between frames read; and each stage's median.
 
 --against CHECKOUT (repeatable) runs the app of another checkout (e.g. a worktree of main at an
 earlier commit) beside this one's and alternates the streams between them, round after round, so
@@ -41,23 +47,41 @@ ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT.parent / "shared" / "models"
 BITS = 24
 WRAP = 1 << BITS
+FPS = 30
+
+# The camera's worker. Chromium has no VideoTrackGenerator in workers, so the page makes a
+# MediaStreamTrackGenerator and hands its writable over. (A canvas painted on the page's main
+# thread sent only about 26 fps: Streamlit's reruns delayed its ticks.)
+PAINTER = """
+self.onmessage = async ({ data: { writable, bits, fps } }) => {
+  const writer = writable.getWriter();
+  const canvas = new OffscreenCanvas(640, 480);
+  const g = canvas.getContext("2d");
+  const start = performance.now();
+  for (let n = 1; ; n++) {
+    const now = Date.now() % (1 << bits);
+    g.fillStyle = "#808080"; g.fillRect(0, 0, 640, 480);
+    for (let i = 0; i < bits; i++) {
+      g.fillStyle = (now >> i) & 1 ? "#fff" : "#000";
+      g.fillRect(80 + i * 20, 200, 20, 80);
+    }
+    const frame = new VideoFrame(canvas, { timestamp: Math.round(performance.now() * 1000) });
+    await writer.write(frame);
+    frame.close();
+    // Frame n+1 is due at start + n/fps whatever this one cost: a late tick does not slow the rate.
+    await new Promise((resolve) => setTimeout(resolve, start + (n * 1000) / fps - performance.now()));
+  }
+};
+"""
 
 CAMERA = """
 (() => {
-  const BITS = %d;
+  const BITS = %d, FPS = %d, PAINTER = %s;
   const stamp = () => {
-    const canvas = document.createElement("canvas");
-    canvas.width = 640; canvas.height = 480;
-    const g = canvas.getContext("2d");
-    setInterval(() => {
-      const now = Date.now() %% (1 << BITS);
-      g.fillStyle = "#808080"; g.fillRect(0, 0, 640, 480);
-      for (let i = 0; i < BITS; i++) {
-        g.fillStyle = (now >> i) & 1 ? "#fff" : "#000";
-        g.fillRect(80 + i * 20, 200, 20, 80);
-      }
-    }, 1000 / 30);
-    return canvas.captureStream(30);
+    const track = new MediaStreamTrackGenerator({ kind: "video" });
+    const painter = new Worker(URL.createObjectURL(new Blob([PAINTER], { type: "text/javascript" })));
+    painter.postMessage({ writable: track.writable, bits: BITS, fps: FPS }, [track.writable]);
+    return new MediaStream([track]);
   };
   if (navigator.mediaDevices) navigator.mediaDevices.getUserMedia = async () => stamp();
   // The page's peer connections, for their statistics.
@@ -71,7 +95,8 @@ CAMERA = """
     };
     window.RTCPeerConnection.prototype = Native.prototype;
   }
-  // Per frame shown: [clock painted, shown, last packet received, presented], epoch ms.
+  // Per frame shown: [clock painted, shown, last packet received, presented] (epoch ms) and the
+  // video's count of frames presented, which also counts those presented between two callbacks.
   window.__frames = [];
   const read = document.createElement("canvas");
   read.width = 640; read.height = 480;
@@ -83,13 +108,24 @@ CAMERA = """
       const shown = Date.now();
       if (video.videoWidth) {
         r.drawImage(video, 0, 0, 640, 480);
+        // A bit is white where most of its block's inside is: the overlay draws the skeleton
+        // MoveNet finds on the blocks, over a few of their pixels (as delay_probe.stamp reads).
+        const band = r.getImageData(0, 210, 640, 60).data;
         let value = 0;
         for (let i = 0; i < BITS; i++) {
-          const px = r.getImageData(90 + i * 20, 240, 1, 1).data;
-          if (px[0] > 128) value |= 1 << i;
+          let white = 0, all = 0;
+          for (let y = 0; y < 60; y += 2) {
+            for (let x = 84 + i * 20; x < 96 + i * 20; x += 2) {
+              const at = (y * 640 + x) * 4;
+              white += band[at] + band[at + 1] + band[at + 2] > 384;
+              all++;
+            }
+          }
+          if (2 * white > all) value |= 1 << i;
         }
         const epoch = (t) => (t === undefined ? null : performance.timeOrigin + t);
-        window.__frames.push([value, shown, epoch(meta.receiveTime), epoch(meta.presentationTime)]);
+        window.__frames.push([value, shown, epoch(meta.receiveTime), epoch(meta.presentationTime),
+                              meta.presentedFrames]);
       }
       video.requestVideoFrameCallback(onFrame);
     };
@@ -97,17 +133,24 @@ CAMERA = """
   };
   setInterval(() => document.querySelectorAll("video").forEach((v) => v.srcObject && watch(v)), 200);
 })();
-""" % BITS
+""" % (BITS, FPS, json.dumps(PAINTER))
 
 STATS = """async () => {
   const out = {};
   for (const pc of window.__pcs) {
     (await pc.getStats()).forEach((s) => {
-      if (s.kind === "video" && (s.type === "outbound-rtp" || s.type === "inbound-rtp")) out[s.type] = s;
+      if (s.kind === "video" && ["media-source", "outbound-rtp", "inbound-rtp"].includes(s.type)) out[s.type] = s;
     });
   }
   return out;
 }"""
+
+# Frame counters of the page's WebRTC statistics, read at both ends of a stream: their rates.
+RATES = [
+    ("camera", "media-source", "frames"),
+    ("sent", "outbound-rtp", "framesSent"),
+    ("received back", "inbound-rtp", "framesReceived"),
+]
 
 # Stages in the order a frame passes them: (name, from, to), each an event of the joined record.
 STAGES = [
@@ -134,12 +177,13 @@ class App:
     server: subprocess.Popen | None = None
     url: str = ""
     probe: Path | None = None
-    frames: list = field(default_factory=list)  # [painted, shown, received, presented] per frame
-    gaps: list = field(default_factory=list)  # ms between frames shown
+    frames: list = field(default_factory=list)  # camera to screen, ms, per frame whose clock was read
+    gaps: list = field(default_factory=list)  # ms between frames read
     stages: dict = field(default_factory=dict)  # name -> [ms per frame]
     server_ms: list = field(default_factory=list)
     seconds: float = 0.0
     browser: list = field(default_factory=list)  # the page's WebRTC statistics, per stream
+    counted: dict = field(default_factory=dict)  # RATES name or "shown" -> frames over the streams
     undecoded: int = 0  # frames aiortc's decoder refused or gave nothing for
 
 
@@ -182,6 +226,7 @@ def stream(context, app: App, seconds: float, dump: Path | None = None) -> None:
     frame = max(page.frames, key=lambda f: f.evaluate("() => (window.__frames || []).length"))
     frame.evaluate("() => { window.__frames = []; }")
     app.probe.write_text("")
+    first = frame.evaluate(STATS)
     start = time.monotonic()
     while time.monotonic() < start + seconds:
         found = re.search(r"skeleton (\d+) ms", caption.inner_text())
@@ -189,8 +234,14 @@ def stream(context, app: App, seconds: float, dump: Path | None = None) -> None:
             app.server_ms.append(float(found.group(1)))
         page.wait_for_timeout(500)
     shown = frame.evaluate("() => window.__frames")
-    app.browser.append(frame.evaluate(STATS))
+    last = frame.evaluate(STATS)
     app.seconds += time.monotonic() - start
+    app.browser.append(last)
+    for name, kind, counter in RATES:
+        frames = last.get(kind, {}).get(counter, 0) - first.get(kind, {}).get(counter, 0)
+        app.counted[name] = app.counted.get(name, 0) + frames
+    if shown:
+        app.counted["shown"] = app.counted.get("shown", 0) + shown[-1][4] - shown[0][4]
     page.close()
     probe = [json.loads(line) for line in app.probe.read_text().splitlines()]
     before = len(app.frames)
@@ -222,7 +273,7 @@ def join(app: App, shown: list, probe: list) -> None:
             events.setdefault("encode_in", record["start"])
             events.setdefault("encoded", record["end"])
     previous = None
-    for painted, at, received, presented in shown:
+    for painted, at, received, presented, _ in shown:
         delay = (at - painted) % WRAP
         if delay >= 10_000:  # a block misread
             continue
@@ -251,8 +302,11 @@ def report(app: App) -> None:
         return
     print(f"\n{app.name}: camera to screen over {len(delays)} frames: median {statistics.median(delays):.0f} ms, "
           f"p10 {percentile(delays, 0.1):.0f} ms, p90 {percentile(delays, 0.9):.0f} ms; "
-          f"shown {len(delays) / app.seconds:.1f} fps, longest gap {max(app.gaps, default=0):.0f} ms, "
+          f"longest gap between frames read {max(app.gaps, default=0):.0f} ms, "
           f"gaps over 50 ms: {sum(g > 50 for g in app.gaps)}; frames the server could not decode: {app.undecoded}")
+    names = [name for name, _, _ in RATES] + ["shown"]
+    rates = ", ".join(f"{name} {app.counted.get(name, 0) / app.seconds:.1f}" for name in names)
+    print(f"  frames a second over {app.seconds:.0f} s: {rates}, clock read {len(delays) / app.seconds:.1f}")
     for name, _, _ in STAGES:
         values = app.stages.get(name)
         if values:

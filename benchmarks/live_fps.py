@@ -4,9 +4,9 @@ every few seconds, the page's own caption (the camera's rate, the rate analysed,
 skeleton trails), then the rate the annotated video was shown at (requestVideoFrameCallback on
 the page's video, over --seconds).
 
-benchmarks/live_delay.py measures the delay with a canvas camera painted on the page's main
-thread, which Streamlit's reruns delay (it sends about 26 fps); this one's camera is Chromium's
-own, as a webcam is, so it tells whether the picture keeps up at 30 fps.
+benchmarks/live_delay.py measures the delay and the frame rates at 30 fps with a camera that
+paints its clock on a grey frame; this one's camera shows a person, so the pose model and the
+overlay do a real session's work, and it prints what the page itself says of the rates.
 
     .venv/bin/python benchmarks/live_fps.py [--fps 30] [--seconds 15]
 """
