@@ -74,8 +74,12 @@ class VideoWriter:
         self.suffix = self.path.suffix.lower()
         self.count = 0
         if self.suffix == ".mp4":
+            # x264's veryfast preset: at the same quality setting, a third of the default preset's CPU
+            # (150 frames of jumping_jacks_2_multi_person, 1768x994: 4.9 CPU-s against 13.8, more
+            # than the pose model takes) and a file no larger (4.7 MB against 5.9).
             self.writer = imageio.get_writer(self.path, fps=fps, codec="libx264", quality=7,
-                                             macro_block_size=2, ffmpeg_log_level="error")
+                                             macro_block_size=2, ffmpeg_log_level="error",
+                                             ffmpeg_params=["-preset", "veryfast"])
         else:
             self.step = max(1, round(fps / self.GIF_FPS))
             self.writer = imageio.get_writer(self.path, mode="I", duration=1000 * self.step / fps, loop=0)
