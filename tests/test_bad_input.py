@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 from coach.exercise_library import BUILTIN_DIR
 from coach.exercises import DefinitionError, Exercise, parse
 from coach.store import Store
-from support import ROOT, free_port
+from support import ROOT, free_port, start_app, stop_app, wait_healthy
 
 SQUAT = (BUILTIN_DIR / "squat.yaml").read_text()
 TIMEOUT_S = 120  # a hang fails here; each run takes seconds
@@ -279,3 +280,37 @@ def test_sigterm_to_coach_app_stops_its_server_which_has_the_upload_limit(tmp_pa
         if app.poll() is None:
             app.kill()
             app.wait()
+
+
+@pytest.mark.slow
+def test_coach_app_stops_on_sigterm_while_clients_keep_connecting(tmp_path):
+    """uvicorn asks the connections it holds to close when it stops listening; one it accepted in
+    that same instant joins after the asking, and the server waited for it as long as the client
+    kept it open (a browser's idle socket: over a minute). Connections are opened without pause
+    while SIGTERM arrives, so that some land in that instant; the app must stop all the same."""
+    port = free_port()
+    app = start_app(tmp_path, port)
+    wait_healthy(f"http://127.0.0.1:{port}", app, tmp_path / "app.log")
+    opened: list[socket.socket] = []
+    flooding = threading.Event()
+
+    def knock():  # idle connections, as a browser opens ahead of need, until the server refuses
+        while True:
+            try:
+                opened.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            except OSError:
+                return
+            if len(opened) > 200:  # the newest ones are those that can hold the server up
+                opened.pop(0).close()
+                flooding.set()
+
+    knocker = threading.Thread(target=knock)
+    knocker.start()
+    try:
+        assert flooding.wait(timeout=60)
+        stop_app(app)
+    finally:
+        app.kill()
+        knocker.join()
+        for connection in opened:
+            connection.close()

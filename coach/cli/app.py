@@ -86,10 +86,11 @@ def run(args) -> int:
 
 
 def streamlit_command(host: str, port: int, max_upload_mb: int) -> list[str]:
-    """`streamlit run` on the app, headless, with no telemetry and no file watching, and the
-    same upload limit as the app's pages (Streamlit's own would refuse larger files with 413)."""
+    """`streamlit run` on the app (with a bounded stop, see coach.app.launch), headless, with no
+    telemetry and no file watching, and the same upload limit as the app's pages (Streamlit's own
+    would refuse larger files with 413)."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(ENTRY),
+        sys.executable, "-m", "coach.app.launch", "run", str(ENTRY),
         f"--server.address={host}",
         f"--server.port={port}",
         f"--server.maxUploadSize={max_upload_mb}",
