@@ -18,6 +18,8 @@ USER_EXERCISES_ENV = "COACH_EXERCISES_DIR"
 # The built-in routines likewise: routines/, shipped as coach/builtin_routines.
 BUILTIN_ROUTINES = PACKAGE / "builtin_routines" if (PACKAGE / "builtin_routines").is_dir() else REPOSITORY / "routines"
 USER_ROUTINES_ENV = "COACH_ROUTINES_DIR"
+# Another data folder than the default, for the whole of coach (a service's own folder, a test's).
+DATA_DIR_ENV = "COACH_DATA_DIR"
 
 
 def from_checkout() -> bool:
@@ -26,10 +28,12 @@ def from_checkout() -> bool:
 
 
 def data_dir() -> Path:
-    """The repository's data/ folder when coach runs from a checkout (`make run`), else the
-    user's data folder, the same from any working folder: $XDG_DATA_HOME/coach (default
-    ~/.local/share/coach) on Linux, ~/Library/Application Support/coach on macOS,
+    """COACH_DATA_DIR, else the repository's data/ folder when coach runs from a checkout (`make
+    run`), else the user's data folder, the same from any working folder: $XDG_DATA_HOME/coach
+    (default ~/.local/share/coach) on Linux, ~/Library/Application Support/coach on macOS,
     %LOCALAPPDATA%\\coach on Windows."""
+    if os.environ.get(DATA_DIR_ENV):
+        return Path(os.environ[DATA_DIR_ENV])
     if from_checkout():
         return REPOSITORY / "data"
     if sys.platform == "win32":

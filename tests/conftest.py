@@ -108,6 +108,13 @@ def model_dir_env(request, monkeypatch):
         monkeypatch.setenv("COACH_MODEL_MIRROR", "http://127.0.0.1:9/")  # the discard port: refused at once
 
 
+@pytest.fixture(autouse=True)
+def data_dir_env(tmp_path_factory, monkeypatch):
+    """Every test, and every coach it starts, keeps its data (a recovery file, the HTTPS
+    certificate) in a folder of its own: never in the checkout's data/, which is the developer's."""
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path_factory.mktemp("coach-data")))
+
+
 def digest(path: Path) -> str:
     """sha256 of a model file, or of every file of a SavedModel folder."""
     files = sorted(path.rglob("*")) if path.is_dir() else [path]

@@ -42,8 +42,8 @@ APP_STARTUP_S = 90
 def start_app(home: Path, port: int, *extra: str, **env: str) -> subprocess.Popen:
     """`coach app` on 127.0.0.1:`port`, with its database and exercise folder under `home` and
     its output appended to home/app.log; `env` adds to the environment (COACH_MODEL_DIR=...)."""
-    env = dict(os.environ, COACH_DB=str(home / "coach.db"), COACH_EXERCISES_DIR=str(home / "exercises"),
-               COACH_ICE_SERVERS="", **env)
+    env = dict(os.environ, COACH_DATA_DIR=str(home), COACH_DB=str(home / "coach.db"),
+               COACH_EXERCISES_DIR=str(home / "exercises"), COACH_ICE_SERVERS="", **env)
     with open(home / "app.log", "a") as log:  # the child keeps its own copy of the file
         return subprocess.Popen([sys.executable, "-m", "coach", "app", "--port", str(port), *extra], cwd=home, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)

@@ -55,9 +55,12 @@ def db(tmp_path):
 
 def test_where_the_database_is(tmp_path, monkeypatch):
     monkeypatch.delenv("COACH_DB", raising=False)
+    monkeypatch.delenv("COACH_DATA_DIR")  # every test has one (conftest.py)
     default = resolve_url()
     assert default.get_backend_name() == "sqlite"
     assert Path(default.database) == Path(store_module.__file__).resolve().parents[2] / "data" / "coach.db"
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert resolve_url().database == str(tmp_path / "elsewhere" / "coach.db")
     monkeypatch.setenv("COACH_DB", str(tmp_path / "env.db"))
     assert resolve_url().database == str(tmp_path / "env.db")
     assert resolve_url(tmp_path / "arg.db").database == str(tmp_path / "arg.db")  # --db wins over COACH_DB

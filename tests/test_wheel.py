@@ -50,7 +50,8 @@ def run(bin_dir, cwd, *args, **env):
     # As a user's shell has it: the first coach writes the venv's .pyc and the others read them
     # (where PYTHONDONTWRITEBYTECODE is set, each compiled its imports again: 28 CPU-s here, 23).
     environment = {k: v for k, v in os.environ.items()
-                   if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "COACH_EXERCISES_DIR", "COACH_DB", "COACH_MODEL_DIR", "XDG_DATA_HOME")}
+                   if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "COACH_EXERCISES_DIR", "COACH_DB", "COACH_MODEL_DIR", "XDG_DATA_HOME",
+                                 "COACH_DATA_DIR")}
     done = subprocess.run([bin_dir / "coach", *args], capture_output=True, text=True, cwd=cwd, timeout=300,
                           env={**environment, **env})
     assert done.returncode == 0, done.stderr
