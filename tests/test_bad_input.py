@@ -9,12 +9,10 @@ The files are made here: a real alias bomb, real raw H.264 from ffmpeg, a real t
 import hashlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -255,31 +253,15 @@ def children(pid: int) -> list[int]:
 @pytest.mark.slow
 def test_sigterm_to_coach_app_stops_its_server_which_has_the_upload_limit(tmp_path):
     port = free_port()
-    app = subprocess.Popen([sys.executable, "-m", "coach", "app", "--port", str(port), "--db", tmp_path / "coach.db"],
-                           cwd=ROOT, env={**os.environ, "COACH_MAX_UPLOAD_MB": "300"},
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        health = f"http://127.0.0.1:{port}/_stcore/health"
-        deadline = time.monotonic() + TIMEOUT_S
-        while True:  # waiting for the server to start, not timing it
-            try:
-                with urllib.request.urlopen(health, timeout=5) as answer:
-                    assert answer.read() == b"ok"
-                break
-            except OSError:
-                assert app.poll() is None and time.monotonic() < deadline, app.stderr.read()
-                time.sleep(0.5)
-        [server] = children(app.pid)
-        assert "--server.maxUploadSize=300" in Path(f"/proc/{server}/cmdline").read_text().split("\0")
-        app.send_signal(signal.SIGTERM)
-        assert app.wait(timeout=60) == 0
-        assert not Path(f"/proc/{server}").exists()  # stopped and reaped
-        with pytest.raises(OSError):
-            urllib.request.urlopen(health, timeout=5)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
+    app = start_app(tmp_path, port, COACH_MAX_UPLOAD_MB="300")
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, app, tmp_path / "app.log")
+    [server] = children(app.pid)
+    assert "--server.maxUploadSize=300" in Path(f"/proc/{server}/cmdline").read_text().split("\0")
+    stop_app(app)  # SIGTERM, and exit code 0
+    assert not Path(f"/proc/{server}").exists()  # stopped and reaped
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{url}/_stcore/health", timeout=5)
 
 
 @pytest.mark.slow
