@@ -105,6 +105,7 @@ def test_feet_that_close_as_the_arms_rise_are_no_jumping_jack():
     assert against.feet_move == pytest.approx(jacks.feet_move) and against.feet_with_hands < 0
     assert classify(against) is None
 
+
 def lunger(depth: float) -> np.ndarray:
     """A person facing the camera lunging `depth` of the way down (0 standing, 1 at the bottom),
     (17, 2) pixels: the body sinks 80 px, the back knee drops 80 px more towards the floor, and the
@@ -128,6 +129,7 @@ def test_hands_held_over_the_shoulders_but_never_over_the_head_are_no_hang():
     assert lunges.hands_up == 0 and lunges.knees_uneven > LIMITS.uneven
     assert classify(lunges) == "lunge"
     assert classify(dataclasses.replace(lunges, hands_up=0.3)) == "pull_up"  # over the head at times: a hang
+
 
 def squatter(knee: float) -> Pose:
     """A side-on squatter in a 640x480 frame as people squat: the thighs turn twice as far as
