@@ -65,6 +65,16 @@ on the other source, and all 137:
   first rep: 14 -> 9). One series each way.
 - `+depth as range` (a short return's rep enters the range as deep as it went) 0.180 / 0.234, all
   0.207 / 0.723: Countix gains, RepCount pays (pull-up, sit-up, bench press).
+Tried and not kept (December 2026, on main at 874866b, figures as above):
+- `+first depth as range` (only a set's first rep, when it comes back short of its start, enters
+  the range as deep as it went) 0.170 / 0.234, all 0.202 / 0.730: it cures sit_up025 as `+own
+  depth` does, and squat033 by one, but loses real reps where a set's first swing was deep and the
+  rest were not (RepCount stu10_6, bench press, 5 -> 1 for 4; Countix lunge4 8 -> 4 for 7).
+- `+pair by turns` (`alternating: pair` takes every second swing as the other leg, whatever side
+  the pose shows; Countix's lunges only) 0.169 / 0.266, all 0.217 / 0.69 (RepCount has no lunges:
+  it pays through the factors Countix then chooses): Countix's lunge series alternate as the sides
+  show (lunge14 and lunge18 count 10, as labelled, by their sides,
+  5 and 3 by turns).
 Where the errors are, and why reps outside the labelled set are not told apart by their range,
 time or start pose: benchmarks/rep_errors.py.
 """
@@ -211,6 +221,33 @@ class DepthAsRange(Counter):
         return rep
 
 
+class FirstDepthAsRange(Counter):
+    """A candidate rule, not in coach: a set's first rep that came back short of its start enters
+    the range as deep as it went (with no recent reps, its depth is the only measure of the
+    person's range); later ones as far as they came back."""
+
+    def return_short(self, v, t):
+        first = self.last_rep_end is None or self.start_t - self.last_rep_end > self.spec.rest_s
+        rep = self.came_back([f for f in self.frames if f.t <= self.peak_t],
+                             (self.top if first else self.peak) - self.bottom)
+        self.going_from_peak(v, t)
+        return rep
+
+
+class PairByTurns(Counter):
+    """A candidate rule, not in coach: with `alternating: pair`, every second swing completes the
+    pair, whichever side the pose shows it on."""
+
+    def second_of_pair(self, frames):
+        if self.spec.alternating != "pair":
+            return False
+        if self.opener is None:
+            self.opener = "either"
+            return False
+        self.opener = None
+        return True
+
+
 # name: (counter, gate, what the rule does); a name starting with + is a candidate rule switched on.
 RULES = {
     "none off": (Counter, SetGate, ""),
@@ -228,6 +265,8 @@ RULES = {
     "+still from start": (StillFromStart, SetGate, "still for still_s at the stream's start too"),
     "+own depth": (OwnDepth, SetGate, "a set's first short return is judged by its own depth"),
     "+depth as range": (DepthAsRange, SetGate, "a short return's rep is as big as it went deep"),
+    "+first depth as range": (FirstDepthAsRange, SetGate, "so only for a set's first rep"),
+    "+pair by turns": (PairByTurns, SetGate, "every second swing completes a pair, either side"),
 }
 
 

@@ -9,6 +9,19 @@ plain Python: one scipy call costs ten times as much (and sosfilt's sections are
 the low orders allowed here). NaN (not seen) passes
 through as NaN without disturbing the state; after a gap longer than `max_gap_s` the filter
 starts again from the next value instead of sweeping across the gap.
+
+Each definition's cutoff stays fixed. Tried and left out (December 2026, benchmarks/repcount.py
+with every definition's smoothing changed; MAE of RepCount / Countix, each with the factors chosen
+on the other source, and all 137; as shipped 0.157 / 0.251, 0.203):
+- every cutoff times 0.8, 1.25 or 1.5: 0.233 / 0.245, 0.239; 0.163 / 0.265, 0.214; 0.258 / 0.289,
+  0.274.
+- the cutoff raised to k times the set's rep rate, from its last three reps as they are counted
+  (a fast rep loses half its swing through a low cutoff: RepCount stu7_35's 0.6 s pull-ups through
+  1.2 Hz fall under `min_range`): k 1.5 0.173 / 0.248, 0.210; k 2 0.194 / 0.268, 0.231 (the bench
+  press's wobbles get through as reps). Even with each series' rate known in advance from its
+  label, k 2 gives 0.143 / 0.251, 0.197: Countix is not held back by its smoothing.
+- a running median of 3 or 5 frames before the filter, for keypoints that jump for a frame:
+  0.159 / 0.250, 0.204; 0.175 / 0.250, 0.213.
 """
 
 from __future__ import annotations
