@@ -115,6 +115,16 @@ right: with lunge never chosen they become a sit-up, a squat, a pull-up or nothi
 - a hang (the second pull-up rule) needing the hands to travel, as the arms bend (wrists_move over
   0.3): repcount 0.768 (stu8_70, squats with the hands held at the shoulders, won), countix
   unchanged, and at 0.25 or under nothing changes on either: one series, so not kept.
+Nor, for the other confusions:
+- a lunge when one ankle is far over the other (a split stance seen from the front puts the back
+  foot higher in the picture; 90th percentile of their heights' difference per hip-to-feet height
+  over 0.5 to 1.2, else a squat): countix's lunges 0.73 -> 0.91 at 0.5-0.7 (lunge5, lunge14) for
+  its squats 0.73 -> 0.55 (squats' ankles differ as much, from the noise), repcount's squats
+  0.6 -> 0.4 at 0.5; chosen on either source, off;
+- reading the body only when the exercise it shows counts a rep itself, and needing it shown at
+  its last 1, 2 or 3 own reps: repcount 0.754, 0.739, 0.725; countix 0.721, 0.706, 0.662;
+- a window (WINDOW_S) of 5, 7 or 15 s instead of 10: repcount 0.725, 0.739, 0.739; countix 0.735,
+  0.721, 0.676.
 """
 
 from __future__ import annotations
