@@ -91,6 +91,40 @@ fall the same way, and the body rising to the bar shows only in the picture, whi
 series do not keep. The series are BlazePose points min-max normalised on each axis per frame,
 which is why every feature is a height or an order within the body's box rather than an angle or
 a distance.
+
+Tried for the bench presses read as lunges (stu3_5, stu7_13, stu8_10 on repcount;
+bench_pressing23, 36 and 37 on countix), replayed on the same evidence with the shipped
+thresholds, and not kept. Plotted, their series are mostly the pose model's noise: long stretches
+unseen, left and right swapping, the press itself barely showing; their hips' travel (0.09 to
+0.38 at the decision) is the box rescaling as the foreshortened ankles jump, not a movement at
+the reps' pace. No read of theirs shows a body lying, so no gate on the leg rules makes them
+right: with lunge never chosen they become a sit-up, a squat, a pull-up or nothing.
+- the trunk sinking with the hips (legs that carry the body lower the shoulders with the hips:
+  their heights' correlation over 0.3 or 0.5 for a squat or a lunge): repcount 0.754 unchanged,
+  countix 0.721 or 0.706 (squats lost). The reads it refuses taken for a bench press when the
+  arms swing (wrists_move over 0.2): chosen on countix (0.3), countix 0.750 (bench_pressing37)
+  and repcount 0.754 (stu3_5 won, the push-up stu6_39 lost); chosen on repcount, the rule off;
+- a lunge needing the knees to part as the hips sink (knees_uneven's correlation with the hips'
+  height over 0.3 to 0.7, else a squat): squats show it as much, the unevenness being per
+  hip-to-feet height, which shrinks at the bottom; repcount 0.739 at 0.3-0.5 (a push-up lost),
+  countix 0.721 at 0.7 (a lunge lost); chosen on either source, the rule off;
+- the standing arms alone, the feet's points moving, as a bench press (legs seen end-on):
+  repcount 0.725, countix 0.721 (front raises and squats taken);
+- the features of poses smoothed in time (a running median of 3 or 5 frames at 15 fps, against
+  the jitter): repcount 0.725, countix 0.721 or 0.735; the bench presses move no less;
+- a hang (the second pull-up rule) needing the hands to travel, as the arms bend (wrists_move over
+  0.3): repcount 0.768 (stu8_70, squats with the hands held at the shoulders, won), countix
+  unchanged, and at 0.25 or under nothing changes on either: one series, so not kept.
+Nor, for the other confusions:
+- a lunge when one ankle is far over the other (a split stance seen from the front puts the back
+  foot higher in the picture; 90th percentile of their heights' difference per hip-to-feet height
+  over 0.5 to 1.2, else a squat): countix's lunges 0.73 -> 0.91 at 0.5-0.7 (lunge5, lunge14) for
+  its squats 0.73 -> 0.55 (squats' ankles differ as much, from the noise), repcount's squats
+  0.6 -> 0.4 at 0.5; chosen on either source, off;
+- reading the body only when the exercise it shows counts a rep itself, and needing it shown at
+  its last 1, 2 or 3 own reps: repcount 0.754, 0.739, 0.725; countix 0.721, 0.706, 0.662;
+- a window (WINDOW_S) of 5, 7 or 15 s instead of 10: repcount 0.725, 0.739, 0.739; countix 0.735,
+  0.721, 0.676.
 """
 
 from __future__ import annotations
