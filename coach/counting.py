@@ -129,8 +129,11 @@ class Counter:
         self.last_seen: float | None = None
         self.stream_start: float | None = None  # the first frame's time
         self.settled_since: float | None = None  # in view and not walking on every frame since
-        # The last still_s of (t, v) seen: still when it spans under the hysteresis.
+        # The last still_s of (t, v) seen: still when it spans under the hysteresis. And the
+        # frame before them: after a gap in the frames (a slow machine drops them, or the person
+        # was unseen for a moment) the last value seen.
         self.window: deque[tuple[float, float]] = deque()
+        self.before_window: tuple[float, float] | None = None
         self.restart()
 
     def restart(self):
@@ -180,7 +183,7 @@ class Counter:
 
         self.window.append((t, v))
         while self.window[0][0] < t - spec.still_s:
-            self.window.popleft()
+            self.before_window = self.window.popleft()
         step = {Phase.START: self.at_start, Phase.GOING: self.going, Phase.FAR: self.at_far, Phase.RETURNING: self.returning}
         rep = step[self.phase](v, sample)
         self.frames.append(sample)
@@ -303,13 +306,16 @@ class Counter:
     def set_up(self, t: float) -> bool:
         """Whether a swing leaving the start at `t` began from the set-up position: the person in
         view and not walking, and the signal still at the start (within the hysteresis, over
-        the window but for this frame), for settle_s and still_s, or since the stream began (a
-        camera started on a person ready to go)."""
+        the window but for this frame; with no frame in it but this one, where it was last seen),
+        for settle_s and still_s, or since the stream began (a camera started on a person ready
+        to go)."""
         if self.settled_since is None:
             return False
         if t - self.settled_since < self.settle_s + self.spec.still_s and self.settled_since != self.stream_start:
             return False
         values = [v for wt, v in self.window if wt >= self.settled_since][:-1]
+        if not values and self.before_window is not None and self.before_window[0] >= self.settled_since:
+            values = [self.before_window[1]]
         return bool(values) and max(values) - min(values) < self.spec.hysteresis
 
     def still(self) -> bool:

@@ -451,6 +451,17 @@ def test_standing_ready_from_the_first_frame_the_first_rep_counts_at_once(still_
     assert counted[0][1].ready and [r.counted_t for _, r in counted] == [r.end_t for _, r in counted]
 
 
+def test_standing_ready_through_a_gap_in_the_frames_the_first_rep_counts_at_once():
+    """A slow machine drops frames: standing still, then no frame for 0.9 s (over still_s, under
+    lost_s), the first after it already on the way down. Still where last seen, the person began
+    the squat set up, and it counts as it ends (a live squat held back as "1 rep done" under load)."""
+    t, v = reps_signal(3, rest=1.5)
+    kept = (t < 0.8) | (t > 1.7)
+    counts, counted, rejected, end = through_the_gate(SQUAT, t[kept], v[kept])
+    assert len(counted) == 3 and counted[0][1].ready
+    assert [r.counted_t for _, r in counted] == [r.end_t for _, r in counted]
+
+
 @pytest.mark.parametrize("case, walking_until, seen_from", [
     # Walking (hips travelling) until 0.4 s before the squat: still for less than still_s (0.6 s).
     ("walking until just before", 0.6, 0.0),
