@@ -221,17 +221,14 @@ class DepthAsRange(Counter):
         return rep
 
 
-class FirstDepthAsRange(Counter):
-    """A candidate rule, not in coach: a set's first rep that came back short of its start enters
-    the range as deep as it went (with no recent reps, its depth is the only measure of the
-    person's range); later ones as far as they came back."""
+class FirstDepthAsRange(DepthAsRange):
+    """A candidate rule, not in coach: `DepthAsRange` for a set's first rep only (with no recent
+    reps, its depth is the only measure of the person's range); later ones as shipped."""
 
     def return_short(self, v, t):
-        first = self.last_rep_end is None or self.start_t - self.last_rep_end > self.spec.rest_s
-        rep = self.came_back([f for f in self.frames if f.t <= self.peak_t],
-                             (self.top if first else self.peak) - self.bottom)
-        self.going_from_peak(v, t)
-        return rep
+        if self.last_rep_end is None or self.start_t - self.last_rep_end > self.spec.rest_s:
+            return super().return_short(v, t)
+        return Counter.return_short(self, v, t)
 
 
 class PairByTurns(Counter):
