@@ -150,12 +150,21 @@ class Counter:
         self.ready = False  # the swing in progress began from the set-up position
 
     def needed_depth(self) -> float:
-        """How far from the top a swing must go to be a rep: the floor, or a share of recent reps."""
-        return max(self.spec.min_range, self.spec.depth * self.recent)
+        """How far from the top a swing must go to be a rep: the floor, or a share of the set's recent reps."""
+        return max(self.spec.min_range, self.spec.depth * self.set_range())
 
     def needed_return(self) -> float:
         """How far a swing that never got back to its start must come back to be a rep anyway."""
-        return max(self.spec.min_range, self.spec.short_return * self.recent)
+        return max(self.spec.min_range, self.spec.short_return * self.set_range())
+
+    def starts_a_set(self) -> bool:
+        """Whether the swing in progress began over rest_s after the last rep: a new set."""
+        return self.last_rep_end is None or self.start_t - self.last_rep_end > self.spec.rest_s
+
+    def set_range(self) -> float:
+        """The recent reps' range where the swing in progress is part of their set; 0 for a new
+        set's first rep, which the person may make differently after a rest."""
+        return 0.0 if self.starts_a_set() else self.recent
 
     def set_ranges(self, ranges):
         self.ranges = deque(ranges, maxlen=self.spec.recent_reps)
@@ -379,8 +388,8 @@ class Counter:
         elif duration < spec.min_rep_s:
             self.rejected = TOO_SHORT
         else:
-            if self.last_rep_end is None or self.start_t - self.last_rep_end > spec.rest_s:
-                # A new set: the person may move differently now, so the recent range starts afresh.
+            if self.starts_a_set():
+                # The person may move differently now, so the recent range starts afresh.
                 self.set_ranges([])
                 self.opener = None
             self.set_ranges([*self.ranges, span])

@@ -121,7 +121,9 @@ FIELDS: dict[str, dict[str, str]] = {
                   "(`[standing, descending, bottom, ascending]`). Form rules refer to them.",
         "min_range": "Signal units (degrees or torso lengths). The smallest swing that can be a rep.",
         "depth": "Fraction (0 to 1) of the recent reps' range a swing must reach to be deep enough; with "
-                 "`min_range`, the larger wins. It makes the counter follow each person's and camera's range.",
+                 "`min_range`, the larger wins. It makes the counter follow each person's and camera's range. "
+                 "A new set's first rep (over `rest_s` after the last rep) needs `min_range` alone: after a rest "
+                 "the person may move differently.",
         "return_fraction": "Fraction (0 to 1) of its own swing the signal must come back for the rep to count.",
         "hysteresis": "Signal units. How far the signal must move past a turn before the phase changes, so "
                       "that jitter at a threshold does not flip it back and forth; left out, a tenth of `min_range`.",

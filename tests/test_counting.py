@@ -85,6 +85,20 @@ def test_recent_reps_set_the_depth_a_rep_needs():
     assert [r.depth_needed for r in reps] == pytest.approx([30, 50, 50], abs=0.5)
 
 
+def test_after_a_rest_a_shallower_set_counts_from_its_first_rep():
+    # Deep reps, 11 s standing (over rest_s), then 40-degree reps: a new set, judged on
+    # its own (min_range), not on the deep set's range (half of 100 needed).
+    t1, v1 = reps_signal(3, top=170, bottom=70, rest=1)
+    t2, v2 = reps_signal(5, top=170, bottom=130, rest=10)
+    t = np.concatenate([t1, t1[-1] + 1 / 30 + t2])
+    counter, out = count(SQUAT, t, np.concatenate([v1, v2]))
+    assert counter.reps == 3 + 5
+    assert [o.rep.depth_needed for o in out if o.rep][3] == pytest.approx(30)
+    # Within rest_s it is the same set: the recent reps still set the depth.
+    t2, v2 = reps_signal(5, top=170, bottom=130, rest=3)
+    assert count(SQUAT, np.concatenate([t1, t1[-1] + 1 / 30 + t2]), np.concatenate([v1, v2]))[0].reps < 3 + 5
+
+
 def test_a_set_of_shallower_reps_is_counted_once_its_range_is_clear():
     # Deep reps, then 34-degree reps whose tops stop short of the first set's: each is a partial
     # rep against the deep ones (half of 100 needed), and never comes back to the old top.
