@@ -58,6 +58,18 @@ alone in brackets):
         lengths, 0.276 (0.282), which scores 0.309 (0.226) on RepCount. Does not hold: not shipped.
     The torso-scaled heights are worse on both sources wherever they are chosen (push-up alone:
     RepCount 0.278, Countix 0.723).
+(d) for four more exercises, measured Dec 2026 on main at 21c476c (a prototype that set CANDIDATES
+    to these; the definitions' own factors), MAE of the chosen subset (own drive alone in brackets):
+    pull-up, the elbow angle (min_range 40 degrees): RepCount chooses it, 0.084 (0.165), and Countix
+        scores 0.220 (0.087); Countix chooses none. Does not hold.
+    squat, the hips' height over the knees in torso lengths (0.3) or the knee angle (30 degrees):
+        RepCount chooses the height, 0.225 (0.247), and Countix scores 0.364 (0.318); Countix
+        chooses none. Does not hold.
+    sit-up, the shoulders' height over the hips (0.3) or the hip angle (20 degrees): neither
+        source chooses either.
+    lunge (Countix only), the hips' height over the ankles (0.3) and the front hip's angle (30
+        degrees): Countix chooses both, 0.315 (0.394), with nothing to score them on.
+    The two sources disagree on every one of them, so none is shipped.
 A session's CPU time a frame on a push-up series: definition 246 us, alternative 270 us, auto
 1499 us, so (a) and (c) with auto beside the definition would cost about 7 times today's.
 """
