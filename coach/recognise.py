@@ -20,7 +20,9 @@ Two questions, each answered by what the body shows:
 2. Does that exercise's own definition swing like reps? Every candidate counts the stream side by
    side with its own Session (signals, smoothing, counter and form rules, as when it is chosen);
    at each rep any of them counts, the body is read, and the exercise it shows is chosen once its
-   own Session has counted REPS reps. A posture held still, or a movement no definition counts,
+   own Session has counted REPS reps. When the stream ends undecided (a clip of one rep, or a set
+   whose definition missed a rep), the exercise the body showed most is chosen if its definition
+   counted one rep (`Recogniser.finish`). A posture held still, or a movement no definition counts,
    recognises nothing.
 
 Pairs that are the same movement to these features, and so may be confused: a front raise and a
@@ -251,10 +253,12 @@ def candidates(library: Library) -> list[Exercise]:
 def recognise(exercises: Iterable[Exercise], stream: Iterable[tuple[Pose | None, float]]) -> tuple[Exercise | None, float | None]:
     """(the exercise recognised in a stream of `(pose or None, t)`, the time it was), stopping
     there; (None, None) when none is by the end."""
-    recogniser = Recogniser(exercises)
+    recogniser, t = Recogniser(exercises), None
     for pose, t in stream:
         if recogniser.update(pose, t) is not None:
             return recogniser.exercises[recogniser.choice], recogniser.decided_t
+    if t is not None and recogniser.finish(t) is not None:
+        return recogniser.exercises[recogniser.choice], recogniser.decided_t
     return None, None
 
 
@@ -271,6 +275,7 @@ class Recogniser:
         self.limits = limits
         self.choice: str | None = None
         self.shown: str | None = None  # what the body showed at the last rep counted, chosen or not
+        self.reads: list[str] = []  # what it showed at each rep counted, where that is a candidate
         self.decided_t: float | None = None  # the frame time of the choice
 
     @property
@@ -293,8 +298,28 @@ class Recogniser:
         if counted:  # the body is read only when some definition counts a rep
             features = self.body.features()
             self.shown = classify(features, self.limits) if features is not None else None
-            if self.shown in self.exercises and len(self.counted[self.shown]) >= self.reps:
-                self.choice, self.decided_t = self.shown, t
+            if self.shown in self.exercises:
+                self.reads.append(self.shown)
+                if len(self.counted[self.shown]) >= self.reps:
+                    self.choice, self.decided_t = self.shown, t
+        return self.exercises[self.choice] if self.choice is not None else None
+
+    def finish(self, t: float) -> Exercise | None:
+        """The stream has ended (its last frame at `t` s). Still undecided, the body is read once
+        more, and the exercise it showed at the most reads (the later on a tie) whose own
+        definition counted a rep, its set gate's last included, is chosen: no more reps will come
+        to wait for. None when there is none."""
+        if self.choice is None:
+            for session in self.sessions.values():
+                session.finish()  # the reps a set gate counts only at the end
+            features = self.body.features()
+            if (shown := classify(features, self.limits) if features is not None else None) in self.exercises:
+                self.reads.append(shown)
+            last = {name: i for i, name in enumerate(self.reads)}
+            for name in sorted(last, key=lambda name: (self.reads.count(name), last[name]), reverse=True):
+                if self.sessions[name].gate.reps >= 1:
+                    self.choice, self.decided_t = name, t
+                    break
         return self.exercises[self.choice] if self.choice is not None else None
 
 

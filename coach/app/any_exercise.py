@@ -6,7 +6,7 @@ is a `RecognisingPipeline` until the exercise is known: every counted frame's po
 Recogniser, and the count shown stays 0. Once it recognises the exercise, the exercise's own
 Pipeline (with the history recorder, for that exercise) takes the poses of the set so far, then
 every frame after: the reps done before the decision count, and the history holds the exercise
-recognised.
+recognised. A workout that ends undecided is decided on what was seen (Recogniser.finish).
 """
 
 from __future__ import annotations
@@ -52,20 +52,29 @@ class RecognisingPipeline:
     def step_pose(self, pose: Pose | None, t: float, frame: Frame | None = None) -> StepResult:
         if self.chosen is not None:
             return self.chosen.step_pose(pose, t, frame)
-        self.seen.append((pose, t))
         exercise = self.recogniser.update(pose, t)
         if exercise is None:
+            self.seen.append((pose, t))
             step = self.waiting.step_pose(pose, t, frame)
             nothing = progress.RepCount(0, 0)  # the count shown stays 0 until the exercise is known
             return replace(step, result=replace(step.result, reps=0, sets=0, waiting=False, progress=nothing), last_rep=None)
-        self.chosen = Pipeline(self.model, exercise, sinks=self.start(exercise), track=self.track)
-        self.chosen.tracker = self.tracker  # the crop keeps following the person
-        for seen_pose, seen_t in self.seen[:-1]:  # the set from its start: the frames' images are gone
-            self.chosen.step_pose(seen_pose, seen_t)
-        self.seen.clear()
+        self.choose(exercise)
         return self.chosen.step_pose(pose, t, frame)
 
+    def choose(self, exercise: Exercise) -> None:
+        """Count with `exercise` from now on, from the set's start: the poses seen so far go
+        through its pipeline first (their frames' images are gone)."""
+        self.chosen = Pipeline(self.model, exercise, sinks=self.start(exercise), track=self.track)
+        self.chosen.tracker = self.tracker  # the crop keeps following the person
+        for seen_pose, seen_t in self.seen:
+            self.chosen.step_pose(seen_pose, seen_t)
+        self.seen.clear()
+
     def close(self, status: str = "complete") -> None:
+        """The stream has ended: still undecided, the recogniser decides on what it saw
+        (coach.recognise.Recogniser.finish), and the reps of the exercise chosen so reach the history."""
+        if self.chosen is None and self.seen and (exercise := self.recogniser.finish(self.seen[-1][1])) is not None:
+            self.choose(exercise)
         (self.chosen or self.waiting).close(status)
 
 
