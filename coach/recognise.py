@@ -20,7 +20,7 @@ Two questions, each answered by what the body shows:
 2. Does that exercise's own definition swing like reps? Every candidate counts the stream side by
    side with its own Session (signals, smoothing, counter and form rules, as when it is chosen);
    at each rep any of them counts, the body is read, and the exercise it shows is chosen once its
-   own Session has counted REPS reps. When the stream ends undecided (a clip of one rep, or a set
+   own Session has counted REPS reps and READS reads in a row have shown it. When the stream ends undecided (a clip of one rep, or a set
    whose definition missed a rep), the exercise the body showed most is chosen if its definition
    counted one rep (`Recogniser.finish`). A posture held still, or a movement no definition counts,
    recognises nothing.
@@ -63,6 +63,9 @@ ANY = "any"
 # Reps the recognised exercise's own definition must have counted before it is chosen: one rep
 # can be a one-off movement.
 REPS = 2
+# Reads in a row (one at each rep any candidate counts) that must show the exercise before it is
+# chosen: one read can catch a glimpse of something else (the arms raised in setting up).
+READS = 2
 # Seconds of poses the body's features are measured over: two or three slow reps.
 WINDOW_S = 10.0
 # The box a pose is scaled to: the body without the arms.
@@ -276,6 +279,7 @@ class Recogniser:
         self.choice: str | None = None
         self.shown: str | None = None  # what the body showed at the last rep counted, chosen or not
         self.reads: list[str] = []  # what it showed at each rep counted, where that is a candidate
+        self.in_a_row = 0  # reads in a row that showed `shown`
         self.decided_t: float | None = None  # the frame time of the choice
 
     @property
@@ -297,10 +301,11 @@ class Recogniser:
                 counted = True
         if counted:  # the body is read only when some definition counts a rep
             features = self.body.features()
-            self.shown = classify(features, self.limits) if features is not None else None
+            previous, self.shown = self.shown, classify(features, self.limits) if features is not None else None
+            self.in_a_row = self.in_a_row + 1 if self.shown == previous else 1
             if self.shown in self.exercises:
                 self.reads.append(self.shown)
-                if len(self.counted[self.shown]) >= self.reps:
+                if self.in_a_row >= READS and len(self.counted[self.shown]) >= self.reps:
                     self.choice, self.decided_t = self.shown, t
         return self.exercises[self.choice] if self.choice is not None else None
 

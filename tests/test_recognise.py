@@ -257,6 +257,18 @@ def test_real_clips_are_recognised_and_counted_as_labelled(clips_dir, clip_poses
     assert analyze_poses(exercise, poses).count == row.reps
 
 
+def test_a_glimpse_while_setting_up_is_not_the_exercise(repcount_dir):
+    """RepCount's stu3_31: jumping jacks that start with the arms held up. At 15 fps (coach's floor
+    under load) one read in the first 2 s shows a hang, just as the pull-up has counted two
+    swings; the reads after it show jumping jacks, and the choice waits for READS alike."""
+    from coach.keypoints import KeypointSeries
+
+    series = np.load(repcount_dir / "stu3_31.npy")[::2]
+    poses = KeypointSeries.from_movenet(series, np.arange(len(series)) / 15.0).poses()
+    exercise, decided_t = recognise(candidates(LIBRARY), poses)
+    assert exercise.id == "jumping_jack" and decided_t < 15
+
+
 def test_a_bystander_keeping_balance_is_no_exercise_at_the_end_either(clips_dir, clip_poses):
     """The clip with no exercise: several definitions count a rep in it by its end, but the body
     shows none of them."""
