@@ -135,6 +135,14 @@ right: with lunge never chosen they become a sit-up, a squat, a pull-up or nothi
 - a hang (the second pull-up rule) needing the hands to travel, as the arms bend (wrists_move over
   0.3): repcount 0.768 (stu8_70, squats with the hands held at the shoulders, won), countix
   unchanged, and at 0.25 or under nothing changes on either: one series, so not kept.
+Nor, for the lying three (December 2026, with the end decision and READS; shipped 0.783 / 0.750):
+- the torso's rise (the spread of the shoulders' height over the hips) instead of the shoulders'
+  own height for a sit-up, at 0.4: countix 0.779 (sit_up019, whose hips move in the box as the
+  torso rises, and bench_pressing30, read as a sit-up), repcount 0.783; but the bridge clip
+  (glute_bridge_1) then reads as a sit-up, and at 0.2-0.35 repcount loses stu10_6. Counting only
+  the shoulders' rise over the hips (none where the hips are over them, as in a bridge) keeps the
+  clip and costs repcount a sit-up (0.768), and the thresholds countix then chooses (uneven 0.3)
+  score repcount 0.725 (0.768 as shipped). Not kept.
 Nor, for the other confusions:
 - a lunge when one ankle is far over the other (a split stance seen from the front puts the back
   foot higher in the picture; 90th percentile of their heights' difference per hip-to-feet height
