@@ -143,6 +143,11 @@ Nor, for the lying three (December 2026, with the end decision and READS; shippe
   the shoulders' rise over the hips (none where the hips are over them, as in a bridge) keeps the
   clip and costs repcount a sit-up (0.768), and the thresholds countix then chooses (uneven 0.3)
   score repcount 0.725 (0.768 as shipped). Not kept.
+- at the end of a stream still undecided, where the exercise the body showed counted no rep, a
+  look-alike of it that did (a squat's lunge, a bench press's sit-up or bridge, a pull-up's
+  jumping jack, a raise's curl or press): countix 0.779 (lunge14, sit_up019), repcount unchanged
+  (no undecided series has a look-alike with reps). Two series of one source for a table of
+  look-alikes in the code: not kept.
 Nor, for the other confusions:
 - a lunge when one ankle is far over the other (a split stance seen from the front puts the back
   foot higher in the picture; 90th percentile of their heights' difference per hip-to-feet height
