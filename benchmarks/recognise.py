@@ -181,7 +181,7 @@ from repcount import SHARED, library, relative_errors, score  # noqa: E402  (ben
 from coach.keypoints import KeypointSeries  # noqa: E402
 from coach.kinematics import gated  # noqa: E402
 from coach.recognise import (MIN_SCORE, READS, REPS, WINDOW_S, Features, Limits, Recogniser, candidates,  # noqa: E402
-                             classify, features)
+                             classify, features, most_shown)
 from coach.types import RepEvent  # noqa: E402
 
 SOURCES = ("repcount", "countix")
@@ -244,11 +244,8 @@ def decide(row: dict, limits: Limits) -> tuple[str | None, float]:
     end = row["t"][-1]
     bodies = [body for _, body in read(row)] + [features(row["xy"][row["t"] >= end - WINDOW_S])]  # read once more
     reads = [shown for body in bodies if (shown := classify(body, limits)) in row["counts"]]
-    last = {name: i for i, name in enumerate(reads)}
-    for name in sorted(last, key=lambda name: (reads.count(name), last[name]), reverse=True):
-        if row["counts"][name] >= 1:  # the final count, the set gate's last reps included
-            return name, float(end)
-    return None, float("nan")
+    chosen = most_shown(reads, row["counts"])  # the final counts, the set gates' last reps included
+    return chosen, float(end) if chosen is not None else float("nan")
 
 
 def redecided(row: dict, limits: Limits, final: int = REPS + 1) -> tuple[str | None, float]:

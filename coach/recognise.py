@@ -20,10 +20,10 @@ Two questions, each answered by what the body shows:
 2. Does that exercise's own definition swing like reps? Every candidate counts the stream side by
    side with its own Session (signals, smoothing, counter and form rules, as when it is chosen);
    at each rep any of them counts, the body is read, and the exercise it shows is chosen once its
-   own Session has counted REPS reps and READS reads in a row have shown it. When the stream ends undecided (a clip of one rep, or a set
-   whose definition missed a rep), the exercise the body showed most is chosen if its definition
-   counted one rep (`Recogniser.finish`). A posture held still, or a movement no definition counts,
-   recognises nothing.
+   own Session has counted REPS reps and READS reads in a row have shown it. When the stream ends
+   undecided (a clip of one rep, or a set whose definition missed a rep), the exercise the body
+   showed most is chosen if its definition counted one rep (`Recogniser.finish`). A posture held
+   still, or a movement no definition counts, recognises nothing.
 
 Pairs that are the same movement to these features, and so may be confused: a front raise and a
 shoulder press or a bicep curl (the hands travel, the body is still; told apart by where the hands
@@ -320,12 +320,17 @@ class Recogniser:
             features = self.body.features()
             if (shown := classify(features, self.limits) if features is not None else None) in self.exercises:
                 self.reads.append(shown)
-            last = {name: i for i, name in enumerate(self.reads)}
-            for name in sorted(last, key=lambda name: (self.reads.count(name), last[name]), reverse=True):
-                if self.sessions[name].gate.reps >= 1:
-                    self.choice, self.decided_t = name, t
-                    break
+            self.choice = most_shown(self.reads, {name: session.gate.reps for name, session in self.sessions.items()})
+            self.decided_t = t if self.choice is not None else None
         return self.exercises[self.choice] if self.choice is not None else None
+
+
+def most_shown(reads: list[str], counts: dict[str, int]) -> str | None:
+    """Of the exercises the body showed at `reads`, the one shown most often (the later on a tie)
+    whose definition counted a rep (`counts`, by exercise); None when none did."""
+    last = {name: i for i, name in enumerate(reads)}
+    ranked = sorted(last, key=lambda name: (reads.count(name), last[name]), reverse=True)
+    return next((name for name in ranked if counts.get(name, 0) >= 1), None)
 
 
 def recognise_file(path: Path, library: Library, model, fps: float | None = None) -> tuple[Exercise | None, float | None]:
