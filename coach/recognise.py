@@ -300,14 +300,19 @@ class Recogniser:
                 self.counted[name].append(rep)
                 counted = True
         if counted:  # the body is read only when some definition counts a rep
-            features = self.body.features()
-            previous, self.shown = self.shown, classify(features, self.limits) if features is not None else None
+            previous, self.shown = self.shown, self.read_body()
             self.in_a_row = self.in_a_row + 1 if self.shown == previous else 1
             if self.shown in self.exercises:
                 self.reads.append(self.shown)
                 if self.in_a_row >= READS and len(self.counted[self.shown]) >= self.reps:
                     self.choice, self.decided_t = self.shown, t
         return self.exercises[self.choice] if self.choice is not None else None
+
+    def read_body(self) -> str | None:
+        """The exercise the body shows over the window now (`classify`); None for none, or while
+        nobody has been seen."""
+        features = self.body.features()
+        return classify(features, self.limits) if features is not None else None
 
     def finish(self, t: float) -> Exercise | None:
         """The stream has ended (its last frame at `t` s). Still undecided, the body is read once
@@ -317,8 +322,7 @@ class Recogniser:
         if self.choice is None:
             for session in self.sessions.values():
                 session.finish()  # the reps a set gate counts only at the end
-            features = self.body.features()
-            if (shown := classify(features, self.limits) if features is not None else None) in self.exercises:
+            if (shown := self.read_body()) in self.exercises:  # read once more
                 self.reads.append(shown)
             self.choice = most_shown(self.reads, {name: session.gate.reps for name, session in self.sessions.items()})
             self.decided_t = t if self.choice is not None else None
