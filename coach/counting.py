@@ -20,9 +20,10 @@ is turned so that the start is always high (`v = value` for start: high, `-value
     RETURNING  turned back by more than `hysteresis`. The rep counts when v climbs back
                `return_fraction` of (top - bottom) and, where given, past `near_limit`; or,
                when it turns down again short of that (the top was a spike, or the person's
-               start position drifted), if it came back `short_return` of the recent reps' range:
-               then the next rep has already begun from that turning point. Short of that too, it
-               is back at FAR (a wobble at the far end).
+               start position drifted), if it came back `short_return` of the recent reps' range
+               and SHORTEST_RETURN of its own swing: then the next rep has already begun
+               from that turning point. Short of that too, it is back at FAR (a wobble at
+               the far end).
 
 The thresholds are relative to each swing's own top and bottom and to the recent reps (reset at
 each new set), so the count follows the person's own range of motion and a drifting camera
@@ -63,6 +64,10 @@ from coach.types import RepEvent
 
 # Share of the rep's range around its far end that counts as "at the far end" for time_bottom.
 BOTTOM_BAND = 0.15
+# Share of its own swing (top to bottom) that a swing turning down again short of its start
+# must have come back to be a rep: less is a wobble at the far end (leaning back at the top of
+# a sit-up), which would otherwise count, and, as a set's first rep, become the set's range.
+SHORTEST_RETURN = 0.25
 
 
 class Phase(enum.IntEnum):
@@ -154,8 +159,9 @@ class Counter:
         return max(self.spec.min_range, self.spec.depth * self.set_range())
 
     def needed_return(self) -> float:
-        """How far a swing that never got back to its start must come back to be a rep anyway."""
-        return max(self.spec.min_range, self.spec.short_return * self.set_range())
+        """How far a swing that never got back to its start must come back to be a rep anyway: the
+        floor, a share of the set's recent reps, and a share of the swing itself."""
+        return max(self.spec.min_range, self.spec.short_return * self.set_range(), SHORTEST_RETURN * (self.top - self.bottom))
 
     def starts_a_set(self) -> bool:
         """Whether the swing in progress began over rest_s after the last rep: a new set."""
@@ -293,8 +299,8 @@ class Counter:
 
     def return_short(self, v: float, t: float) -> RepEvent | None:
         """RETURNING -> GOING: turned down again short of the start (the start was a spike, or the
-        person's top drifted), having come back `short_return` of the recent reps' range: a full
-        rep, and the next one has begun from that turn."""
+        person's top drifted), having come back `needed_return`: a full rep, and the next one has
+        begun from that turn."""
         rep = self.came_back([f for f in self.frames if f.t <= self.peak_t], self.peak - self.bottom)
         self.going_from_peak(v, t)
         return rep

@@ -149,7 +149,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "recent_reps": "How many of the last reps make up `depth`'s range of the recent reps.",
         "short_return": "Fraction (0 to 1) of the recent reps' range. A swing that turns back down before it is "
                         "back at its start still counts if it came back this far (the start was a spike, or it "
-                        "drifted); the next rep begins at that turn.",
+                        "drifted), and a quarter of its own swing (less is a wobble at the far end); the next "
+                        "rep begins at that turn.",
         "alike": "Fraction (0 to 1). How alike swings must be: `recent_reps` partial reps in a row whose smallest "
                  "is at least this share of the largest become the recent range (the person's range changed); a rep "
                  "held when the stream ends counts if its range and time are within the spread of its set's last "

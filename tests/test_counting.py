@@ -194,6 +194,28 @@ def test_a_spike_before_the_set_does_not_block_counting():
     assert count(SQUAT, t, v)[0].reps == 5
 
 
+def wobbled_reps(n: int, top: float, bottom: float, wobble: float, fps: float = 30) -> tuple[np.ndarray, np.ndarray]:
+    """1 s at `top`, then n reps that go down to `bottom`, come back `wobble` and sink to the
+    bottom again before coming back up (1 s down, 0.6 s for the wobble, 1 s up), then 1 s at top."""
+    def ease(a, b, seconds):
+        return a + (b - a) * (1 - np.cos(np.linspace(0, np.pi, round(seconds * fps), endpoint=False))) / 2
+    rep = [ease(top, bottom, 1), ease(bottom, bottom + wobble, 0.3), ease(bottom + wobble, bottom, 0.3), ease(bottom, top, 1)]
+    v = np.concatenate([np.full(fps, top), *rep * n, np.full(fps, top)])
+    return np.arange(len(v)) / fps, v
+
+
+def test_a_wobble_at_the_far_end_is_not_a_rep_of_its_own():
+    """Leaning back 20 degrees at the top of a sit-up (here at the bottom of a 100-degree squat)
+    is over min_range, but small against the swing it ends: no rep, nor, at a set's first
+    rep, the set's range (after which every wobble would count)."""
+    t, v = wobbled_reps(3, top=170, bottom=70, wobble=20)
+    assert count(squat(min_range=15), t, v)[0].reps == 3
+    # Coming back a third of the swing before the start drifted down is a rep, the next begun there.
+    t, v = reps_signal(3, top=170, bottom=70)
+    drifted = np.where(t > 2.0, np.minimum(v, 105), v)  # the first rep's top, then 105 from then on
+    assert count(squat(min_range=15), t, drifted)[0].reps == 3
+
+
 def test_phase_enum_matches_the_definition_order():
     counter = Counter(SQUAT)
     assert [counter.names[p] for p in Phase] == SQUAT.count.phases
@@ -201,8 +223,8 @@ def test_phase_enum_matches_the_definition_order():
 
 
 # Each source's MAE with the factors chosen on the other, as measured when the bounds were set
-# (0.157 and 0.251, with the front raise's candidate drive), with a little room.
-BOUND_REPCOUNT, BOUND_COUNTIX = 0.165, 0.26
+# (0.157 and 0.237, with SHORTEST_RETURN), with a little room.
+BOUND_REPCOUNT, BOUND_COUNTIX = 0.165, 0.245
 
 
 def test_accuracy_holds_on_both_sources_each_tuned_on_the_other(repcount_dir, monkeypatch):
