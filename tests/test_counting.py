@@ -212,7 +212,7 @@ def test_a_wobble_at_the_far_end_is_not_a_rep_of_its_own():
     assert count(squat(min_range=15), t, v)[0].reps == 3
     # Coming back a third of the swing before the start drifted down is a rep, the next begun there.
     t, v = reps_signal(3, top=170, bottom=70)
-    drifted = np.where(t > 2.0, np.minimum(v, 105), v)  # the first rep's top, then 105 from then on
+    drifted = np.where(t > 2.0, np.minimum(v, 105), v)  # down from 170; from the first rep's bottom on, the top is 105
     assert count(squat(min_range=15), t, drifted)[0].reps == 3
 
 
