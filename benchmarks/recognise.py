@@ -165,7 +165,7 @@ Nor, for the other confusions:
 Where the reads themselves are wrong, no decision rule helps: the exercise read most over a whole
 series (not causal) is the labelled one in 52 of 69 repcount series and 53 of 68 countix ones,
 about what the decision gets. And the bench presses read as standing have the proportions of a
-standing body down the picture (the torso, thighs and shins a median 0.38, 0.22 and 0.29 of the
+standing body down the picture (the torso, thighs and shins a median 0.39, 0.22 and 0.25 of the
 head-to-feet height, as a squat's 0.37, 0.25 and 0.26).
 With coach.counting.SHORTEST_RETURN (Dec 2026, 4490f31), the evidence gathered again: no choice
 changes on either source; the count's MAE with the recognised definition 0.210 -> 0.207 on
