@@ -170,6 +170,20 @@ head-to-feet height, as a squat's 0.37, 0.25 and 0.26).
 With coach.counting.SHORTEST_RETURN (Dec 2026, 4490f31), the evidence gathered again: no choice
 changes on either source; the count's MAE with the recognised definition 0.210 -> 0.207 on
 repcount and 0.368 -> 0.358 on countix (with the given one 0.174 and 0.316, at 15 fps).
+Three more ways tried on that evidence (Dec 2026), none kept:
+- the hands lower for a push-up (Limits.hands_on_floor 0.45 or 0.5, not in GRID): repcount's two
+  front raises read as push-ups (stu3_18, stu5_12; hands_down 0.48 and 0.47) become a lunge and
+  nothing, so 54 stays 54; at 0.55 the push-up stu6_39 is lost; countix changes nowhere;
+- how cleanly a joint swings (its angle's 90th less 10th percentile after a 7-frame running median,
+  over the median distance of the raw angle from that, first 15 s), to tell legs that bend from
+  the foreshortened legs' noise under a bench press: the knee's is 7.4 to 14 on right squats and
+  lunges (lunge10, squat017, squat023, squat031) and 5.8 to 14 on five of the six bench presses
+  read as legs (stu7_13: 43), so no threshold parts them but at bench_pressing37 alone;
+- the candidate whose reps fall with those of `auto` (the body's principal motion; a rep matched
+  where their spans overlap by over 0.3 of their union), as the reps' own evidence of which
+  joints carry the movement: it is the labelled exercise in 12 of 69 repcount series and 12 of 68
+  countix ones; switching to it from the body's choice when ahead by 0.1 to 0.5 (an F1 of the
+  matches) gives repcount 53 and countix 50 or 51 (54 and 51 now).
 """
 
 from __future__ import annotations
