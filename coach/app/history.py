@@ -109,9 +109,10 @@ def page():
     if len(reps):
         left.altair_chart(charts.bests_chart(sessions, reps), width="content")
     right.altair_chart(charts.streak_calendar(sessions), width="content")
-    # Rendered only when pressed: the same figure as `coach history --plot`.
+    # Made only when pressed, rerunning nothing (see export): the figure of `coach history --plot`.
     st.download_button("Export the charts (PNG)", lambda: charts.png(charts.dashboard(sessions, reps)),
-                       "coach-history.png", "image/png", key="history-export-png", icon=":material/image:")
+                       "coach-history.png", "image/png", key="history-export-png", icon=":material/image:",
+                       on_click="ignore")
 
 
 def session_table(sessions: pd.DataFrame) -> pd.DataFrame:
@@ -220,11 +221,15 @@ def open_session(session_id: int):
 def export(db, sessions: pd.DataFrame):
     ids = [int(i) for i in sessions["id"]]
     sessions_csv, reps_csv = st.columns(2)
-    sessions_csv.download_button("Export sessions (CSV)", quote_formulas(sessions).to_csv(index=False), "coach-sessions.csv",
-                                 "text/csv", key="history-export-sessions", icon=":material/download:")
+    # A download reruns nothing (on_click="ignore"): a rerun with each click would race the file made
+    # when pressed, whose button that rerun replaces ("Deferred file not found", and no download).
+    sessions_csv.download_button("Export sessions (CSV)", quote_formulas(sessions).to_csv(index=False),
+                                 "coach-sessions.csv", "text/csv", key="history-export-sessions",
+                                 icon=":material/download:", on_click="ignore")
     # Read from the database only when the button is pressed.
-    reps_csv.download_button("Export their reps (CSV)", lambda: quote_formulas(db.reps(ids)).to_csv(index=False), "coach-reps.csv",
-                             "text/csv", key="history-export-reps", icon=":material/download:")
+    reps_csv.download_button("Export their reps (CSV)", lambda: quote_formulas(db.reps(ids)).to_csv(index=False),
+                             "coach-reps.csv", "text/csv", key="history-export-reps", icon=":material/download:",
+                             on_click="ignore")
 
 
 def back_to_list():
@@ -263,8 +268,9 @@ def session_page(db, session_id: int):
         table = db.reps([session_id])
         st.subheader("Reps")
         show_reps(table, exercise)
-        st.download_button("Export these reps (CSV)", quote_formulas(table).to_csv(index=False), f"coach-session-{session_id}-reps.csv",
-                           "text/csv", key="session-export", icon=":material/download:")
+        st.download_button("Export these reps (CSV)", quote_formulas(table).to_csv(index=False),
+                           f"coach-session-{session_id}-reps.csv", "text/csv", key="session-export",
+                           icon=":material/download:", on_click="ignore")
     if problem is not None:
         st.caption(f"The signal cannot be drawn again: {problem}")
     elif exercise is not None:
